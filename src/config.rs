@@ -1,0 +1,1 @@
+//! Settings from the script tag or window.ChasitorConfig, validated.

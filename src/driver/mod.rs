@@ -1,0 +1,1 @@
+//! Browser IO: fetch, timers, sessionStorage, tab lock.

@@ -1,0 +1,1 @@
+//! The chat session as a pure state machine.

@@ -1,0 +1,1 @@
+//! Every visible string, per language.

@@ -1,0 +1,18 @@
+//! chasitor: a chat widget for websites on the Salesforce Chat REST API ("Live Agent").
+//!
+//! Layers, from the wire up:
+//! - [`protocol`]: the API's request and response bodies and its resource table (pure, no IO);
+//! - [`engine`]: the chat session as a state machine (pure, no IO, no clock of its own);
+//! - [`config`] and [`labels`]: the site owner's settings and every visible string (pure);
+//! - `driver` (wasm32 only): fetch, timers, sessionStorage around the engine, the only IO;
+//! - `ui` (wasm32 only): Leptos components that read signals and send intents.
+
+pub mod config;
+pub mod engine;
+pub mod labels;
+pub mod protocol;
+
+#[cfg(target_arch = "wasm32")]
+pub mod driver;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

@@ -1,0 +1,1 @@
+//! Wire types of the Chat REST API (serde) and the resource table.
