@@ -1,0 +1,161 @@
+//! What the UI learns from the engine: the chat's state and events.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where the chat is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChatState {
+    /// Nothing asked yet.
+    Idle,
+    /// Waiting for `System/SessionId`.
+    SessionRequested,
+    /// The chat request (ChasitorInit) is on its way; no answer from routing yet.
+    Initialising,
+    /// Routed and waiting for an agent.
+    Queued,
+    /// An agent is chatting with the visitor.
+    Established,
+    /// The server switched (503): getting a new affinity and resynchronising.
+    Reconnecting,
+    /// Over, for good.
+    Ended(EndReason),
+}
+
+impl ChatState {
+    /// Whether the chat is over.
+    pub fn is_ended(&self) -> bool {
+        matches!(self, ChatState::Ended(_))
+    }
+}
+
+/// Why the chat ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndReason {
+    /// The visitor ended it.
+    Visitor,
+    /// The agent ended it.
+    Agent,
+    /// Routing refused the request (ChatRequestFail), e.g. "Unavailable": show the offline state.
+    RequestFailed { reason: String },
+    /// 403: the session is no longer valid (ended, expired, or no agent).
+    SessionInvalid,
+    /// 409: a second long poll for the session (another tab?) or an ack out of sync.
+    DuplicatePoll,
+    /// Retries exhausted, or the server's answers made no sense.
+    Error(String),
+}
+
+/// Where a visitor message is on its way to the agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Waiting: the chat is not established yet, or another request is in flight.
+    Queued,
+    /// In a request on its way.
+    Sending,
+    /// The server confirmed it.
+    Sent,
+}
+
+/// Something the UI should learn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The chat moved to a new state.
+    State(ChatState),
+    /// Position in the queue (`None` when the server does not track it) and estimated wait
+    /// (`None` when unknown).
+    Queue {
+        position: Option<u32>,
+        estimated_wait_secs: Option<u32>,
+    },
+    AgentJoined {
+        name: String,
+        sneak_peek_enabled: bool,
+    },
+    AgentTyping(bool),
+    AgentMessage {
+        name: String,
+        text: String,
+    },
+    /// The chat went to another agent.
+    Transferred {
+        name: String,
+    },
+    /// The agent left; the chat stays open (another agent may pick it up).
+    AgentDisconnected,
+    /// The visitor idle warning was triggered (`true`) or cleared (`false`).
+    IdleWarning(bool),
+    /// A custom event from the agent.
+    CustomEvent {
+        event_type: String,
+        data: String,
+    },
+    VisitorMessage {
+        local_id: u64,
+        status: Delivery,
+    },
+    /// Where to send the visitor after the chat.
+    PostChatUrl(String),
+    /// A non-fatal problem worth logging.
+    Error(EngineError),
+}
+
+/// A non-fatal problem: logged by the driver, never shown as a crash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineError {
+    /// A message type the engine does not know; ignored.
+    UnknownMessage { type_name: String },
+    /// A message the engine knows but does not act on (e.g. SwitchServer on the poll).
+    Unsupported { type_name: String },
+    /// An answer whose body could not be decoded.
+    BadResponse { resource: String, detail: String },
+    /// An answer with a status the engine did not expect.
+    UnexpectedStatus {
+        resource: String,
+        status: u16,
+        body: String,
+    },
+    /// A request failed and will be retried after `retry_in_ms`.
+    Retrying {
+        resource: String,
+        problem: String,
+        retry_in_ms: u64,
+    },
+    /// Visitor messages the server refused (e.g. 400); they will not be delivered.
+    Rejected { local_ids: Vec<u64> },
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::UnknownMessage { type_name } => {
+                write!(
+                    f,
+                    "ignored a message of unknown type {type_name:?} on the poll"
+                )
+            }
+            EngineError::Unsupported { type_name } => {
+                write!(
+                    f,
+                    "ignored a {type_name} message: the widget does not handle it"
+                )
+            }
+            EngineError::BadResponse { resource, detail } => {
+                write!(f, "{resource}: could not read the answer: {detail}")
+            }
+            EngineError::UnexpectedStatus {
+                resource,
+                status,
+                body,
+            } => write!(f, "{resource}: unexpected HTTP {status}: {body}"),
+            EngineError::Retrying {
+                resource,
+                problem,
+                retry_in_ms,
+            } => write!(f, "{resource}: {problem}; retrying in {retry_in_ms} ms"),
+            EngineError::Rejected { local_ids } => {
+                write!(f, "the server refused visitor messages {local_ids:?}")
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The engine's inputs and outputs that are not about chat state: configuration, the visitor's
+//! intents, HTTP outcomes, and the requests the engine asks the driver to issue.
+
+use crate::protocol::{CustomDetail, Entity, Method, Resource};
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds, e.g. `Date.now()`. Only ever supplied by the caller: the engine has no clock.
+pub type Millis = u64;
+
+/// Identifies one HTTP request the engine asked for; the driver hands it back with the outcome.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RequestId(pub u64);
+
+/// What the engine needs to know about the deployment and the visitor's browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    pub org_id: String,
+    pub deployment_id: String,
+    pub button_id: String,
+    /// `X-LIVEAGENT-API-VERSION`, e.g. "56".
+    pub api_version: String,
+    /// The visitor's language, e.g. "en-US".
+    pub language: String,
+    pub user_agent: String,
+    /// e.g. "2560x1440".
+    pub screen_resolution: String,
+    /// Network retries (errors, timeouts, 5xx) give up after this long since the first failure
+    /// of a run of failures, and the chat ends with [`crate::engine::EndReason::Error`].
+    pub retry_budget_ms: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            org_id: String::new(),
+            deployment_id: String::new(),
+            button_id: String::new(),
+            api_version: "56".to_string(),
+            language: "en-US".to_string(),
+            user_agent: String::new(),
+            screen_resolution: String::new(),
+            retry_budget_ms: 60_000,
+        }
+    }
+}
+
+/// The pre-chat form's answers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prechat {
+    pub visitor_name: String,
+    pub details: Vec<CustomDetail>,
+    pub entities: Vec<Entity>,
+}
+
+/// Something that happened: a visitor intent, the outcome of a request, or a timer firing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// The visitor asks for a chat.
+    Start(Prechat),
+    /// The visitor sends a message; `local_id` names it in [`crate::engine::Event::VisitorMessage`].
+    SendText { local_id: u64, text: String },
+    /// The visitor started (`true`) or stopped (`false`) typing.
+    Typing(bool),
+    /// What the visitor is typing right now (sent only when the agent has sneak peek enabled).
+    SneakPeek(String),
+    /// A custom event for the agent's console.
+    CustomEvent { event_type: String, data: String },
+    /// The visitor ends the chat.
+    End,
+    /// The outcome of a request from [`crate::engine::Engine::poll_request`].
+    Response { id: RequestId, outcome: Outcome },
+    /// The time from [`crate::engine::Engine::next_deadline`] has come.
+    Tick,
+}
+
+/// How a request ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server answered (any status).
+    Http { status: u16, body: String },
+    /// The fetch was rejected or the connection dropped.
+    Network(String),
+    /// The driver aborted the request after its `timeout_ms`.
+    TimedOut,
+}
+
+/// A request for the driver to issue. The driver prefixes `path` with the endpoint, encodes
+/// `query`, sets `headers`, sends `body` as `application/json`, and aborts after `timeout_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpRequest {
+    pub id: RequestId,
+    pub resource: Resource,
+    pub method: Method,
+    /// The resource path (e.g. "/System/Messages"), plus "/{key}" for DeleteSessionId.
+    pub path: String,
+    /// Query parameters, not yet percent-encoded.
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(&'static str, String)>,
+    /// JSON.
+    pub body: Option<String>,
+    /// Abort after this long and report [`Outcome::TimedOut`].
+    pub timeout_ms: Option<u64>,
+}
+
+impl HttpRequest {
+    /// A header's value by name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter's value by name.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `X-LIVEAGENT-SEQUENCE` header as a number, if present.
+    pub fn sequence(&self) -> Option<u64> {
+        self.header("X-LIVEAGENT-SEQUENCE")?.parse().ok()
+    }
+}
+
+/// A request on its way: its id and when the engine gives up on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flight {
+    pub id: RequestId,
+    pub deadline: Millis,
+}
