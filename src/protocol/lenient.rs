@@ -130,3 +130,36 @@ pub(crate) fn vec_string<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>,
         _ => Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_from_numbers_and_numeric_strings() {
+        assert_eq!(number(&json!(1.5)), Some(1.5));
+        assert_eq!(number(&json!(" -1 ")), Some(-1.0));
+        assert_eq!(number(&json!("NaN")), None);
+        assert_eq!(number(&json!("inf")), None);
+        assert_eq!(number(&json!(true)), None);
+        assert_eq!(number(&Value::Null), None);
+    }
+
+    #[test]
+    fn integers_truncate_and_keep_full_precision() {
+        assert_eq!(integer(&json!(1376596367548_i64)), Some(1376596367548));
+        assert_eq!(integer(&json!("9007199254740993")), Some(9007199254740993));
+        assert_eq!(integer(&json!(2.9)), Some(2));
+        assert_eq!(integer(&json!("-4")), Some(-4));
+        assert_eq!(integer(&json!(1e300)), None);
+        assert_eq!(integer(&json!([1])), None);
+    }
+
+    #[test]
+    fn booleans_accept_their_string_forms() {
+        assert_eq!(boolean(&json!("TRUE")), Some(true));
+        assert_eq!(boolean(&json!("false")), Some(false));
+        assert_eq!(boolean(&json!(1)), None);
+    }
+}
