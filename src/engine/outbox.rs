@@ -72,31 +72,38 @@ impl Outgoing {
         matches!(self, Outgoing::Init { .. } | Outgoing::Resync)
     }
 
-    /// The request body as JSON, `None` for the resources without one.
-    fn body(&self, org_id: &str) -> Option<Value> {
-        let v = match self {
-            Outgoing::Init { body } => serde_json::from_str(body).ok()?,
-            Outgoing::Resync => serde_json::to_value(ChasitorResyncState {
+    /// The request body as JSON text (fields in the guide's order), `None` for the resources
+    /// without one.
+    fn body(&self, org_id: &str) -> Option<String> {
+        match self {
+            Outgoing::Init { body } => Some(body.clone()),
+            Outgoing::Resync => serde_json::to_string(&ChasitorResyncState {
                 organization_id: org_id.to_string(),
             })
-            .ok()?,
+            .ok(),
             Outgoing::Message { text, .. } => {
-                serde_json::to_value(ChatMessageBody { text: text.clone() }).ok()?
+                serde_json::to_string(&ChatMessageBody { text: text.clone() }).ok()
             }
-            Outgoing::CustomEvent { event_type, data } => serde_json::to_value(CustomEventBody {
+            Outgoing::CustomEvent { event_type, data } => serde_json::to_string(&CustomEventBody {
                 event_type: event_type.clone(),
                 data: data.clone(),
             })
-            .ok()?,
-            Outgoing::Typing(_) => return None,
-            Outgoing::SneakPeek { position, text } => serde_json::to_value(ChasitorSneakPeek {
+            .ok(),
+            Outgoing::Typing(_) => None,
+            Outgoing::SneakPeek { position, text } => serde_json::to_string(&ChasitorSneakPeek {
                 position: *position,
                 text: text.clone(),
             })
-            .ok()?,
-            Outgoing::End => serde_json::to_value(ChatEndReason::client()).ok()?,
-        };
-        Some(v)
+            .ok(),
+            Outgoing::End => serde_json::to_string(&ChatEndReason::client()).ok(),
+        }
+    }
+
+    /// The body as a JSON value, for a MultiNoun `object` (`null` without a body).
+    fn body_value(&self, org_id: &str) -> Value {
+        self.body(org_id)
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -121,19 +128,16 @@ impl PendingPost {
 
     /// The JSON body.
     pub fn body(&self, org_id: &str) -> Option<String> {
-        let value = match self.items.as_slice() {
-            [one] => one.body(org_id)?,
+        match self.items.as_slice() {
+            [one] => one.body(org_id),
             many => {
                 let nouns = many
                     .iter()
-                    .filter_map(|i| {
-                        NounWrapper::new(i.resource(), i.body(org_id).unwrap_or(Value::Null))
-                    })
+                    .filter_map(|i| NounWrapper::new(i.resource(), i.body_value(org_id)))
                     .collect();
-                serde_json::to_value(MultiNoun { nouns }).ok()?
+                serde_json::to_string(&MultiNoun { nouns }).ok()
             }
-        };
-        serde_json::to_string(&value).ok()
+        }
     }
 
     pub fn contains_end(&self) -> bool {
