@@ -1,1 +1,36 @@
-pub fn placeholder() {}
+//! chasitor-sim: a LiveAgent (Salesforce Chat REST API) server simulator.
+//!
+//! It serves the visitor side of the Chat REST API at `/chat/rest/...`, a control API for tests and
+//! tools at `/_sim/...` (play the agent, inject faults, inspect what the server received) and an
+//! agent console at `/agent`. See `sim/README.md`.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! let sim = chasitor_sim::start(chasitor_sim::SimConfig {
+//!     hold: Duration::from_millis(200),
+//!     ..Default::default()
+//! })
+//! .await?;
+//! println!("chat API at {}", sim.chat_url());
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+mod chat_api;
+mod control_api;
+mod faults;
+mod ids;
+mod server;
+mod state;
+
+pub use config::{
+    default_orgs, load_orgs, ButtonConfig, OrgConfig, SimConfig, DEFAULT_BUTTON_ID,
+    DEFAULT_DEPLOYMENT_ID, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID,
+};
+pub use faults::FaultKind;
+pub use server::{serve, start, start_on, SimHandle};
+
+/// The text of the 400 for a ChatEnd without `"type":"ChatEndReason"` and a reason.
+pub const CHATEND_INVALID: &str = chat_api::CHATEND_INVALID;

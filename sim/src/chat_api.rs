@@ -1,0 +1,1045 @@
+//! `/chat/rest/...`: the visitor side of the Chat REST API.
+
+use crate::config::same_id;
+use crate::faults::{self, FaultAction};
+use crate::ids;
+use crate::state::{AppState, EndedBy, InitOutcome, InitRequest, Phase, RequestLogEntry, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State as St};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Instant;
+
+pub const H_API_VERSION: &str = "x-liveagent-api-version";
+pub const H_AFFINITY: &str = "x-liveagent-affinity";
+pub const H_SESSION_KEY: &str = "x-liveagent-session-key";
+pub const H_SEQUENCE: &str = "x-liveagent-sequence";
+
+pub const CHATEND_INVALID: &str =
+    "Request is not a valid ChatEnd - ChatEnd requires a non-null value on the reason property";
+
+/// Marks a response whose connection must be closed without any answer (the drop fault).
+#[derive(Clone, Copy, Debug)]
+pub struct DropConnection;
+
+/// Tells the request log which session a request belonged to (for SessionId, which creates it).
+#[derive(Clone, Debug)]
+pub struct SessionTag(pub String);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chat/rest/System/SessionId", get(session_id))
+        .route("/chat/rest/System/SessionId/{key}", delete(delete_session))
+        .route("/chat/rest/System/ReconnectSession", get(reconnect_session))
+        .route("/chat/rest/System/Messages", get(messages))
+        .route("/chat/rest/System/MultiNoun", post(multi_noun))
+        .route("/chat/rest/Chasitor/{noun}", post(chasitor))
+        .route("/chat/rest/Visitor/Settings", get(settings))
+        .route("/chat/rest/Visitor/Availability", get(availability))
+        .route("/chat/rest/Visitor/VisitorId", get(visitor_id))
+        .route("/chat/rest/Visitor/Breadcrumb", post(breadcrumb))
+        .route("/chat/rest", any(not_found))
+        .route("/chat/rest/", any(not_found))
+        .route("/chat/rest/{*rest}", any(not_found))
+}
+
+async fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "Not Found")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+pub fn text(status: StatusCode, msg: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg.to_string(),
+    )
+        .into_response()
+}
+
+fn ok() -> Response {
+    text(StatusCode::OK, "OK")
+}
+
+fn forbidden() -> Response {
+    text(
+        StatusCode::FORBIDDEN,
+        "The request was refused: the session is not valid",
+    )
+}
+
+fn stale_affinity() -> Response {
+    text(StatusCode::SERVICE_UNAVAILABLE, "Invalid affinity token")
+}
+
+fn duplicate_poll() -> Response {
+    text(
+        StatusCode::CONFLICT,
+        "Duplicate long poll for this session: the chat has been terminated",
+    )
+}
+
+fn bad_request(msg: &str) -> Response {
+    text(StatusCode::BAD_REQUEST, msg)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+#[derive(Clone, Copy)]
+struct Need {
+    affinity: bool,
+    key: bool,
+    sequence: bool,
+}
+
+const VISITOR: Need = Need {
+    affinity: false,
+    key: false,
+    sequence: false,
+};
+const SESSION_START: Need = Need {
+    affinity: true,
+    key: false,
+    sequence: false,
+};
+const SESSION_GET: Need = Need {
+    affinity: true,
+    key: true,
+    sequence: false,
+};
+const SESSION_POST: Need = Need {
+    affinity: true,
+    key: true,
+    sequence: true,
+};
+
+#[derive(Default)]
+struct Hdrs {
+    affinity: String,
+    key: String,
+    sequence: Option<i64>,
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Response> {
+    match h.get(name) {
+        None => Ok(None),
+        Some(v) => match v.to_str() {
+            Ok(s) if !s.trim().is_empty() => Ok(Some(s.trim())),
+            _ => Err(bad_request(&format!(
+                "Invalid value for header {}",
+                name.to_ascii_uppercase()
+            ))),
+        },
+    }
+}
+
+fn missing(name: &str) -> Response {
+    bad_request(&format!(
+        "Missing required header {}",
+        name.to_ascii_uppercase()
+    ))
+}
+
+fn check_headers(h: &HeaderMap, need: Need) -> Result<Hdrs, Response> {
+    let api = header_str(h, H_API_VERSION)?.ok_or_else(|| missing(H_API_VERSION))?;
+    match api.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => {}
+        _ => return Err(bad_request("Invalid value for header X-LIVEAGENT-API-VERSION")),
+    }
+    let mut out = Hdrs::default();
+    if need.affinity {
+        out.affinity = header_str(h, H_AFFINITY)?
+            .ok_or_else(|| missing(H_AFFINITY))?
+            .to_string();
+    }
+    if need.key {
+        out.key = header_str(h, H_SESSION_KEY)?
+            .ok_or_else(|| missing(H_SESSION_KEY))?
+            .to_string();
+    }
+    match header_str(h, H_SEQUENCE)? {
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n >= 1 => out.sequence = Some(n),
+            _ => return Err(bad_request("Invalid value for header X-LIVEAGENT-SEQUENCE")),
+        },
+        None if need.sequence => return Err(missing(H_SEQUENCE)),
+        None => {}
+    }
+    Ok(out)
+}
+
+/// The id of the live session the key names, if its affinity is current.
+fn live_session(st: &State, key: &str, affinity: &str) -> Result<String, Response> {
+    let id = st.id_for_key(key).ok_or_else(forbidden)?;
+    let s = st.sessions.get(id).ok_or_else(forbidden)?;
+    if !s.is_live() {
+        return Err(forbidden());
+    }
+    if s.affinity != affinity {
+        return Err(stale_affinity());
+    }
+    Ok(s.id.clone())
+}
+
+/// `None` for an empty body, 400 for anything that is not JSON.
+fn json_body(body: &Bytes) -> Result<Option<Value>, Response> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| bad_request(&format!("Request body is not valid JSON: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session start and end
+
+async fn session_id(St(sh): St<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = check_headers(&headers, SESSION_START) {
+        return r;
+    }
+    let mut st = sh.lock();
+    if st.live_sessions() >= sh.cfg.max_live_sessions {
+        return text(StatusCode::INTERNAL_SERVER_ERROR, "Too many sessions");
+    }
+    let s = st.create_session();
+    let timeout = sh.cfg.hold.as_secs_f64().ceil() as u64 + 10;
+    let timeout = if sh.cfg.client_poll_timeout_as_string {
+        json!(timeout.to_string())
+    } else {
+        json!(timeout)
+    };
+    let body = json!({
+        "id": s.id,
+        "key": s.key,
+        "affinityToken": s.affinity,
+        "clientPollTimeout": timeout,
+    });
+    let mut resp = Json(body).into_response();
+    resp.extensions_mut().insert(SessionTag(s.id.clone()));
+    resp
+}
+
+async fn delete_session(
+    St(sh): St<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let hdrs = match check_headers(&headers, SESSION_START) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let mut st = sh.lock();
+    let Some(s) = st.session_by_key(&key) else {
+        return forbidden();
+    };
+    if !s.is_live() {
+        return forbidden();
+    }
+    if hdrs.affinity != "null" && hdrs.affinity != s.affinity {
+        return stale_affinity();
+    }
+    let id = s.id.clone();
+    st.end_session(&id, EndedBy::Deleted);
+    ok()
+}
+
+async fn reconnect_session(
+    St(sh): St<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let hdrs = match check_headers(&headers, SESSION_GET) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let offset = match q.get("ReconnectSession.offset").map(|v| v.trim()) {
+        None | Some("") => 0,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) => n,
+            Err(_) => return bad_request("Invalid value for ReconnectSession.offset"),
+        },
+    };
+    let mut st = sh.lock();
+    let Some(s) = st.session_by_key(&hdrs.key) else {
+        return forbidden();
+    };
+    if !s.is_live() {
+        return forbidden();
+    }
+    // A new server takes the session over: the visitor's outgoing sequence starts again at 1, and
+    // the first message of the next poll is ChasitorSessionData, followed by whatever the visitor
+    // had not received yet (messages after the offset it reports).
+    s.last_visitor_seq = 0;
+    let pending: Vec<(String, Value)> = s
+        .outbox
+        .drain(..)
+        .filter(|m| m.offset > offset)
+        .map(|m| (m.kind, m.body))
+        .collect();
+    let data = s.chasitor_session_data();
+    let id = s.id.clone();
+    let token = s.affinity.clone();
+    s.ack_free = true;
+    st.push(&id, "ChasitorSessionData", data);
+    for (kind, body) in pending {
+        st.push(&id, &kind, body);
+    }
+    Json(json!({
+        "messages": [{
+            "type": "ReconnectSession",
+            "message": {"resetSequence": true, "affinityToken": token}
+        }]
+    }))
+    .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long poll
+
+/// Counts a held poll; gives it back when the poll answers or its connection goes away.
+struct PollGuard {
+    sh: AppState,
+    id: String,
+    armed: bool,
+}
+
+impl PollGuard {
+    fn release(&mut self, st: &mut State) {
+        if self.armed {
+            self.armed = false;
+            if let Some(s) = st.sessions.get_mut(&self.id) {
+                s.open_polls = s.open_polls.saturating_sub(1);
+                s.last_poll_activity = Instant::now();
+            }
+        }
+    }
+}
+
+impl Drop for PollGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            let sh = self.sh.clone();
+            let mut st = sh.lock();
+            self.release(&mut st);
+        }
+    }
+}
+
+/// What a held poll answers when woken (or at the end of the hold), if anything.
+fn poll_wake(st: &mut State, id: &str, affinity: &str, hold_over: bool) -> Option<Response> {
+    let Some(s) = st.sessions.get_mut(id) else {
+        return Some(forbidden());
+    };
+    if s.poll_killed {
+        return Some(duplicate_poll());
+    }
+    if s.affinity != affinity {
+        return Some(stale_affinity());
+    }
+    if let Some(batch) = s.take_batch() {
+        return Some(Json(batch).into_response());
+    }
+    if !s.is_live() || hold_over {
+        return Some(StatusCode::NO_CONTENT.into_response());
+    }
+    None
+}
+
+async fn messages(
+    St(sh): St<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let hdrs = match check_headers(&headers, SESSION_GET) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let ack = match q.get("ack").map(|v| v.trim().parse::<i64>()) {
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return bad_request("Invalid value for ack"),
+        None => return bad_request("Missing required query parameter ack"),
+    };
+    let (id, mut rx, mut guard) = {
+        let mut st = sh.lock();
+        let Some(id) = st.id_for_key(&hdrs.key).cloned() else {
+            return forbidden();
+        };
+        let Some(s) = st.sessions.get_mut(&id) else {
+            return forbidden();
+        };
+        s.last_poll_activity = Instant::now();
+        let drainable = s.ended_by.is_some_and(EndedBy::drainable);
+        if !s.is_live() && !drainable {
+            return forbidden();
+        }
+        if s.affinity != hdrs.affinity {
+            return stale_affinity();
+        }
+        if s.open_polls > 0 {
+            // A second long poll for the same session terminates the chat (both polls get 409).
+            st.end_session(&id, EndedBy::DuplicatePoll);
+            return duplicate_poll();
+        }
+        if let Err(msg) = s.apply_ack(ack) {
+            return text(StatusCode::CONFLICT, &msg);
+        }
+        if let Some(batch) = s.take_batch() {
+            return Json(batch).into_response();
+        }
+        if !s.is_live() {
+            // Ended and everything delivered.
+            return forbidden();
+        }
+        s.open_polls += 1;
+        s.max_open_polls = s.max_open_polls.max(s.open_polls);
+        let rx = s.notify.subscribe();
+        let guard = PollGuard {
+            sh: sh.clone(),
+            id: id.clone(),
+            armed: true,
+        };
+        (id, rx, guard)
+    };
+    let deadline = tokio::time::Instant::now() + sh.cfg.hold;
+    loop {
+        let changed = tokio::time::timeout_at(deadline, rx.changed()).await;
+        let hold_over = changed.is_err();
+        let mut st = sh.lock();
+        let answer = match changed {
+            // The session is gone (reset).
+            Ok(Err(_)) => Some(forbidden()),
+            _ => poll_wake(&mut st, &id, &hdrs.affinity, hold_over),
+        };
+        if let Some(resp) = answer {
+            guard.release(&mut st);
+            return resp;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visitor POSTs
+
+/// A visitor POST, validated.
+enum Noun {
+    Init(Value),
+    Resync,
+    Typing,
+    NotTyping,
+    SneakPeek(String),
+    Message(String),
+    CustomEvent,
+    End(String),
+}
+
+const NOUNS: [&str; 8] = [
+    "ChasitorInit",
+    "ChasitorResyncState",
+    "ChasitorTyping",
+    "ChasitorNotTyping",
+    "ChasitorSneakPeek",
+    "ChatMessage",
+    "CustomEvent",
+    "ChatEnd",
+];
+
+fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v.get(name).and_then(Value::as_str)
+}
+
+fn parse_noun(name: &str, body: Option<&Value>) -> Result<Noun, Response> {
+    let invalid = |what: &str| {
+        bad_request(&format!(
+            "Request is not a valid {name} - {name} requires {what}"
+        ))
+    };
+    let obj = body.filter(|b| b.is_object());
+    match name {
+        "ChasitorInit" => {
+            let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
+            for f in ["organizationId", "deploymentId", "buttonId", "sessionId"] {
+                if str_field(b, f).is_none() {
+                    return Err(invalid(&format!("a non-null value on the {f} property")));
+                }
+            }
+            Ok(Noun::Init(b.clone()))
+        }
+        "ChasitorResyncState" => {
+            let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
+            str_field(b, "organizationId")
+                .ok_or_else(|| invalid("a non-null value on the organizationId property"))?;
+            Ok(Noun::Resync)
+        }
+        "ChasitorTyping" => Ok(Noun::Typing),
+        "ChasitorNotTyping" => Ok(Noun::NotTyping),
+        "ChasitorSneakPeek" => {
+            let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
+            let t = str_field(b, "text")
+                .ok_or_else(|| invalid("a non-null value on the text property"))?;
+            Ok(Noun::SneakPeek(t.to_string()))
+        }
+        "ChatMessage" => {
+            let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
+            let t = str_field(b, "text")
+                .ok_or_else(|| invalid("a non-null value on the text property"))?;
+            Ok(Noun::Message(t.to_string()))
+        }
+        "CustomEvent" => {
+            let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
+            str_field(b, "type").ok_or_else(|| invalid("a non-null value on the type property"))?;
+            Ok(Noun::CustomEvent)
+        }
+        "ChatEnd" => {
+            let b = obj.ok_or_else(|| bad_request(CHATEND_INVALID))?;
+            match (str_field(b, "type"), str_field(b, "reason")) {
+                (Some("ChatEndReason"), Some(reason)) => Ok(Noun::End(reason.to_string())),
+                _ => Err(bad_request(CHATEND_INVALID)),
+            }
+        }
+        _ => Err(text(StatusCode::NOT_FOUND, "Not Found")),
+    }
+}
+
+/// Applies validated nouns of one request (a single POST or a MultiNoun) in order.
+fn process(
+    st: &mut State,
+    id: &str,
+    sequence: Option<i64>,
+    nouns: Vec<(String, Value, Noun)>,
+) -> Response {
+    let Some(s) = st.sessions.get_mut(id) else {
+        return forbidden();
+    };
+    let resync_only = nouns.iter().all(|(_, _, n)| matches!(n, Noun::Resync));
+    if !resync_only {
+        if let Some(seq) = sequence {
+            if seq <= s.last_visitor_seq {
+                // Already processed: acknowledged, not processed twice.
+                return ok();
+            }
+        }
+        let needs_agent = nouns
+            .iter()
+            .any(|(_, _, n)| matches!(n, Noun::Message(_) | Noun::CustomEvent));
+        if needs_agent && s.phase != Phase::Established {
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "java.lang.NullPointerException: the chat is not established",
+            );
+        }
+        if let Some(seq) = sequence {
+            s.last_visitor_seq = seq;
+        }
+    }
+    for (kind, body, noun) in nouns {
+        let live = st.sessions.get(id).is_some_and(|s| s.is_live());
+        if !live {
+            break;
+        }
+        apply_noun(st, id, sequence, kind, body, noun);
+    }
+    ok()
+}
+
+fn apply_noun(st: &mut State, id: &str, sequence: Option<i64>, kind: String, body: Value, noun: Noun) {
+    let Some(s) = st.sessions.get_mut(id) else {
+        return;
+    };
+    s.record(sequence, &kind, body);
+    match noun {
+        Noun::Init(b) => {
+            if s.phase != Phase::New {
+                return;
+            }
+            s.visitor_name = str_field(&b, "visitorName").map(str::to_string);
+            s.prechat_details = b
+                .get("prechatDetails")
+                .filter(|v| v.is_array())
+                .cloned()
+                .unwrap_or_else(|| json!([]));
+            s.receive_queue_updates = b
+                .get("receiveQueueUpdates")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let org = str_field(&b, "organizationId").unwrap_or_default();
+            let deployment = str_field(&b, "deploymentId").unwrap_or_default();
+            s.org_id = Some(org.to_string());
+            s.deployment_id = Some(deployment.to_string());
+            let req = InitRequest {
+                org_id: org,
+                deployment_id: deployment,
+                button_id: str_field(&b, "buttonId").unwrap_or_default(),
+                overrides: b
+                    .get("buttonOverrides")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                is_post: b.get("isPost").and_then(Value::as_bool).unwrap_or(false),
+                session_id: str_field(&b, "sessionId").unwrap_or_default(),
+            };
+            match st.route_init(id, &req) {
+                InitOutcome::Queued => {
+                    let Some(s) = st.sessions.get(id) else {
+                        return;
+                    };
+                    let custom_details: Vec<Value> = s
+                        .prechat_details
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|d| {
+                                    json!({
+                                        "label": d.get("label").cloned().unwrap_or(Value::Null),
+                                        "value": d.get("value").cloned().unwrap_or(Value::Null),
+                                        "transcriptFields": d.get("transcriptFields").cloned().unwrap_or_else(|| json!([])),
+                                        "displayToAgent": d.get("displayToAgent").cloned().unwrap_or(json!(true)),
+                                    })
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let mut msg = json!({
+                        "queuePosition": s.queue_position.unwrap_or(0),
+                        "geoLocation": crate::state::geo_location(),
+                        "url": "",
+                        "oref": "",
+                        "postChatUrl": "",
+                        "customDetails": custom_details,
+                        "visitorId": s.visitor_id,
+                    });
+                    if s.receive_queue_updates {
+                        msg["estimatedWaitTime"] = json!(s.estimated_wait_time);
+                    }
+                    st.push(id, "ChatRequestSuccess", msg);
+                }
+                InitOutcome::Failed(reason) => {
+                    st.push(
+                        id,
+                        "ChatRequestFail",
+                        json!({"reason": reason, "postChatUrl": ""}),
+                    );
+                    st.end_session(id, EndedBy::RequestFailed);
+                }
+            }
+        }
+        Noun::Resync => {}
+        Noun::Typing => s.visitor_typing = true,
+        Noun::NotTyping => s.visitor_typing = false,
+        Noun::SneakPeek(t) => s.sneak_peek = Some(t),
+        Noun::Message(t) => {
+            let name = s.visitor_name.clone().unwrap_or_else(|| "Visitor".into());
+            s.add_transcript("Chasitor", name, t);
+            s.visitor_typing = false;
+            s.sneak_peek = None;
+        }
+        Noun::CustomEvent => {}
+        Noun::End(reason) => {
+            s.end_reason = Some(reason);
+            st.end_session(id, EndedBy::Visitor);
+        }
+    }
+}
+
+async fn chasitor(
+    St(sh): St<AppState>,
+    Path(noun): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !NOUNS.contains(&noun.as_str()) {
+        return not_found().await;
+    }
+    let need = if noun == "ChasitorResyncState" {
+        SESSION_GET
+    } else {
+        SESSION_POST
+    };
+    let hdrs = match check_headers(&headers, need) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let mut st = sh.lock();
+    let id = match live_session(&st, &hdrs.key, &hdrs.affinity) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let body = match json_body(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let parsed = match parse_noun(&noun, body.as_ref()) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    process(
+        &mut st,
+        &id,
+        hdrs.sequence,
+        vec![(noun, body.unwrap_or(Value::Null), parsed)],
+    )
+}
+
+async fn multi_noun(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let hdrs = match check_headers(&headers, SESSION_POST) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let mut st = sh.lock();
+    let id = match live_session(&st, &hdrs.key, &hdrs.affinity) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let body = match json_body(&body) {
+        Ok(Some(b)) => b,
+        Ok(None) => return bad_request("Request is not a valid MultiNoun - MultiNoun requires a body"),
+        Err(r) => return r,
+    };
+    let Some(list) = body.get("nouns").and_then(Value::as_array) else {
+        return bad_request(
+            "Request is not a valid MultiNoun - MultiNoun requires a non-null value on the nouns property",
+        );
+    };
+    // Every noun is validated before any is applied: a bad noun rejects the whole batch.
+    let mut nouns = Vec::with_capacity(list.len());
+    for wrapper in list {
+        let Some(noun) = str_field(wrapper, "noun") else {
+            return bad_request("Request is not a valid MultiNoun - each noun requires a noun property");
+        };
+        let prefix = str_field(wrapper, "prefix").unwrap_or("Chasitor");
+        if prefix != "Chasitor" || noun == "ChasitorInit" || !NOUNS.contains(&noun) {
+            return bad_request(&format!(
+                "Request is not a valid MultiNoun - unsupported noun {prefix}/{noun}"
+            ));
+        }
+        // The guide's example calls the payload `object`; its NounWrapper type calls it `data`
+        // (possibly a JSON string).
+        let payload = match (wrapper.get("object"), wrapper.get("data")) {
+            (Some(o), _) if !o.is_null() => Some(o.clone()),
+            (_, Some(Value::String(s))) => match serde_json::from_str::<Value>(s) {
+                Ok(v) => Some(v),
+                Err(e) => return bad_request(&format!("Noun data is not valid JSON: {e}")),
+            },
+            (_, Some(d)) if !d.is_null() => Some(d.clone()),
+            _ => None,
+        };
+        let parsed = match parse_noun(noun, payload.as_ref()) {
+            Ok(n) => n,
+            Err(r) => return r,
+        };
+        nouns.push((noun.to_string(), payload.unwrap_or(Value::Null), parsed));
+    }
+    process(&mut st, &id, hdrs.sequence, nouns)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visitor resources
+
+fn envelope(kind: &str, message: Value) -> Response {
+    Json(json!({"messages": [{"type": kind, "message": message}]})).into_response()
+}
+
+/// The org and deployment of a Visitor request, or the answer (400, SwitchServer).
+fn visitor_org(st: &State, q: &HashMap<String, String>) -> Result<String, Response> {
+    let org_id = q
+        .get("org_id")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad_request("Missing required query parameter org_id"))?;
+    let deployment = q
+        .get("deployment_id")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad_request("Missing required query parameter deployment_id"))?;
+    let org = st
+        .find_org(org_id)
+        .ok_or_else(|| bad_request("Invalid org_id"))?;
+    if let Some(url) = &org.switch_server_url {
+        return Err(envelope("SwitchServer", json!({"newUrl": url})));
+    }
+    if !org.deployments.iter().any(|d| same_id(d, deployment)) {
+        return Err(bad_request("Invalid deployment_id"));
+    }
+    Ok(org.id.clone())
+}
+
+/// `[a,b]`, `a,b` or `["a","b"]`.
+fn id_list(v: &str) -> Vec<String> {
+    v.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn wants_ewt(q: &HashMap<String, String>, name: &str) -> bool {
+    q.get(name).is_some_and(|v| v.trim() == "1" || v.trim() == "true")
+}
+
+async fn settings(
+    St(sh): St<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = check_headers(&headers, VISITOR) {
+        return r;
+    }
+    let st = sh.lock();
+    let org_id = match visitor_org(&st, &q) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let Some(org) = st.find_org(&org_id) else {
+        return bad_request("Invalid org_id");
+    };
+    let ewt = wants_ewt(&q, "Settings.needEstimatedWaitTime");
+    let wanted = q.get("Settings.buttonIds").map(|v| id_list(v));
+    let buttons: Vec<Value> = org
+        .buttons
+        .iter()
+        .filter(|b| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|id| same_id(id, &b.id)))
+        })
+        .map(|b| {
+            let mut v = json!({"id": b.id, "type": b.button_type});
+            if let Some(lang) = &b.language {
+                v["language"] = json!(lang);
+            }
+            if b.available {
+                v["isAvailable"] = json!(true);
+                if ewt {
+                    v["estimatedWaitTime"] = json!(b.estimated_wait_time);
+                }
+            }
+            v
+        })
+        .collect();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    envelope(
+        "Settings",
+        json!({
+            "pingRate": 50000.0,
+            "contentServerUrl": format!("http://{host}/content"),
+            "buttons": buttons,
+        }),
+    )
+}
+
+async fn availability(
+    St(sh): St<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = check_headers(&headers, VISITOR) {
+        return r;
+    }
+    let st = sh.lock();
+    let org_id = match visitor_org(&st, &q) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let Some(ids) = q.get("Availability.ids").map(|v| id_list(v)) else {
+        return bad_request("Missing required query parameter Availability.ids");
+    };
+    let ewt = wants_ewt(&q, "Availability.needEstimatedWaitTime");
+    let org = st.find_org(&org_id);
+    let results: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let button = org.and_then(|o| o.buttons.iter().find(|b| same_id(&b.id, id)));
+            match button {
+                Some(b) if b.available => {
+                    let mut v = json!({"id": id, "isAvailable": true});
+                    if ewt {
+                        v["estimatedWaitTime"] = json!(b.estimated_wait_time);
+                    }
+                    v
+                }
+                // Offline (or unknown): no isAvailable field at all.
+                _ => json!({"id": id}),
+            }
+        })
+        .collect();
+    envelope("Availability", json!({"results": results}))
+}
+
+async fn visitor_id(
+    St(sh): St<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = check_headers(&headers, VISITOR) {
+        return r;
+    }
+    let st = sh.lock();
+    if let Err(r) = visitor_org(&st, &q) {
+        return r;
+    }
+    envelope("VisitorId", json!({"sessionId": ids::uuid()}))
+}
+
+async fn breadcrumb(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let hdrs = match check_headers(&headers, VISITOR) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let body = match json_body(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Some(location) = body.as_ref().and_then(|b| str_field(b, "location")) else {
+        return bad_request(
+            "Request is not a valid Breadcrumb - Breadcrumb requires a non-null value on the location property",
+        );
+    };
+    let location = location.to_string();
+    let mut st = sh.lock();
+    // With a session key, the breadcrumb goes to that chat's agent (NewVisitorBreadcrumb);
+    // without one it is kept in a short list (`GET /_sim/breadcrumbs`).
+    let key = header_str(&headers, H_SESSION_KEY).ok().flatten();
+    match key.and_then(|k| st.session_by_key(k)).filter(|s| s.is_live()) {
+        Some(s) => {
+            s.add_breadcrumb(location);
+            s.record(hdrs.sequence, "Breadcrumb", body.unwrap_or(Value::Null));
+        }
+        None => {
+            if st.orphan_breadcrumbs.len() >= crate::state::ORPHAN_BREADCRUMB_CAP {
+                st.orphan_breadcrumbs.pop_front();
+            }
+            st.orphan_breadcrumbs.push_back(crate::state::Breadcrumb {
+                location,
+                at_ms: ids::now_ms(),
+            });
+        }
+    }
+    ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware: faults and the request log
+
+/// Writes the request log entry when the request finishes, or with status 0 if it never does
+/// (the client went away, or the drop fault).
+struct LogGuard {
+    sh: AppState,
+    entry: Option<RequestLogEntry>,
+}
+
+impl LogGuard {
+    fn finish(&mut self, status: u16, session: Option<String>) {
+        if let Some(mut e) = self.entry.take() {
+            e.status = status;
+            if session.is_some() {
+                e.session = session;
+            }
+            self.sh.lock().log_request(e);
+        }
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        if let Some(e) = self.entry.take() {
+            self.sh.lock().log_request(e);
+        }
+    }
+}
+
+pub async fn middleware(St(sh): St<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let rel = path.strip_prefix("/chat/rest").unwrap_or(&path).to_string();
+    let key = match req.headers().get(H_SESSION_KEY).and_then(|v| v.to_str().ok()) {
+        Some(k) => Some(k.trim().to_string()),
+        None if req.method() == Method::DELETE => rel
+            .strip_prefix("/System/SessionId/")
+            .map(str::to_string),
+        None => None,
+    };
+    let (session, action) = {
+        let mut st = sh.lock();
+        let session = key.and_then(|k| st.id_for_key(&k).cloned());
+        let action = faults::take(&mut st, &rel, session.as_deref());
+        (session, action)
+    };
+    let mut log = LogGuard {
+        sh: sh.clone(),
+        entry: Some(RequestLogEntry {
+            method: req.method().to_string(),
+            path,
+            query: req.uri().query().map(str::to_string),
+            status: 0,
+            session,
+            at_ms: ids::now_ms(),
+        }),
+    };
+    let resp = match action {
+        FaultAction::None => next.run(req).await,
+        FaultAction::Delay(d) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        FaultAction::ServerError => text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        FaultAction::Drop => {
+            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.extensions_mut().insert(DropConnection);
+            r
+        }
+        FaultAction::AffinityChanged => stale_affinity(),
+        FaultAction::DuplicatePoll => duplicate_poll(),
+    };
+    let status = if resp.extensions().get::<DropConnection>().is_some() {
+        0
+    } else {
+        resp.status().as_u16()
+    };
+    let tag = resp.extensions().get::<SessionTag>().map(|t| t.0.clone());
+    log.finish(status, tag);
+    resp
+}
+
+/// `--log`: one line per request (all paths).
+pub async fn print_log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let line = match req.uri().query() {
+        Some(q) => format!("{} {}?{}", req.method(), req.uri().path(), q),
+        None => format!("{} {}", req.method(), req.uri().path()),
+    };
+    struct Pending(Option<(String, Instant)>);
+    impl Drop for Pending {
+        fn drop(&mut self) {
+            if let Some((line, start)) = self.0.take() {
+                println!("{line} -> closed by client after {} ms", start.elapsed().as_millis());
+            }
+        }
+    }
+    let mut pending = Pending(Some((line, start)));
+    let resp = next.run(req).await;
+    if let Some((line, start)) = pending.0.take() {
+        let status = if resp.extensions().get::<DropConnection>().is_some() {
+            "dropped (no answer)".to_string()
+        } else {
+            resp.status().as_u16().to_string()
+        };
+        println!("{line} -> {status} in {} ms", start.elapsed().as_millis());
+    }
+    resp
+}

@@ -1,0 +1,407 @@
+//! `/_sim/...`: the control API for tests, tools and the agent console (JSON).
+
+use crate::faults::{change_affinity, Fault, FaultSpec};
+use crate::ids;
+use crate::state::{AppState, EndedBy, Phase, Session, State, FAULTS_CAP};
+use axum::body::Bytes;
+use axum::extract::{Path, State as St};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/_sim/sessions", get(list_sessions))
+        .route("/_sim/sessions/{id}", get(get_session))
+        .route("/_sim/sessions/{id}/{action}", post(session_action))
+        .route("/_sim/buttons/{id}", put(put_button))
+        .route("/_sim/faults", post(add_fault).get(list_faults))
+        .route("/_sim/reset", post(reset))
+        .route("/_sim/config", get(config))
+        .route("/_sim/requests", get(requests))
+        .route("/_sim/breadcrumbs", get(orphan_breadcrumbs))
+}
+
+fn error(status: StatusCode, msg: &str) -> Response {
+    (status, Json(json!({"error": msg}))).into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    error(StatusCode::NOT_FOUND, &format!("no such {what}"))
+}
+
+fn conflict(msg: &str) -> Response {
+    error(StatusCode::CONFLICT, msg)
+}
+
+/// An empty body reads as `{}`.
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    let text = if body.iter().all(|b| b.is_ascii_whitespace()) {
+        &b"{}"[..]
+    } else {
+        &body[..]
+    };
+    serde_json::from_slice(text)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
+}
+
+async fn list_sessions(St(sh): St<AppState>) -> Response {
+    let st = sh.lock();
+    let mut sessions: Vec<&Session> = st
+        .sessions
+        .values()
+        // Sessions that never sent ChasitorInit are not chats (yet): `GET /_sim/sessions/{id}`
+        // still shows them, with state "new".
+        .filter(|s| s.org_id.is_some())
+        .collect();
+    sessions.sort_by_key(|s| s.order);
+    let list: Vec<Value> = sessions.iter().map(|s| s.to_json()).collect();
+    Json(list).into_response()
+}
+
+async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
+    let st = sh.lock();
+    match find(&st, &id) {
+        Some(s) => Json(s.to_json()).into_response(),
+        None => not_found("session"),
+    }
+}
+
+/// By id, or by key.
+fn find<'a>(st: &'a State, id: &str) -> Option<&'a Session> {
+    st.sessions
+        .get(id)
+        .or_else(|| st.id_for_key(id).and_then(|i| st.sessions.get(i)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct AgentBody {
+    agent_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessageBody {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct TypingBody {
+    typing: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueueBody {
+    position: i64,
+    estimated_wait_time: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct CustomEventBody {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct EndBody {
+    reason: Option<String>,
+}
+
+fn agent_user_id(name: &str) -> String {
+    ids::sf_id("005", name)
+}
+
+async fn session_action(
+    St(sh): St<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let mut st = sh.lock();
+    let Some(id) = find(&st, &id).map(|s| s.id.clone()) else {
+        return not_found("session");
+    };
+    let result = match action.as_str() {
+        "accept" => parse::<AgentBody>(&body).and_then(|b| accept(&mut st, &id, b)),
+        "message" => parse::<MessageBody>(&body).and_then(|b| message(&mut st, &id, b)),
+        "typing" => parse::<TypingBody>(&body).and_then(|b| typing(&mut st, &id, b)),
+        "transfer" => parse::<AgentBody>(&body).and_then(|b| transfer(&mut st, &id, b)),
+        "disconnect" => disconnect(&mut st, &id),
+        "queue" => parse::<QueueBody>(&body).and_then(|b| queue(&mut st, &id, b)),
+        "custom-event" => parse::<CustomEventBody>(&body).and_then(|b| custom_event(&mut st, &id, b)),
+        "end" => parse::<EndBody>(&body).and_then(|b| end(&mut st, &id, b)),
+        "affinity-change" => affinity(&mut st, &id),
+        _ => Err(not_found("action")),
+    };
+    match result {
+        Ok(()) => match st.sessions.get(&id) {
+            Some(s) => Json(s.to_json()).into_response(),
+            None => not_found("session"),
+        },
+        Err(r) => r,
+    }
+}
+
+fn session<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Session, Response> {
+    st.sessions.get_mut(id).ok_or_else(|| not_found("session"))
+}
+
+/// The session must have an agent in the chat.
+fn with_agent<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Session, Response> {
+    let s = session(st, id)?;
+    if s.phase != Phase::Established || !s.agent_connected {
+        return Err(conflict(&format!(
+            "the chat is {} without a connected agent",
+            s.state_str()
+        )));
+    }
+    Ok(s)
+}
+
+fn accept(st: &mut State, id: &str, b: AgentBody) -> Result<(), Response> {
+    let s = session(st, id)?;
+    let reconnecting = s.phase == Phase::Established && !s.agent_connected;
+    if s.phase != Phase::Queued && !reconnecting {
+        return Err(conflict(&format!("the chat is {}, not waiting", s.state_str())));
+    }
+    let name = b
+        .agent_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Agent".to_string());
+    let was_queued = s.phase == Phase::Queued;
+    s.phase = Phase::Established;
+    s.agent_name = Some(name.clone());
+    s.agent_connected = true;
+    s.queue_position = None;
+    let button = s.button_id.clone();
+    st.push(
+        id,
+        "ChatEstablished",
+        json!({"name": name, "userId": agent_user_id(&name), "sneakPeekEnabled": true}),
+    );
+    if was_queued {
+        if let Some(button) = button {
+            st.requeue(&button);
+        }
+    }
+    Ok(())
+}
+
+fn message(st: &mut State, id: &str, b: MessageBody) -> Result<(), Response> {
+    let s = with_agent(st, id)?;
+    let name = s.agent_name.clone().unwrap_or_default();
+    s.add_transcript("Agent", name.clone(), b.text.clone());
+    st.push(id, "ChatMessage", json!({"name": name, "text": b.text}));
+    Ok(())
+}
+
+fn typing(st: &mut State, id: &str, b: TypingBody) -> Result<(), Response> {
+    with_agent(st, id)?;
+    let kind = if b.typing { "AgentTyping" } else { "AgentNotTyping" };
+    st.push(id, kind, json!({}));
+    Ok(())
+}
+
+fn transfer(st: &mut State, id: &str, b: AgentBody) -> Result<(), Response> {
+    let Some(name) = b.agent_name.filter(|n| !n.trim().is_empty()) else {
+        return Err(error(StatusCode::BAD_REQUEST, "agentName is required"));
+    };
+    let s = session(st, id)?;
+    if s.phase != Phase::Established {
+        return Err(conflict(&format!("the chat is {}, not established", s.state_str())));
+    }
+    s.agent_name = Some(name.clone());
+    s.agent_connected = true;
+    s.add_transcript("OperatorTransferred", name.clone(), name.clone());
+    st.push(
+        id,
+        "ChatTransferred",
+        json!({"name": name, "userId": agent_user_id(&name), "sneakPeekEnabled": true}),
+    );
+    Ok(())
+}
+
+fn disconnect(st: &mut State, id: &str) -> Result<(), Response> {
+    let s = with_agent(st, id)?;
+    // The chat stays open: another agent may accept it.
+    s.agent_connected = false;
+    st.push(id, "AgentDisconnect", json!({}));
+    Ok(())
+}
+
+fn queue(st: &mut State, id: &str, b: QueueBody) -> Result<(), Response> {
+    let s = session(st, id)?;
+    if s.phase != Phase::Queued {
+        return Err(conflict(&format!("the chat is {}, not queued", s.state_str())));
+    }
+    s.queue_position = Some(b.position);
+    s.manual_position = true;
+    if let Some(ewt) = b.estimated_wait_time {
+        s.estimated_wait_time = ewt;
+    }
+    let ewt = s.estimated_wait_time;
+    st.push(
+        id,
+        "QueueUpdate",
+        json!({"position": b.position, "estimatedWaitTime": ewt}),
+    );
+    Ok(())
+}
+
+fn custom_event(st: &mut State, id: &str, b: CustomEventBody) -> Result<(), Response> {
+    let s = session(st, id)?;
+    if !s.is_live() {
+        return Err(conflict("the chat has ended"));
+    }
+    let data = match b.data {
+        None | Some(Value::Null) => json!(""),
+        Some(Value::String(s)) => json!(s),
+        Some(other) => json!(other.to_string()),
+    };
+    st.push(id, "CustomEvent", json!({"type": b.kind, "data": data}));
+    Ok(())
+}
+
+fn end(st: &mut State, id: &str, b: EndBody) -> Result<(), Response> {
+    let s = session(st, id)?;
+    if !s.is_live() {
+        return Err(conflict("the chat has already ended"));
+    }
+    let reason = b.reason.unwrap_or_else(|| "agent".to_string());
+    s.end_reason = Some(reason.clone());
+    st.push(
+        id,
+        "ChatEnded",
+        json!({"reason": reason, "attachedRecords": []}),
+    );
+    st.end_session(id, EndedBy::Agent);
+    Ok(())
+}
+
+fn affinity(st: &mut State, id: &str) -> Result<(), Response> {
+    let s = session(st, id)?;
+    if !s.is_live() {
+        return Err(conflict("the chat has ended"));
+    }
+    change_affinity(s);
+    Ok(())
+}
+
+async fn put_button(St(sh): St<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
+    let patch: Value = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(patch) = patch.as_object() else {
+        return error(StatusCode::BAD_REQUEST, "the body must be a JSON object");
+    };
+    let available = match patch.get("available") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return error(StatusCode::BAD_REQUEST, "available must be true or false"),
+    };
+    let position = match patch.get("queuePosition") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => match v.as_i64() {
+            Some(n) => Some(Some(n)),
+            None => return error(StatusCode::BAD_REQUEST, "queuePosition must be a number or null"),
+        },
+    };
+    let ewt = match patch.get("estimatedWaitTime") {
+        None => None,
+        Some(v) => match v.as_i64() {
+            Some(n) => Some(n),
+            None => return error(StatusCode::BAD_REQUEST, "estimatedWaitTime must be a number"),
+        },
+    };
+    let mut st = sh.lock();
+    let Some(b) = st.find_button_mut(&id) else {
+        return not_found("button");
+    };
+    if let Some(a) = available {
+        b.available = a;
+    }
+    if let Some(p) = position {
+        b.queue_position = p;
+    }
+    if let Some(e) = ewt {
+        b.estimated_wait_time = e;
+    }
+    Json(json!({
+        "id": b.id,
+        "available": b.available,
+        "queuePosition": b.queue_position,
+        "estimatedWaitTime": b.estimated_wait_time,
+    }))
+    .into_response()
+}
+
+async fn add_fault(St(sh): St<AppState>, body: Bytes) -> Response {
+    let spec: FaultSpec = match parse(&body) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let fault = match Fault::from_spec(spec) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+    };
+    let mut st = sh.lock();
+    if st.faults.len() >= FAULTS_CAP {
+        return error(StatusCode::CONFLICT, "too many pending faults");
+    }
+    let out = fault.to_json();
+    st.faults.push(fault);
+    Json(out).into_response()
+}
+
+async fn list_faults(St(sh): St<AppState>) -> Response {
+    let st = sh.lock();
+    let list: Vec<Value> = st.faults.iter().map(Fault::to_json).collect();
+    Json(list).into_response()
+}
+
+async fn reset(St(sh): St<AppState>) -> Response {
+    sh.lock().reset(sh.cfg.orgs.clone());
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn config(St(sh): St<AppState>) -> Response {
+    let st = sh.lock();
+    let Some(org) = st.orgs.first() else {
+        return Json(json!({"orgId": null, "deploymentId": null, "buttons": []})).into_response();
+    };
+    let buttons: Vec<Value> = org
+        .buttons
+        .iter()
+        .map(|b| json!({"id": b.id, "available": b.available}))
+        .collect();
+    Json(json!({
+        "orgId": org.id,
+        "deploymentId": org.deployments.first(),
+        "buttons": buttons,
+    }))
+    .into_response()
+}
+
+async fn requests(St(sh): St<AppState>) -> Response {
+    let st = sh.lock();
+    let list: Vec<Value> = st.requests.iter().map(|r| r.to_json()).collect();
+    Json(list).into_response()
+}
+
+async fn orphan_breadcrumbs(St(sh): St<AppState>) -> Response {
+    let st = sh.lock();
+    let list: Vec<Value> = st
+        .orphan_breadcrumbs
+        .iter()
+        .map(|b| json!({"location": b.location, "atMs": b.at_ms}))
+        .collect();
+    Json(list).into_response()
+}
