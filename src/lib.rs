@@ -16,3 +16,7 @@ pub mod protocol;
 pub mod driver;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+mod embed;
+#[cfg(target_arch = "wasm32")]
+pub use embed::boot;

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))] // native: fixtures are read from disk and proptest is native-only
 //! The guide's JSON examples (tests/fixtures) against the protocol types.
 //!
 //! Fixtures are the guide's (v56) examples made valid JSON: keys quoted, values kept. Where an

@@ -1,1 +1,4 @@
-//! Browser IO: fetch, timers, sessionStorage, tab lock.
+//! Browser IO around the engine: fetch, timers, sessionStorage, tab lock. Nothing else in the crate
+//! touches them.
+
+pub mod storage;

@@ -1,1 +1,7 @@
-//! Leptos components.
+//! Leptos components. They read signals and send intents; they never build HTTP requests.
+
+mod app;
+mod mount;
+
+pub use app::App;
+pub use mount::{mount_in_shadow, WIDGET_CSS};

@@ -1,0 +1,27 @@
+//! Mounting the widget in a shadow root of its own host element, with its CSS inside, so the host
+//! page's styles cannot reach it and its styles cannot leak out.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use super::App;
+
+/// The widget's stylesheet, compiled into the wasm so the widget is one download.
+pub const WIDGET_CSS: &str = include_str!("../../style/widget.css");
+
+/// Attaches an open shadow root to `host`, puts the widget's `<style>` and a container in it, and
+/// mounts [`App`] into the container. Returns the container.
+pub fn mount_in_shadow(host: &Element) -> Result<HtmlElement, JsValue> {
+    let document = host
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("the host element has no document"))?;
+    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let style = document.create_element("style")?;
+    style.set_text_content(Some(WIDGET_CSS));
+    shadow.append_child(&style)?;
+    let container: HtmlElement = document.create_element("div")?.dyn_into()?;
+    container.set_class_name("chasitor-root");
+    shadow.append_child(&container)?;
+    leptos::mount::mount_to(container.clone(), App).forget();
+    Ok(container)
+}
