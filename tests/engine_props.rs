@@ -143,14 +143,19 @@ impl Server {
                 .iter()
                 .map(|t| json!({"type": "Chasitor", "name": "V", "content": t, "timestamp": 1, "sequence": 1}))
                 .collect();
-            msgs.push(json!({"type": "ChasitorSessionData", "message": {"chatMessages": transcript}}));
+            msgs.push(
+                json!({"type": "ChasitorSessionData", "message": {"chatMessages": transcript}}),
+            );
         }
         msgs.extend(self.log[start..].iter().cloned());
         Some((msgs, self.log.len()))
     }
 
     fn has_news(&self, poll: &HttpRequest) -> bool {
-        let ack: i64 = poll.query_param("ack").and_then(|a| a.parse().ok()).unwrap_or(-2);
+        let ack: i64 = poll
+            .query_param("ack")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(-2);
         self.stale(poll) || self.pending(ack).is_none_or(|(m, _)| !m.is_empty())
     }
 
@@ -228,7 +233,11 @@ impl Server {
             self.last_seq = seq;
             self.seen.insert(seq, body.clone());
         } else {
-            assert_eq!(r.resource, Resource::ChasitorResyncState, "a POST without sequence");
+            assert_eq!(
+                r.resource,
+                Resource::ChasitorResyncState,
+                "a POST without sequence"
+            );
         }
         if fail {
             return (500, String::new());
@@ -239,7 +248,12 @@ impl Server {
                 .as_array()
                 .expect("nouns")
                 .iter()
-                .map(|n| (n["noun"].as_str().unwrap_or("").to_string(), n["object"].clone()))
+                .map(|n| {
+                    (
+                        n["noun"].as_str().unwrap_or("").to_string(),
+                        n["object"].clone(),
+                    )
+                })
                 .collect()
         } else {
             let noun = r.path.rsplit('/').next().unwrap_or("").to_string();
@@ -256,18 +270,27 @@ impl Server {
                     assert_eq!(object["sessionId"], "sid");
                     if !self.init_done {
                         self.init_done = true;
-                        self.log.push(json!({"type": "ChatRequestSuccess", "message": {"queuePosition": 1}}));
+                        self.log.push(
+                            json!({"type": "ChatRequestSuccess", "message": {"queuePosition": 1}}),
+                        );
                     }
                 }
                 "ChasitorResyncState" => {
-                    assert!(self.epoch > 0 && self.session_data_delivered, "resync out of place");
+                    assert!(
+                        self.epoch > 0 && self.session_data_delivered,
+                        "resync out of place"
+                    );
                     assert_eq!(object["organizationId"], "00Dorg");
                     self.resynced = true;
                 }
                 "ChatMessage" => {
                     assert!(self.established, "a visitor message before ChatEstablished");
-                    assert!(self.epoch == 0 || self.resynced, "a visitor message before the resync");
-                    self.received.push(object["text"].as_str().expect("text").to_string());
+                    assert!(
+                        self.epoch == 0 || self.resynced,
+                        "a visitor message before the resync"
+                    );
+                    self.received
+                        .push(object["text"].as_str().expect("text").to_string());
                 }
                 "ChasitorTyping" | "ChasitorNotTyping" => {
                     assert!(self.epoch == 0 || self.resynced, "typing before the resync");
@@ -332,18 +355,36 @@ impl World {
                 _ => {}
             }
         }
-        let polls = self.inflight.iter().filter(|r| r.resource == Resource::Messages).count();
+        let polls = self
+            .inflight
+            .iter()
+            .filter(|r| r.resource == Resource::Messages)
+            .count();
         assert!(polls <= 1, "{polls} polls outstanding");
         assert!(self.e.outstanding_polls() <= 1);
         assert!(
-            self.inflight.iter().filter(|r| r.resource != Resource::Messages).count() <= 1,
+            self.inflight
+                .iter()
+                .filter(|r| r.resource != Resource::Messages)
+                .count()
+                <= 1,
             "more than one POST/GET in flight: {:#?}",
             self.inflight
         );
         // Prefixes at all times.
-        assert!(self.sent.starts_with(&self.server.received), "server got {:?}, sent {:?}", self.server.received, self.sent);
+        assert!(
+            self.sent.starts_with(&self.server.received),
+            "server got {:?}, sent {:?}",
+            self.server.received,
+            self.sent
+        );
         let expected = self.expected_ui();
-        assert!(expected.starts_with(&self.ui), "UI showed {:#?}, server has {:#?}", self.ui, expected);
+        assert!(
+            expected.starts_with(&self.ui),
+            "UI showed {:#?}, server has {:#?}",
+            self.ui,
+            expected
+        );
     }
 
     /// The UI events the server's messages stand for.
@@ -352,8 +393,14 @@ impl World {
             .log
             .iter()
             .map(|m| match m["type"].as_str() {
-                Some("ChatRequestSuccess") => Event::Queue { position: Some(1), estimated_wait_secs: None },
-                Some("ChatEstablished") => Event::AgentJoined { name: "Andy".into(), sneak_peek_enabled: false },
+                Some("ChatRequestSuccess") => Event::Queue {
+                    position: Some(1),
+                    estimated_wait_secs: None,
+                },
+                Some("ChatEstablished") => Event::AgentJoined {
+                    name: "Andy".into(),
+                    sneak_peek_enabled: false,
+                },
                 _ => Event::AgentMessage {
                     name: "Andy".into(),
                     text: m["message"]["text"].as_str().unwrap_or("").to_string(),
@@ -407,7 +454,9 @@ impl World {
                 if self.server.established {
                     self.agent_said += 1;
                     let text = format!("agent-{}", self.agent_said);
-                    self.server.log.push(json!({"type": "ChatMessage", "message": {"name": "Andy", "text": text}}));
+                    self.server.log.push(
+                        json!({"type": "ChatMessage", "message": {"name": "Andy", "text": text}}),
+                    );
                 }
             }
             Action::Establish => self.establish(),
@@ -432,9 +481,16 @@ impl World {
                     self.input(Input::Tick);
                 }
             }
-            Action::Reload { server_got_the_post } => {
+            Action::Reload {
+                server_got_the_post,
+            } => {
                 if server_got_the_post {
-                    if let Some(r) = self.inflight.iter().find(|r| r.resource != Resource::Messages).cloned() {
+                    if let Some(r) = self
+                        .inflight
+                        .iter()
+                        .find(|r| r.resource != Resource::Messages)
+                        .cloned()
+                    {
                         if r.method == chasitor::protocol::Method::Post {
                             self.server.process(&r, false);
                         }
@@ -453,9 +509,9 @@ impl World {
     fn establish(&mut self) {
         if self.server.init_done && !self.server.established {
             self.server.established = true;
-            self.server
-                .log
-                .push(json!({"type": "ChatEstablished", "message": {"name": "Andy", "userId": "u"}}));
+            self.server.log.push(
+                json!({"type": "ChatEstablished", "message": {"name": "Andy", "userId": "u"}}),
+            );
         }
     }
 
@@ -465,7 +521,10 @@ impl World {
             && self.server.received == self.sent
             && self.ui == self.expected_ui()
             && snap.unconfirmed.is_none()
-            && snap.queued.iter().all(|i| !matches!(i, Outgoing::Message { .. }))
+            && snap
+                .queued
+                .iter()
+                .all(|i| !matches!(i, Outgoing::Message { .. }))
     }
 
     /// No more faults: deliver everything until the chat is quiet.
@@ -478,7 +537,11 @@ impl World {
                 self.answer(r, Fate::Ok);
                 continue;
             }
-            let poll_deadline = self.inflight.iter().find(|r| r.resource == Resource::Messages).map(|r| r.id);
+            let poll_deadline = self
+                .inflight
+                .iter()
+                .find(|r| r.resource == Resource::Messages)
+                .map(|r| r.id);
             if let Some(pid) = poll_deadline {
                 let news = self
                     .inflight

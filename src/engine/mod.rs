@@ -343,7 +343,7 @@ impl Engine {
             let has_session = self.session.is_some();
             let reconnect = self.reconnect;
             let taken = self.outbox.form_batch(|item| match reconnect {
-                Some(Reconnect::Resyncing) => true,
+                Some(Reconnect::Resyncing) => matches!(item, Outgoing::Resync),
                 Some(_) => false,
                 None => match item {
                     Outgoing::Init { .. } => has_session,
