@@ -272,3 +272,106 @@ impl Outbox {
         self.retry_at = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: u64) -> Outgoing {
+        Outgoing::Message {
+            local_id: id,
+            text: format!("m{id}"),
+        }
+    }
+
+    #[test]
+    fn typing_and_sneak_peek_keep_only_the_latest() {
+        let mut o = Outbox::default();
+        o.push(Outgoing::Typing(true));
+        o.push(msg(1));
+        o.push(Outgoing::SneakPeek {
+            position: 1,
+            text: "a".into(),
+        });
+        o.push(Outgoing::Typing(false));
+        o.push(Outgoing::SneakPeek {
+            position: 2,
+            text: "ab".into(),
+        });
+        assert_eq!(
+            Vec::from(o.queue.clone()),
+            vec![
+                msg(1),
+                Outgoing::Typing(false),
+                Outgoing::SneakPeek {
+                    position: 2,
+                    text: "ab".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn batches_stop_at_init_resync_and_gated_items() {
+        let mut o = Outbox::default();
+        o.push(Outgoing::Init { body: "{}".into() });
+        o.push(msg(1));
+        o.push(msg(2));
+        o.push(Outgoing::End);
+        assert_eq!(
+            o.form_batch(|_| true),
+            vec![Outgoing::Init { body: "{}".into() }]
+        );
+        assert_eq!(o.sequence_for_current(), Some(1));
+        assert_eq!(
+            o.sequence_for_current(),
+            Some(1),
+            "a resend keeps its sequence"
+        );
+        o.current = None;
+        let gated = o.form_batch(|i| !matches!(i, Outgoing::End));
+        assert_eq!(gated, vec![msg(1), msg(2)]);
+        let post = o.current.clone().expect("a batch");
+        assert_eq!(post.resource(), Resource::MultiNoun);
+        assert_eq!(o.sequence_for_current(), Some(2));
+        assert!(o.form_batch(|_| true).is_empty(), "one POST at a time");
+    }
+
+    #[test]
+    fn resync_has_no_sequence_and_a_503_drops_only_droppables() {
+        let mut o = Outbox::default();
+        o.push_front(Outgoing::Resync);
+        o.form_batch(|_| true);
+        assert_eq!(o.sequence_for_current(), None);
+        assert_eq!(o.next_seq, 1);
+        o.current = Some(PendingPost {
+            items: vec![msg(1), Outgoing::Typing(true)],
+            sequence: Some(4),
+        });
+        o.push(msg(2));
+        o.push(Outgoing::SneakPeek {
+            position: 1,
+            text: "x".into(),
+        });
+        o.requeue_for_reconnect();
+        assert!(o.current.is_none());
+        assert_eq!(Vec::from(o.queue.clone()), vec![msg(1), msg(2)]);
+    }
+
+    #[test]
+    fn chat_end_body_is_exact() {
+        let post = PendingPost {
+            items: vec![Outgoing::End],
+            sequence: None,
+        };
+        assert_eq!(
+            post.body("org").as_deref(),
+            Some(r#"{"type":"ChatEndReason","reason":"client"}"#)
+        );
+        let typing = PendingPost {
+            items: vec![Outgoing::Typing(true)],
+            sequence: None,
+        };
+        assert_eq!(typing.body("org"), None);
+    }
+}
