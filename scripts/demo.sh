@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The demo: builds the widget with trunk, then serves the demo host page (index.html, with the widget
+# on it) and the LiveAgent simulator with its agent console, on one origin. Ctrl+C stops it.
+# PORT (default 8470) and BIND (default 127.0.0.1) choose where it listens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+port=${PORT:-8470}
+bind=${BIND:-127.0.0.1}
+
+scripts/setup.sh
+export PATH="$root/node_modules/.bin:$PATH"
+trunk build --release
+cargo build --release --locked -p chasitor-sim
+
+cat <<MSG
+
+  chasitor demo
+    host page with the widget:  http://127.0.0.1:$port/
+    agent console (answer it):  http://127.0.0.1:$port/agent
+    simulator control API:      http://127.0.0.1:$port/_sim/sessions
+
+  Open both pages side by side and chat from one to the other. Ctrl+C stops the demo.
+
+MSG
+exec target/release/chasitor-sim --bind "$bind" --port "$port" --static-dir dist --log
