@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))] // native tests of the pure engine
 //! Whole chats driven through the engine's inputs, asserting the exact requests and events.
 //! The harness below plays the server: each test reads like the protocol.
 

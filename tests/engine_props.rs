@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))] // native tests of the pure engine
 //! Property tests: random interleavings of server messages, 204s, 503 handovers, network
 //! errors, page reloads and visitor sends, against a model server that checks the protocol.
 //!
