@@ -1,5 +1,8 @@
 //! `/chat/rest/...`: the visitor side of the Chat REST API.
 
+// Handlers return the finished error answer as `Err(Response)`; boxing it buys nothing here.
+#![allow(clippy::result_large_err)]
+
 use crate::config::same_id;
 use crate::faults::{self, FaultAction};
 use crate::ids;
@@ -152,7 +155,11 @@ fn check_headers(h: &HeaderMap, need: Need) -> Result<Hdrs, Response> {
     let api = header_str(h, H_API_VERSION)?.ok_or_else(|| missing(H_API_VERSION))?;
     match api.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => {}
-        _ => return Err(bad_request("Invalid value for header X-LIVEAGENT-API-VERSION")),
+        _ => {
+            return Err(bad_request(
+                "Invalid value for header X-LIVEAGENT-API-VERSION",
+            ))
+        }
     }
     let mut out = Hdrs::default();
     if need.affinity {
@@ -550,7 +557,14 @@ fn process(
     ok()
 }
 
-fn apply_noun(st: &mut State, id: &str, sequence: Option<i64>, kind: String, body: Value, noun: Noun) {
+fn apply_noun(
+    st: &mut State,
+    id: &str,
+    sequence: Option<i64>,
+    kind: String,
+    body: Value,
+    noun: Noun,
+) {
     let Some(s) = st.sessions.get_mut(id) else {
         return;
     };
@@ -706,7 +720,9 @@ async fn multi_noun(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Re
     };
     let body = match json_body(&body) {
         Ok(Some(b)) => b,
-        Ok(None) => return bad_request("Request is not a valid MultiNoun - MultiNoun requires a body"),
+        Ok(None) => {
+            return bad_request("Request is not a valid MultiNoun - MultiNoun requires a body")
+        }
         Err(r) => return r,
     };
     let Some(list) = body.get("nouns").and_then(Value::as_array) else {
@@ -718,7 +734,9 @@ async fn multi_noun(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Re
     let mut nouns = Vec::with_capacity(list.len());
     for wrapper in list {
         let Some(noun) = str_field(wrapper, "noun") else {
-            return bad_request("Request is not a valid MultiNoun - each noun requires a noun property");
+            return bad_request(
+                "Request is not a valid MultiNoun - each noun requires a noun property",
+            );
         };
         let prefix = str_field(wrapper, "prefix").unwrap_or("Chasitor");
         if prefix != "Chasitor" || noun == "ChasitorInit" || !NOUNS.contains(&noun) {
@@ -787,7 +805,8 @@ fn id_list(v: &str) -> Vec<String> {
 }
 
 fn wants_ewt(q: &HashMap<String, String>, name: &str) -> bool {
-    q.get(name).is_some_and(|v| v.trim() == "1" || v.trim() == "true")
+    q.get(name)
+        .is_some_and(|v| v.trim() == "1" || v.trim() == "true")
 }
 
 async fn settings(
@@ -916,7 +935,10 @@ async fn breadcrumb(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Re
     // With a session key, the breadcrumb goes to that chat's agent (NewVisitorBreadcrumb);
     // without one it is kept in a short list (`GET /_sim/breadcrumbs`).
     let key = header_str(&headers, H_SESSION_KEY).ok().flatten();
-    match key.and_then(|k| st.session_by_key(k)).filter(|s| s.is_live()) {
+    match key
+        .and_then(|k| st.session_by_key(k))
+        .filter(|s| s.is_live())
+    {
         Some(s) => {
             s.add_breadcrumb(location);
             s.record(hdrs.sequence, "Breadcrumb", body.unwrap_or(Value::Null));
@@ -967,11 +989,15 @@ impl Drop for LogGuard {
 pub async fn middleware(St(sh): St<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let rel = path.strip_prefix("/chat/rest").unwrap_or(&path).to_string();
-    let key = match req.headers().get(H_SESSION_KEY).and_then(|v| v.to_str().ok()) {
+    let key = match req
+        .headers()
+        .get(H_SESSION_KEY)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(k) => Some(k.trim().to_string()),
-        None if req.method() == Method::DELETE => rel
-            .strip_prefix("/System/SessionId/")
-            .map(str::to_string),
+        None if req.method() == Method::DELETE => {
+            rel.strip_prefix("/System/SessionId/").map(str::to_string)
+        }
         None => None,
     };
     let (session, action) = {
@@ -997,7 +1023,9 @@ pub async fn middleware(St(sh): St<AppState>, req: Request, next: Next) -> Respo
             tokio::time::sleep(d).await;
             next.run(req).await
         }
-        FaultAction::ServerError => text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        FaultAction::ServerError => {
+            text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
         FaultAction::Drop => {
             let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
             r.extensions_mut().insert(DropConnection);
@@ -1027,7 +1055,10 @@ pub async fn print_log(req: Request, next: Next) -> Response {
     impl Drop for Pending {
         fn drop(&mut self) {
             if let Some((line, start)) = self.0.take() {
-                println!("{line} -> closed by client after {} ms", start.elapsed().as_millis());
+                println!(
+                    "{line} -> closed by client after {} ms",
+                    start.elapsed().as_millis()
+                );
             }
         }
     }

@@ -135,8 +135,7 @@ pub fn default_orgs() -> Vec<OrgConfig> {
 
 /// Reads a `--config FILE` document.
 pub fn load_orgs(path: &Path) -> Result<Vec<OrgConfig>, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: OrgsFile =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     if file.orgs.is_empty() {

@@ -1,5 +1,8 @@
 //! `/_sim/...`: the control API for tests, tools and the agent console (JSON).
 
+// Handlers return the finished error answer as `Err(Response)`; boxing it buys nothing here.
+#![allow(clippy::result_large_err)]
+
 use crate::faults::{change_affinity, Fault, FaultSpec};
 use crate::ids;
 use crate::state::{AppState, EndedBy, Phase, Session, State, FAULTS_CAP};
@@ -134,7 +137,9 @@ async fn session_action(
         "transfer" => parse::<AgentBody>(&body).and_then(|b| transfer(&mut st, &id, b)),
         "disconnect" => disconnect(&mut st, &id),
         "queue" => parse::<QueueBody>(&body).and_then(|b| queue(&mut st, &id, b)),
-        "custom-event" => parse::<CustomEventBody>(&body).and_then(|b| custom_event(&mut st, &id, b)),
+        "custom-event" => {
+            parse::<CustomEventBody>(&body).and_then(|b| custom_event(&mut st, &id, b))
+        }
         "end" => parse::<EndBody>(&body).and_then(|b| end(&mut st, &id, b)),
         "affinity-change" => affinity(&mut st, &id),
         _ => Err(not_found("action")),
@@ -168,7 +173,10 @@ fn accept(st: &mut State, id: &str, b: AgentBody) -> Result<(), Response> {
     let s = session(st, id)?;
     let reconnecting = s.phase == Phase::Established && !s.agent_connected;
     if s.phase != Phase::Queued && !reconnecting {
-        return Err(conflict(&format!("the chat is {}, not waiting", s.state_str())));
+        return Err(conflict(&format!(
+            "the chat is {}, not waiting",
+            s.state_str()
+        )));
     }
     let name = b
         .agent_name
@@ -203,7 +211,11 @@ fn message(st: &mut State, id: &str, b: MessageBody) -> Result<(), Response> {
 
 fn typing(st: &mut State, id: &str, b: TypingBody) -> Result<(), Response> {
     with_agent(st, id)?;
-    let kind = if b.typing { "AgentTyping" } else { "AgentNotTyping" };
+    let kind = if b.typing {
+        "AgentTyping"
+    } else {
+        "AgentNotTyping"
+    };
     st.push(id, kind, json!({}));
     Ok(())
 }
@@ -214,7 +226,10 @@ fn transfer(st: &mut State, id: &str, b: AgentBody) -> Result<(), Response> {
     };
     let s = session(st, id)?;
     if s.phase != Phase::Established {
-        return Err(conflict(&format!("the chat is {}, not established", s.state_str())));
+        return Err(conflict(&format!(
+            "the chat is {}, not established",
+            s.state_str()
+        )));
     }
     s.agent_name = Some(name.clone());
     s.agent_connected = true;
@@ -238,7 +253,10 @@ fn disconnect(st: &mut State, id: &str) -> Result<(), Response> {
 fn queue(st: &mut State, id: &str, b: QueueBody) -> Result<(), Response> {
     let s = session(st, id)?;
     if s.phase != Phase::Queued {
-        return Err(conflict(&format!("the chat is {}, not queued", s.state_str())));
+        return Err(conflict(&format!(
+            "the chat is {}, not queued",
+            s.state_str()
+        )));
     }
     s.queue_position = Some(b.position);
     s.manual_position = true;
@@ -311,14 +329,24 @@ async fn put_button(St(sh): St<AppState>, Path(id): Path<String>, body: Bytes) -
         Some(Value::Null) => Some(None),
         Some(v) => match v.as_i64() {
             Some(n) => Some(Some(n)),
-            None => return error(StatusCode::BAD_REQUEST, "queuePosition must be a number or null"),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "queuePosition must be a number or null",
+                )
+            }
         },
     };
     let ewt = match patch.get("estimatedWaitTime") {
         None => None,
         Some(v) => match v.as_i64() {
             Some(n) => Some(n),
-            None => return error(StatusCode::BAD_REQUEST, "estimatedWaitTime must be a number"),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "estimatedWaitTime must be a number",
+                )
+            }
         },
     };
     let mut st = sh.lock();

@@ -1,7 +1,7 @@
 //! Fault injection for /chat/rest requests (`POST /_sim/faults`).
 
-use crate::state::{EndedBy, State};
 use crate::ids;
+use crate::state::{EndedBy, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::time::Duration;

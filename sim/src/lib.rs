@@ -17,8 +17,8 @@
 //! # Ok(()) }
 //! ```
 
-pub mod config;
 mod chat_api;
+pub mod config;
 mod control_api;
 mod faults;
 mod ids;

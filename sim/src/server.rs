@@ -40,7 +40,7 @@ pub fn app(sh: AppState) -> Router {
         match HeaderValue::from_str(origin) {
             Ok(origin) => {
                 let cors = CorsLayer::new()
-                    .allow_origin(AllowOrigin::exact(origin))
+                    .allow_origin(AllowOrigin::list([origin]))
                     .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
                     .allow_headers([
                         HeaderName::from_static(chat_api::H_API_VERSION),
@@ -202,4 +202,3 @@ pub fn start_on(cfg: SimConfig, listener: TcpListener) -> std::io::Result<SimHan
         task: Some(task),
     })
 }
-

@@ -521,7 +521,10 @@ impl State {
             .sessions
             .values()
             .filter(|s| {
-                s.phase == Phase::Queued && s.button_id.as_deref().is_some_and(|b| same_id(b, button_id))
+                s.phase == Phase::Queued
+                    && s.button_id
+                        .as_deref()
+                        .is_some_and(|b| same_id(b, button_id))
             })
             .map(|s| (s.order, s.id.clone()))
             .collect();
@@ -572,7 +575,12 @@ impl State {
         let Some(org) = self.find_org(req.org_id) else {
             return InitOutcome::Failed("InternalFailure");
         };
-        if !org.deployments.iter().any(|d| same_id(d, req.deployment_id)) || req.session_id != id {
+        if !org
+            .deployments
+            .iter()
+            .any(|d| same_id(d, req.deployment_id))
+            || req.session_id != id
+        {
             return InitOutcome::Failed("InternalFailure");
         }
         // Routing targets: the overrides in order (`buttonId`, `agentId`, `agentId_buttonId`),
@@ -603,7 +611,9 @@ impl State {
             .values()
             .filter(|s| {
                 s.phase == Phase::Queued
-                    && s.button_id.as_deref().is_some_and(|b| same_id(b, &button.id))
+                    && s.button_id
+                        .as_deref()
+                        .is_some_and(|b| same_id(b, &button.id))
             })
             .count() as i64;
         let Some(s) = self.sessions.get_mut(id) else {
@@ -640,7 +650,13 @@ impl State {
                 .sessions
                 .values()
                 .filter(|s| !s.is_live() && s.open_polls == 0)
-                .map(|s| (s.ended_at.unwrap_or_else(Instant::now), s.id.clone(), s.key.clone()))
+                .map(|s| {
+                    (
+                        s.ended_at.unwrap_or_else(Instant::now),
+                        s.id.clone(),
+                        s.key.clone(),
+                    )
+                })
                 .collect();
             old.sort();
             for (_, id, key) in old.into_iter().take(ended - ENDED_SESSIONS_CAP) {

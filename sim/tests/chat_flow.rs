@@ -17,8 +17,14 @@ async fn full_chat_from_session_to_end() {
     let cfg = sim.ctl_get("/config").await;
     assert_eq!(cfg["orgId"], DEFAULT_ORG_ID);
     assert_eq!(cfg["deploymentId"], DEFAULT_DEPLOYMENT_ID);
-    assert_eq!(cfg["buttons"][0], json!({"id": DEFAULT_BUTTON_ID, "available": true}));
-    assert_eq!(cfg["buttons"][1], json!({"id": OFFLINE_BUTTON_ID, "available": false}));
+    assert_eq!(
+        cfg["buttons"][0],
+        json!({"id": DEFAULT_BUTTON_ID, "available": true})
+    );
+    assert_eq!(
+        cfg["buttons"][1],
+        json!({"id": OFFLINE_BUTTON_ID, "available": false})
+    );
 
     let mut v = sim.visitor().await;
     assert_eq!(v.init(DEFAULT_BUTTON_ID).await, StatusCode::OK);
@@ -53,7 +59,8 @@ async fn full_chat_from_session_to_end() {
     });
     sim.wait_session(&v.id, "the poll to be held", |s| s["openPolls"] == 1)
         .await;
-    sim.agent(&v.id, "accept", json!({"agentName": "Andy L."})).await;
+    sim.agent(&v.id, "accept", json!({"agentName": "Andy L."}))
+        .await;
     let (p, held) = poll.await.unwrap();
     v = held;
     assert_eq!(p.types(), ["ChatEstablished"]);
@@ -62,27 +69,50 @@ async fn full_chat_from_session_to_end() {
     assert_eq!(p.json.as_ref().unwrap()["sequence"], 2);
 
     // Visitor side.
-    assert_eq!(v.post("/Chasitor/ChasitorTyping", None).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/Chasitor/ChasitorTyping", None).await.0,
+        StatusCode::OK
+    );
     let s = sim.session(&v.id).await;
     assert_eq!(s["visitorTyping"], true);
     let sneak = json!({"position": 3, "text": "Hi th"});
-    assert_eq!(v.post("/Chasitor/ChasitorSneakPeek", Some(sneak)).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/Chasitor/ChasitorSneakPeek", Some(sneak)).await.0,
+        StatusCode::OK
+    );
     assert_eq!(sim.session(&v.id).await["sneakPeek"], "Hi th");
-    assert_eq!(v.post("/Chasitor/ChasitorNotTyping", None).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/Chasitor/ChasitorNotTyping", None).await.0,
+        StatusCode::OK
+    );
     assert_eq!(sim.session(&v.id).await["visitorTyping"], false);
     assert_eq!(v.message("Hi there, a question").await, StatusCode::OK);
     let ce = json!({"type": "PromptForCreditCard", "data": "Visa"});
-    assert_eq!(v.post("/Chasitor/CustomEvent", Some(ce)).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/Chasitor/CustomEvent", Some(ce)).await.0,
+        StatusCode::OK
+    );
 
     // Agent side: typing, message, custom event, all delivered in order in one answer.
     sim.agent(&v.id, "typing", json!({"typing": true})).await;
-    sim.agent(&v.id, "message", json!({"text": "Hello, how can I help?"})).await;
+    sim.agent(&v.id, "message", json!({"text": "Hello, how can I help?"}))
+        .await;
     sim.agent(&v.id, "typing", json!({"typing": false})).await;
-    sim.agent(&v.id, "custom-event", json!({"type": "CreditCardEntered", "data": "5105"})).await;
+    sim.agent(
+        &v.id,
+        "custom-event",
+        json!({"type": "CreditCardEntered", "data": "5105"}),
+    )
+    .await;
     let p = v.poll().await;
     assert_eq!(
         p.types(),
-        ["AgentTyping", "ChatMessage", "AgentNotTyping", "CustomEvent"]
+        [
+            "AgentTyping",
+            "ChatMessage",
+            "AgentNotTyping",
+            "CustomEvent"
+        ]
     );
     assert_eq!(
         p.messages()[1]["message"],
@@ -95,7 +125,8 @@ async fn full_chat_from_session_to_end() {
     assert_eq!(p.json.as_ref().unwrap()["sequence"], 6);
 
     // Transfer, disconnect, another agent picks the chat up.
-    sim.agent(&v.id, "transfer", json!({"agentName": "Ryan S."})).await;
+    sim.agent(&v.id, "transfer", json!({"agentName": "Ryan S."}))
+        .await;
     let p = v.poll().await;
     assert_eq!(p.types(), ["ChatTransferred"]);
     assert_eq!(p.messages()[0]["message"]["name"], "Ryan S.");
@@ -103,20 +134,27 @@ async fn full_chat_from_session_to_end() {
     let p = v.poll().await;
     assert_eq!(p.types(), ["AgentDisconnect"]);
     let s = sim.session(&v.id).await;
-    assert_eq!(s["state"], "established", "AgentDisconnect does not end the chat");
+    assert_eq!(
+        s["state"], "established",
+        "AgentDisconnect does not end the chat"
+    );
     // The agent cannot talk while disconnected.
     let (status, _) = sim
         .ctl_post(&format!("/sessions/{}/message", v.id), json!({"text": "x"}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    sim.agent(&v.id, "accept", json!({"agentName": "Lee K."})).await;
+    sim.agent(&v.id, "accept", json!({"agentName": "Lee K."}))
+        .await;
     let p = v.poll().await;
     assert_eq!(p.types(), ["ChatEstablished"]);
     assert_eq!(sim.session(&v.id).await["agentName"], "Lee K.");
 
     // The visitor ends the chat.
     let end = json!({"type": "ChatEndReason", "reason": "client"});
-    assert_eq!(v.post("/Chasitor/ChatEnd", Some(end)).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/Chasitor/ChatEnd", Some(end)).await.0,
+        StatusCode::OK
+    );
     let s = sim.session(&v.id).await;
     assert_eq!(s["state"], "ended");
     assert_eq!(s["endedBy"], "visitor");
@@ -124,7 +162,12 @@ async fn full_chat_from_session_to_end() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["sequence"].as_i64().unwrap(), r["type"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["sequence"].as_i64().unwrap(),
+                r["type"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         received,
@@ -138,7 +181,10 @@ async fn full_chat_from_session_to_end() {
             (7, "ChatEnd".to_string()),
         ]
     );
-    assert_eq!(s["received"][4]["body"], json!({"text": "Hi there, a question"}));
+    assert_eq!(
+        s["received"][4]["body"],
+        json!({"text": "Hi there, a question"})
+    );
     let transcript: Vec<&str> = s["transcript"]
         .as_array()
         .unwrap()
@@ -164,11 +210,16 @@ async fn agent_end_is_delivered_then_the_session_is_gone() {
     assert_eq!(sim.session(&v.id).await["state"], "ended");
     // A ChatEnd after the agent ended the chat gets 403.
     let end = json!({"type": "ChatEndReason", "reason": "client"});
-    assert_eq!(v.post("/Chasitor/ChatEnd", Some(end)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        v.post("/Chasitor/ChatEnd", Some(end)).await.0,
+        StatusCode::FORBIDDEN
+    );
     // The next poll (acknowledging ChatEnded) finds no session.
     assert_eq!(v.poll().await.status, StatusCode::FORBIDDEN);
     // Control actions on an ended chat conflict.
-    let (status, _) = sim.ctl_post(&format!("/sessions/{}/end", v.id), json!({})).await;
+    let (status, _) = sim
+        .ctl_post(&format!("/sessions/{}/end", v.id), json!({}))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
@@ -212,7 +263,10 @@ async fn multinoun_applies_each_noun_once_in_order() {
         {"prefix": "Chasitor", "noun": "ChatEnd", "object": {"type": "ChatEndReason", "reason": "client"}}
     ]});
     let seq = v.seq + 1;
-    assert_eq!(v.post("/System/MultiNoun", Some(body.clone())).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/System/MultiNoun", Some(body.clone())).await.0,
+        StatusCode::OK
+    );
     // The same MultiNoun again (same sequence): acknowledged, not processed twice. The session
     // is over by now, so it answers 403 like any request of an ended session.
     let (status, _) = v.post_seq("/System/MultiNoun", Some(body), seq).await;
@@ -251,11 +305,20 @@ async fn multinoun_is_validated_as_a_whole() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(text, chasitor_sim::CHATEND_INVALID);
     let unknown = json!({"nouns": [{"prefix": "Chasitor", "noun": "Nope", "object": {}}]});
-    assert_eq!(v.post("/System/MultiNoun", Some(unknown)).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(v.post("/System/MultiNoun", Some(json!({}))).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        v.post("/System/MultiNoun", Some(unknown)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        v.post("/System/MultiNoun", Some(json!({}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
     // NounWrapper `data` as a JSON string works too.
     let data = json!({"nouns": [{"prefix": "Chasitor", "noun": "ChatMessage", "data": "{\"text\":\"via data\"}"}]});
-    assert_eq!(v.post("/System/MultiNoun", Some(data)).await.0, StatusCode::OK);
+    assert_eq!(
+        v.post("/System/MultiNoun", Some(data)).await.0,
+        StatusCode::OK
+    );
     let s = sim.session(&v.id).await;
     let types: Vec<&str> = s["received"]
         .as_array()
@@ -289,7 +352,10 @@ async fn unavailable_button_fails_the_request() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(sim.ctl_get("/config").await["buttons"][1]["available"], true);
+    assert_eq!(
+        sim.ctl_get("/config").await["buttons"][1]["available"],
+        true
+    );
     let mut v = sim.visitor().await;
     v.init(OFFLINE_BUTTON_ID).await;
     assert_eq!(v.poll().await.types(), ["ChatRequestSuccess"]);
@@ -328,11 +394,17 @@ async fn other_request_failures() {
     let mut body = v.init_body(DEFAULT_BUTTON_ID);
     body["organizationId"] = json!("00D999999999999");
     v.post("/Chasitor/ChasitorInit", Some(body)).await;
-    assert_eq!(v.poll().await.messages()[0]["message"]["reason"], "InternalFailure");
+    assert_eq!(
+        v.poll().await.messages()[0]["message"]["reason"],
+        "InternalFailure"
+    );
     // Button overrides route to the first available target.
     let mut v = sim.visitor().await;
     let mut body = v.init_body(OFFLINE_BUTTON_ID);
-    body["buttonOverrides"] = json!([OFFLINE_BUTTON_ID, format!("005000000000001_{DEFAULT_BUTTON_ID}")]);
+    body["buttonOverrides"] = json!([
+        OFFLINE_BUTTON_ID,
+        format!("005000000000001_{DEFAULT_BUTTON_ID}")
+    ]);
     v.post("/Chasitor/ChasitorInit", Some(body)).await;
     assert_eq!(v.poll().await.types(), ["ChatRequestSuccess"]);
     assert_eq!(sim.session(&v.id).await["buttonId"], DEFAULT_BUTTON_ID);
@@ -357,7 +429,8 @@ async fn queue_positions_move_up_and_agent_queue_updates() {
     assert_eq!(b.poll().await.messages()[0]["message"]["queuePosition"], 2);
     assert_eq!(c.poll().await.messages()[0]["message"]["queuePosition"], 3);
     // The first chat is accepted: the others move up and get a QueueUpdate.
-    sim.agent(&a.id, "accept", json!({"agentName": "Andy L."})).await;
+    sim.agent(&a.id, "accept", json!({"agentName": "Andy L."}))
+        .await;
     let p = b.poll().await;
     assert_eq!(p.types(), ["QueueUpdate"]);
     assert_eq!(
@@ -366,7 +439,12 @@ async fn queue_positions_move_up_and_agent_queue_updates() {
     );
     assert_eq!(c.poll().await.messages()[0]["message"]["position"], 2);
     // The agent console sends its own update.
-    sim.agent(&c.id, "queue", json!({"position": 7, "estimatedWaitTime": 300})).await;
+    sim.agent(
+        &c.id,
+        "queue",
+        json!({"position": 7, "estimatedWaitTime": 300}),
+    )
+    .await;
     let p = c.poll().await;
     assert_eq!(
         p.messages()[0]["message"],
@@ -456,16 +534,23 @@ async fn visitor_resources() {
         v["messages"][0]["message"]["results"][0],
         json!({"id": DEFAULT_BUTTON_ID, "isAvailable": true, "estimatedWaitTime": 60})
     );
-    let r = get("/Visitor/Availability?Availability.ids=[x]".into()).await.unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "org_id is required");
-
-    let r = get(format!("/Visitor/Settings?{q}&Settings.needEstimatedWaitTime=1"))
+    let r = get("/Visitor/Availability?Availability.ids=[x]".into())
         .await
         .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "org_id is required");
+
+    let r = get(format!(
+        "/Visitor/Settings?{q}&Settings.needEstimatedWaitTime=1"
+    ))
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["messages"][0]["type"], "Settings");
-    let buttons = v["messages"][0]["message"]["buttons"].as_array().unwrap().clone();
+    let buttons = v["messages"][0]["message"]["buttons"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(buttons.len(), 2);
     assert_eq!(buttons[0]["isAvailable"], true);
     assert_eq!(buttons[0]["estimatedWaitTime"], 60);
@@ -474,7 +559,13 @@ async fn visitor_resources() {
     let r = get(format!("/Visitor/VisitorId?{q}")).await.unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["messages"][0]["type"], "VisitorId");
-    assert_eq!(v["messages"][0]["message"]["sessionId"].as_str().unwrap().len(), 36);
+    assert_eq!(
+        v["messages"][0]["message"]["sessionId"]
+            .as_str()
+            .unwrap()
+            .len(),
+        36
+    );
 
     // Breadcrumb: with the session key it goes to the chat (the agent sees it).
     let v = sim.established("Andy L.").await;
@@ -489,7 +580,10 @@ async fn visitor_resources() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let s = sim.session(&v.id).await;
-    assert_eq!(s["breadcrumbs"][0]["location"], "https://shop.example/page2");
+    assert_eq!(
+        s["breadcrumbs"][0]["location"],
+        "https://shop.example/page2"
+    );
     let r = sim
         .http
         .post(sim.chat("/Visitor/Breadcrumb"))
@@ -554,7 +648,10 @@ async fn reset_clears_sessions_faults_and_buttons() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sim.ctl_get("/sessions").await, json!([]));
     assert_eq!(sim.ctl_get("/faults").await, json!([]));
-    assert_eq!(sim.ctl_get("/config").await["buttons"][0]["available"], true);
+    assert_eq!(
+        sim.ctl_get("/config").await["buttons"][0]["available"],
+        true
+    );
     assert_eq!(v.poll().await.status, StatusCode::FORBIDDEN);
 }
 
@@ -601,7 +698,10 @@ async fn poll_timeout_as_string_and_agent_console() {
         .await
         .unwrap();
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["clientPollTimeout"], 11, "a number by default: hold (0.2 s, rounded up) + 10");
+    assert_eq!(
+        v["clientPollTimeout"], 11,
+        "a number by default: hold (0.2 s, rounded up) + 10"
+    );
 
     let r = sim
         .http
@@ -612,7 +712,10 @@ async fn poll_timeout_as_string_and_agent_console() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("Agent console"));
-    assert!(!html.contains("innerHTML"), "the console never uses innerHTML");
+    assert!(
+        !html.contains("innerHTML"),
+        "the console never uses innerHTML"
+    );
     assert!(!html.contains("src=\"http"), "no external assets");
     let r = v_request(&sim).await;
     assert_eq!(r, StatusCode::METHOD_NOT_ALLOWED);

@@ -2,7 +2,9 @@
 //! speaks the Chat REST API the way the guide describes.
 #![allow(dead_code)]
 
-use chasitor_sim::{SimConfig, SimHandle, DEFAULT_BUTTON_ID, DEFAULT_DEPLOYMENT_ID, DEFAULT_ORG_ID};
+use chasitor_sim::{
+    SimConfig, SimHandle, DEFAULT_BUTTON_ID, DEFAULT_DEPLOYMENT_ID, DEFAULT_ORG_ID,
+};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -50,7 +52,12 @@ impl Sim {
     }
 
     pub async fn ctl_get(&self, path: &str) -> Value {
-        let r = self.http.get(self.ctl(path)).send().await.expect("control GET");
+        let r = self
+            .http
+            .get(self.ctl(path))
+            .send()
+            .await
+            .expect("control GET");
         assert!(r.status().is_success(), "GET {path}: {}", r.status());
         r.json().await.expect("json")
     }
@@ -69,7 +76,9 @@ impl Sim {
 
     /// A control POST that must succeed.
     pub async fn agent(&self, id: &str, action: &str, body: Value) -> Value {
-        let (status, v) = self.ctl_post(&format!("/sessions/{id}/{action}"), body).await;
+        let (status, v) = self
+            .ctl_post(&format!("/sessions/{id}/{action}"), body)
+            .await;
         assert_eq!(status, StatusCode::OK, "{action}: {v}");
         v
     }
@@ -84,7 +93,12 @@ impl Sim {
     }
 
     /// Waits (briefly re-checking the control API) until `check` holds for the session.
-    pub async fn wait_session(&self, id: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_session(
+        &self,
+        id: &str,
+        what: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
         wait_for(what, || async {
             let s = self.session(id).await;
             check(&s).then_some(s)
@@ -110,7 +124,8 @@ impl Sim {
         let mut v = self.visitor().await;
         assert_eq!(v.init(DEFAULT_BUTTON_ID).await, StatusCode::OK);
         v.poll_for("ChatRequestSuccess").await;
-        self.agent(&v.id, "accept", json!({"agentName": agent})).await;
+        self.agent(&v.id, "accept", json!({"agentName": agent}))
+            .await;
         v.poll_for("ChatEstablished").await;
         v
     }
@@ -127,7 +142,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -191,7 +209,10 @@ impl Visitor {
             base,
             id: v["id"].as_str().expect("id").to_string(),
             key: v["key"].as_str().expect("key").to_string(),
-            affinity: v["affinityToken"].as_str().expect("affinityToken").to_string(),
+            affinity: v["affinityToken"]
+                .as_str()
+                .expect("affinityToken")
+                .to_string(),
             seq: 0,
             ack: -1,
             offset: 0,
@@ -237,7 +258,12 @@ impl Visitor {
         self.post_seq(path, body, seq).await
     }
 
-    pub async fn post_seq(&self, path: &str, body: Option<Value>, seq: i64) -> (StatusCode, String) {
+    pub async fn post_seq(
+        &self,
+        path: &str,
+        body: Option<Value>,
+        seq: i64,
+    ) -> (StatusCode, String) {
         let mut rb = self
             .req(reqwest::Method::POST, path)
             .header("X-LIVEAGENT-SEQUENCE", seq.to_string());
@@ -258,7 +284,10 @@ impl Visitor {
     /// One `System/Messages` poll with the current ack; a 200 moves the ack and offset on.
     pub async fn poll(&mut self) -> Poll {
         let r = self
-            .req(reqwest::Method::GET, &format!("/System/Messages?ack={}", self.ack))
+            .req(
+                reqwest::Method::GET,
+                &format!("/System/Messages?ack={}", self.ack),
+            )
             .send()
             .await
             .expect("poll");
