@@ -296,6 +296,7 @@ async fn reconnect_session(
     let id = s.id.clone();
     let token = s.affinity.clone();
     s.ack_free = true;
+    s.epoch += 1;
     st.push(&id, "ChasitorSessionData", data);
     for (kind, body) in pending {
         st.push(&id, &kind, body);
@@ -342,7 +343,13 @@ impl Drop for PollGuard {
 }
 
 /// What a held poll answers when woken (or at the end of the hold), if anything.
-fn poll_wake(st: &mut State, id: &str, affinity: &str, hold_over: bool) -> Option<Response> {
+fn poll_wake(
+    st: &mut State,
+    id: &str,
+    affinity: &str,
+    epoch: u64,
+    hold_over: bool,
+) -> Option<Response> {
     let Some(s) = st.sessions.get_mut(id) else {
         return Some(forbidden());
     };
@@ -351,6 +358,9 @@ fn poll_wake(st: &mut State, id: &str, affinity: &str, hold_over: bool) -> Optio
     }
     if s.affinity != affinity {
         return Some(stale_affinity());
+    }
+    if s.epoch != epoch {
+        return Some(StatusCode::NO_CONTENT.into_response());
     }
     if let Some(batch) = s.take_batch() {
         return Some(Json(batch).into_response());
@@ -375,7 +385,7 @@ async fn messages(
         Some(Err(_)) => return bad_request("Invalid value for ack"),
         None => return bad_request("Missing required query parameter ack"),
     };
-    let (id, mut rx, mut guard) = {
+    let (id, epoch, mut rx, mut guard) = {
         let mut st = sh.lock();
         let Some(id) = st.id_for_key(&hdrs.key).cloned() else {
             return forbidden();
@@ -414,7 +424,7 @@ async fn messages(
             id: id.clone(),
             armed: true,
         };
-        (id, rx, guard)
+        (id, s.epoch, rx, guard)
     };
     let deadline = tokio::time::Instant::now() + sh.cfg.hold;
     loop {
@@ -424,7 +434,7 @@ async fn messages(
         let answer = match changed {
             // The session is gone (reset).
             Ok(Err(_)) => Some(forbidden()),
-            _ => poll_wake(&mut st, &id, &hdrs.affinity, hold_over),
+            _ => poll_wake(&mut st, &id, &hdrs.affinity, epoch, hold_over),
         };
         if let Some(resp) = answer {
             guard.release(&mut st);

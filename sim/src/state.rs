@@ -145,6 +145,9 @@ pub struct Session {
     pub sent_upto: i64,
     /// After ReconnectSession the next poll's ack is accepted whatever it is (a new server).
     pub ack_free: bool,
+    /// Counts ReconnectSession requests: a poll held from before one answers 204 without taking
+    /// messages (they belong to the new server's stream).
+    pub epoch: u64,
     pub open_polls: u32,
     pub max_open_polls: u32,
     pub last_poll_activity: Instant,
@@ -192,6 +195,7 @@ impl Session {
             acked: -1,
             sent_upto: -1,
             ack_free: false,
+            epoch: 0,
             open_polls: 0,
             max_open_polls: 0,
             last_poll_activity: Instant::now(),

@@ -393,3 +393,39 @@ async fn request_log_lists_every_chat_request() {
         assert!(r["atMs"].as_u64().unwrap() > 1_600_000_000_000);
     }
 }
+
+#[tokio::test]
+async fn reconnect_session_answers_a_poll_held_from_before_with_204() {
+    let sim = Sim::start(SimConfig {
+        hold: Duration::from_secs(5),
+        ..SimConfig::default()
+    })
+    .await;
+    let mut v = sim.established("Andy L.").await;
+    let mut held = v.clone();
+    let task = tokio::spawn(async move { held.poll().await });
+    sim.wait_session(&v.id, "held poll", |s| s["openPolls"] == 1).await;
+    // A client reconnecting without a 503 first (the affinity does not change).
+    let r = v
+        .req(Method::GET, "/System/ReconnectSession?ReconnectSession.offset=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["messages"][0]["message"]["affinityToken"],
+        v.affinity.as_str()
+    );
+    let p = task.await.unwrap();
+    assert_eq!(p.status, StatusCode::NO_CONTENT, "{}", p.body);
+    let p = v.poll().await;
+    assert_eq!(p.types()[0], "ChasitorSessionData");
+    // A bad offset is a bad request.
+    let r = v
+        .req(Method::GET, "/System/ReconnectSession?ReconnectSession.offset=abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
