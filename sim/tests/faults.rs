@@ -404,10 +404,14 @@ async fn reconnect_session_answers_a_poll_held_from_before_with_204() {
     let mut v = sim.established("Andy L.").await;
     let mut held = v.clone();
     let task = tokio::spawn(async move { held.poll().await });
-    sim.wait_session(&v.id, "held poll", |s| s["openPolls"] == 1).await;
+    sim.wait_session(&v.id, "held poll", |s| s["openPolls"] == 1)
+        .await;
     // A client reconnecting without a 503 first (the affinity does not change).
     let r = v
-        .req(Method::GET, "/System/ReconnectSession?ReconnectSession.offset=0")
+        .req(
+            Method::GET,
+            "/System/ReconnectSession?ReconnectSession.offset=0",
+        )
         .send()
         .await
         .unwrap();
@@ -423,7 +427,10 @@ async fn reconnect_session_answers_a_poll_held_from_before_with_204() {
     assert_eq!(p.types()[0], "ChasitorSessionData");
     // A bad offset is a bad request.
     let r = v
-        .req(Method::GET, "/System/ReconnectSession?ReconnectSession.offset=abc")
+        .req(
+            Method::GET,
+            "/System/ReconnectSession?ReconnectSession.offset=abc",
+        )
         .send()
         .await
         .unwrap();
