@@ -1,0 +1,413 @@
+// End-to-end tests of the widget (issue 5, item 4): the trunk build on generated host pages, served
+// by the LiveAgent simulator, driven in headless Chromium with playwright-core; the agent's side is
+// played through the simulator's control API. Run: node --test --test-concurrency=1 tests/e2e/
+//
+// Every wait is bounded and waits for an observable condition (a part of the widget, an attribute,
+// the simulator's state); screenshots of each stage land in $CHASITOR_TEST_OUTPUT/screenshots/.
+
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import {
+  eventually, launchBrowser, resetAll, startEnvironment, stopEnvironment, waitAttr, waitText, widget, withPage,
+} from './harness.mjs';
+
+const VISITOR = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
+const TEST_TIMEOUT = 180_000;
+
+let env;
+let browser;
+
+before(async () => {
+  env = await startEnvironment();
+  browser = await launchBrowser();
+}, { timeout: 30 * 60_000 });
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await stopEnvironment(env);
+});
+
+beforeEach(async () => {
+  await resetAll(env);
+});
+
+// ------------------------------------------------------------------------------------------------
+// Steps shared by the tests
+
+/** Loads the host page and waits for the widget's launcher, closed. */
+async function loadPage(w, url) {
+  const ui = widget(w.page);
+  await w.page.goto(url);
+  await ui.launcher.waitFor({ state: 'visible' });
+  await waitAttr(ui.launcher, 'aria-expanded', 'false', 'the launcher to start closed');
+  return ui;
+}
+
+/** Opens the launcher: the window with the pre-chat form shows. */
+async function openLauncher(ui) {
+  await ui.launcher.click();
+  await waitAttr(ui.launcher, 'aria-expanded', 'true', 'the launcher to say the window is open');
+  await ui.window.waitFor({ state: 'visible' });
+  await ui.prechat.waitFor({ state: 'visible' });
+}
+
+async function fillPrechat(ui, v = VISITOR) {
+  await ui.firstName.fill(v.firstName);
+  await ui.lastName.fill(v.lastName);
+  await ui.email.fill(v.email);
+}
+
+/** Submits the pre-chat form and waits for the chat to be queued in the simulator. */
+async function submitPrechat(ui, client) {
+  await ui.start.click();
+  const s = await client.waitForSession((x) => x.state === 'queued', { what: 'the chat to be queued in the simulator' });
+  await ui.queue.waitFor({ state: 'visible' });
+  return s;
+}
+
+/** The agent accepts: the queue view goes, the composer shows, the agent's name is on screen. */
+async function accept(ui, client, id, agentName) {
+  await client.accept(id, agentName);
+  await ui.queue.waitFor({ state: 'hidden' });
+  await ui.composer.waitFor({ state: 'visible' });
+  await waitText(ui.window, new RegExp(escapeRe(agentName)), `the agent's name ${agentName} in the chat window`);
+}
+
+/** Loads, opens, fills the pre-chat form, submits, gets accepted. Returns the session. */
+async function startChat(w, site, agentName = 'Andy L.') {
+  const ui = await loadPage(w, site.hostUrl);
+  await openLauncher(ui);
+  await fillPrechat(ui);
+  const s = await submitPrechat(ui, site.client);
+  await accept(ui, site.client, s.id, agentName);
+  return { ui, id: s.id };
+}
+
+/**
+ * The agent types (the indicator shows), stops (it goes), then sends `text`, which appears once in
+ * the transcript as an agent message.
+ */
+async function agentSays(w, ui, client, id, text, { typing = true, shot } = {}) {
+  if (typing) {
+    await client.typing(id, true);
+    await ui.typing.waitFor({ state: 'visible' });
+    if (shot) await w.screenshot(`${shot}-agent-typing`);
+    await client.typing(id, false);
+    await ui.typing.waitFor({ state: 'hidden' });
+  }
+  await client.message(id, text);
+  // waitFor is strict: two rows with this text (a duplicate) fail here.
+  await ui.message('agent', text).waitFor({ state: 'visible' });
+}
+
+/**
+ * The visitor types `text` in the composer and presses Enter: the box empties, the row shows as
+ * sent, and the simulator has processed the ChatMessage.
+ */
+async function visitorSays(ui, client, id, text, { checkTyping = false } = {}) {
+  await ui.composer.click();
+  await ui.composer.pressSequentially(text);
+  if (checkTyping) {
+    // The visitor's typing reaches the agent (ChasitorTyping, debounced) before the message is sent.
+    await client.waitForSession((s) => s.id === id && s.visitorTyping === true, { what: 'ChasitorTyping to reach the simulator' });
+  }
+  await ui.composer.press('Enter');
+  await sentAndReceived(ui, client, id, text);
+}
+
+async function sentAndReceived(ui, client, id, text) {
+  await eventually(async () => (await ui.composer.inputValue()) === '', { what: 'the composer to empty after Enter' });
+  const row = ui.message('visitor', text.split('\n')[0]);
+  await row.waitFor({ state: 'visible' });
+  await waitAttr(row, 'data-status', 'sent', `the visitor message ${JSON.stringify(text)} to show as sent`);
+  await client.waitForSession(
+    (s) => s.id === id && s.received.some((r) => r.type === 'ChatMessage' && r.body?.text === text),
+    { what: `the simulator to receive the visitor message ${JSON.stringify(text)}` },
+  );
+}
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const norm = (s) => s.replace(/\s+/g, ' ').trim();
+const withoutSystem = (rows) => rows.filter(([author]) => author !== 'system');
+const visitorTexts = (s) => s.received.filter((r) => r.type === 'ChatMessage').map((r) => r.body?.text);
+
+async function storageKeys(page) {
+  return page.evaluate(() => Object.keys(window.sessionStorage));
+}
+
+// ------------------------------------------------------------------------------------------------
+
+describe('chasitor end to end', () => {
+  test('same origin: the whole chat, with a reload in the middle', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'journey', async (w) => {
+      const { page } = w;
+      const c = env.same.client;
+      const ui = await loadPage(w, env.same.hostUrl);
+      await w.screenshot('launcher');
+
+      // Open, pre-chat.
+      await openLauncher(ui);
+      await w.screenshot('prechat');
+      await fillPrechat(ui);
+      await w.screenshot('prechat-filled');
+
+      // Queued, with the visitor's name and pre-chat details.
+      const queued = await submitPrechat(ui, c);
+      const id = queued.id;
+      assert.match(queued.visitorName ?? '', /Ada/, 'visitorName comes from the pre-chat form');
+      const values = (queued.prechatDetails ?? []).map((d) => d.value);
+      for (const v of Object.values(VISITOR)) {
+        assert.ok(values.includes(v), `prechatDetails carry ${v}: ${JSON.stringify(queued.prechatDetails)}`);
+      }
+      await w.screenshot('queued');
+
+      // A queue update: position 3, about 2 minutes.
+      await c.queue(id, 3, 120);
+      await waitText(ui.queue, /(^|\D)3(\D|$)/, 'the queue position 3');
+      await waitText(ui.queue, /2\s*min/, 'the estimated wait of about 2 min');
+      await w.screenshot('queue-position');
+
+      // Accepted by Andy L.
+      await accept(ui, c, id, 'Andy L.');
+      await w.screenshot('accepted');
+
+      const a = ['Hello Ada, this is Andy. How can I help?', 'Which size do you need?', 'Size 42 is in stock.'];
+      const v = ['Hi Andy! I have a question about boots.', 'Size 42, please.', 'Great, thank you!\nOne more thing'];
+      const expected = [];
+
+      // Two messages each way, with the agent's typing shown and hidden, and the visitor's typing
+      // reaching the agent.
+      await agentSays(w, ui, c, id, a[0], { shot: 'message-1' });
+      expected.push(['agent', a[0]]);
+      await visitorSays(ui, c, id, v[0], { checkTyping: true });
+      expected.push(['visitor', v[0]]);
+      await w.screenshot('exchange-1');
+      await agentSays(w, ui, c, id, a[1]);
+      expected.push(['agent', a[1]]);
+      await visitorSays(ui, c, id, v[1]);
+      expected.push(['visitor', v[1]]);
+      await w.screenshot('exchange-2');
+
+      // The session is in sessionStorage, under chasitor: keys only.
+      const keys = await storageKeys(page);
+      assert.ok(keys.length > 0, 'the chat is kept in sessionStorage');
+      for (const k of keys) assert.ok(k.startsWith('chasitor:'), `sessionStorage key ${k} starts with chasitor:`);
+
+      // Reload in the middle of the chat: the same transcript, the window still open, the chat goes on.
+      const before = await ui.rows();
+      assert.deepEqual(withoutSystem(before), expected, 'the transcript before the reload');
+      await page.reload();
+      await ui.launcher.waitFor({ state: 'visible' });
+      await ui.transcript.waitFor({ state: 'visible' });
+      let afterReload;
+      try {
+        afterReload = await ui.waitRows((rows) => assert.deepEqual(rows, before), 'the same transcript after the reload');
+      } catch (e) {
+        e.message += `\nbefore the reload: ${JSON.stringify(before)}`;
+        throw e;
+      }
+      assert.deepEqual(afterReload, before);
+      await waitAttr(ui.launcher, 'aria-expanded', 'true', 'the window to reopen open after the reload');
+      await ui.composer.waitFor({ state: 'visible' });
+      assert.equal(await ui.prechat.count(), 0, 'no pre-chat form after the reload');
+      await w.screenshot('after-reload');
+
+      // The third message each way, after the reload; the visitor's is two lines (Shift+Enter).
+      await agentSays(w, ui, c, id, a[2], { shot: 'message-3' });
+      expected.push(['agent', a[2]]);
+      const [line1, line2] = v[2].split('\n');
+      await ui.composer.click();
+      await ui.composer.pressSequentially(line1);
+      await ui.composer.press('Shift+Enter');
+      await ui.composer.pressSequentially(line2);
+      assert.equal(await ui.composer.inputValue(), v[2], 'Shift+Enter makes a new line in the composer');
+      await ui.composer.press('Enter');
+      await sentAndReceived(ui, c, id, v[2]);
+      expected.push(['visitor', norm(v[2])]);
+      await w.screenshot('exchange-3');
+
+      // Transferred to Ryan S.: shown in the transcript; Ryan answers.
+      await c.transfer(id, 'Ryan S.');
+      await ui.message('system', 'Ryan S.').waitFor({ state: 'visible' });
+      await w.screenshot('transferred');
+      const r = 'Hi, Ryan here. I can help with returns.';
+      await agentSays(w, ui, c, id, r, { typing: false });
+      expected.push(['agent', r]);
+
+      // The whole transcript, in order, each message once.
+      const rows = await ui.rows();
+      assert.deepEqual(withoutSystem(rows), expected, 'the transcript after the transfer');
+
+      // The visitor ends the chat.
+      await ui.end.click();
+      await ui.endConfirm.waitFor({ state: 'visible' });
+      await w.screenshot('end-confirm');
+      await ui.endConfirm.click();
+      await ui.ended.waitFor({ state: 'visible' });
+      await ui.newChat.waitFor({ state: 'visible' });
+      await ui.composer.waitFor({ state: 'hidden' });
+      await w.screenshot('ended');
+
+      // The simulator's view: every visitor message exactly once, in order, across the reload; one
+      // ChatEnd with the client reason; never two long polls at once.
+      const s = await c.waitForSession((x) => x.id === id && x.state === 'ended', { what: 'the chat to end in the simulator' });
+      assert.deepEqual(visitorTexts(s), v, 'the visitor messages the simulator received, in order, once each');
+      const ends = s.received.filter((x) => x.type === 'ChatEnd');
+      assert.equal(ends.length, 1, `one ChatEnd: ${JSON.stringify(ends)}`);
+      assert.deepEqual(ends[0].body, { type: 'ChatEndReason', reason: 'client' });
+      assert.equal(s.maxOpenPolls, 1, 'at most one long poll open at any time');
+      assert.equal(s.received.filter((x) => x.type === 'ChasitorInit').length, 1, 'one ChasitorInit');
+    });
+  });
+
+  test('the agent ends the chat', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'agent-ends', async (w) => {
+      const c = env.same.client;
+      const { ui, id } = await startChat(w, env.same);
+      await agentSays(w, ui, c, id, 'Anything else I can do?', { typing: false });
+      await visitorSays(ui, c, id, 'No, that was all.');
+      await w.screenshot('chatting');
+
+      await c.end(id);
+      await ui.ended.waitFor({ state: 'visible' });
+      const text = await waitText(ui.ended, /ended/i, 'the ended view');
+      assert.match(text, /agent|Andy L\./i, `the ended view says the agent ended the chat: ${JSON.stringify(text)}`);
+      await ui.composer.waitFor({ state: 'hidden' });
+      await w.screenshot('ended-by-agent');
+
+      const s = await c.waitForSession((x) => x.id === id && x.state === 'ended');
+      assert.equal(s.received.filter((x) => x.type === 'ChatEnd').length, 0, 'the visitor sent no ChatEnd');
+      assert.equal(s.maxOpenPolls, 1, 'at most one long poll open at any time');
+
+      // A new chat starts from the pre-chat form.
+      await ui.newChat.click();
+      await ui.prechat.waitFor({ state: 'visible' });
+      await w.screenshot('new-chat');
+    });
+  });
+
+  test('the button is unavailable: ChatRequestFail shows the offline view', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'offline', async (w) => {
+      const c = env.same.client;
+      const ui = await loadPage(w, env.same.hostUrl);
+      await openLauncher(ui);
+      await fillPrechat(ui);
+      // No agent is online any more when the visitor asks for a chat.
+      await c.setButton(env.same.buttonId, { available: false });
+      await ui.start.click();
+
+      const s = await c.waitForSession((x) => x.state === 'ended', { what: 'the chat request to fail in the simulator' });
+      assert.equal(s.received.filter((x) => x.type === 'ChasitorInit').length, 1, 'the widget sent ChasitorInit');
+      await ui.offline.waitFor({ state: 'visible' });
+      await ui.composer.waitFor({ state: 'hidden' });
+      await ui.queue.waitFor({ state: 'hidden' });
+      await w.screenshot('offline');
+    });
+  });
+
+  test('cross origin: the widget and /chat/rest on another origin than the page', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'cross-origin', async (w) => {
+      const x = env.cross;
+      const c = x.client;
+      const { ui, id } = await startChat(w, x);
+      assert.equal(new URL(w.page.url()).origin, x.pageOrigin);
+      await w.screenshot('accepted');
+      await agentSays(w, ui, c, id, 'Hello from another origin.', { shot: 'cross' });
+      await visitorSays(ui, c, id, 'Hello back across origins.');
+      await w.screenshot('chatting');
+      // All the chat went to the widget's origin; the page's server saw no chat.
+      assert.deepEqual(await x.pageClient.sessions(), []);
+      const s = await c.waitForSession((y) => y.id === id);
+      assert.deepEqual(visitorTexts(s), ['Hello back across origins.']);
+    });
+  });
+
+  test('agent text with HTML shows as literal text', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'xss', async (w) => {
+      const c = env.same.client;
+      const { ui, id } = await startChat(w, env.same);
+      const texts = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>'];
+      for (const t of texts) {
+        await c.message(id, t);
+      }
+      // A plain message after them: once it shows, the two before it have been rendered (and an
+      // image error handler would have had its chance to run).
+      await c.message(id, 'That was a test of the transcript.');
+      await ui.message('agent', 'That was a test of the transcript.').waitFor({ state: 'visible' });
+      const agentRows = (await ui.rows()).filter(([author]) => author === 'agent').map(([, t]) => t);
+      assert.deepEqual(agentRows, [...texts, 'That was a test of the transcript.']);
+      assert.equal(await ui.transcript.locator('img, script').count(), 0, 'no element made from the agent text');
+
+      // The visitor's own markup is literal too.
+      await visitorSays(ui, c, id, '<b>bold?</b>');
+      assert.equal(await ui.transcript.locator('b').count(), 0);
+      assert.equal(await ui.message('visitor', '<b>bold?</b>').count(), 1);
+      assert.deepEqual(w.dialogs, [], 'no dialog');
+      await w.screenshot('literal-html');
+    });
+  });
+
+  test('a hostile host page (* { all: unset }, button { display: none !important }) still shows a working widget', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'hostile-css', async (w) => {
+      const c = env.same.client;
+      const ui = await loadPage(w, env.same.hostileUrl);
+      // The host page's CSS is in force on its own elements...
+      assert.equal(await w.page.locator('body > button').isVisible(), false, "the host page's CSS hides its own buttons");
+      // ...but not on the widget.
+      const box = await ui.launcher.boundingBox();
+      assert.ok(box && box.width > 0 && box.height > 0, `the launcher has a size: ${JSON.stringify(box)}`);
+      const vp = w.page.viewportSize();
+      assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width && box.y + box.height <= vp.height,
+        `the launcher is inside the viewport: ${JSON.stringify(box)}`);
+      await w.screenshot('launcher');
+
+      await openLauncher(ui);
+      const win = await ui.window.boundingBox();
+      assert.ok(win && win.width > 0 && win.height > 0, `the window has a size: ${JSON.stringify(win)}`);
+      await fillPrechat(ui);
+      const s = await submitPrechat(ui, c);
+      await accept(ui, c, s.id, 'Andy L.');
+      await agentSays(w, ui, c, s.id, 'Hello despite the host CSS.', { typing: false });
+      await visitorSays(ui, c, s.id, 'It works here too.');
+      await w.screenshot('chatting');
+    });
+  });
+
+  test('minimised: unread agent messages are counted, a reload keeps it minimised', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'unread', async (w) => {
+      const c = env.same.client;
+      const { ui, id } = await startChat(w, env.same);
+      await agentSays(w, ui, c, id, 'Welcome!', { typing: false });
+
+      // Minimise with the window's close control.
+      await ui.close.click();
+      await waitAttr(ui.launcher, 'aria-expanded', 'false', 'the launcher to say the window is closed');
+      await ui.window.waitFor({ state: 'hidden' });
+      await c.message(id, 'Are you still there?');
+      await waitText(ui.unread, /(^|\D)1(\D|$)/, 'an unread count of 1');
+      await c.message(id, 'I will wait.');
+      await waitText(ui.unread, /(^|\D)2(\D|$)/, 'an unread count of 2');
+      await w.screenshot('unread');
+
+      // A reload keeps the chat minimised.
+      await w.page.reload();
+      await ui.launcher.waitFor({ state: 'visible' });
+      await waitAttr(ui.launcher, 'aria-expanded', 'false', 'the window to stay minimised after the reload');
+      assert.equal(await ui.window.isVisible(), false);
+
+      // Opening shows both messages, once each, and clears the count.
+      await ui.launcher.click();
+      await waitAttr(ui.launcher, 'aria-expanded', 'true');
+      await ui.message('agent', 'Are you still there?').waitFor({ state: 'visible' });
+      await ui.message('agent', 'I will wait.').waitFor({ state: 'visible' });
+      await ui.unread.waitFor({ state: 'hidden' });
+      const agentRows = (await ui.rows()).filter(([author]) => author === 'agent').map(([, t]) => t);
+      assert.deepEqual(agentRows, ['Welcome!', 'Are you still there?', 'I will wait.']);
+      await visitorSays(ui, c, id, 'Yes, sorry!');
+      await w.screenshot('reopened');
+    });
+  });
+});
