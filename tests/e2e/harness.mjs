@@ -374,6 +374,10 @@ export async function openPage(browser, testName) {
   context.setDefaultTimeout(STEP_TIMEOUT);
   const page = await context.newPage();
   const name = slug(testName);
+  // Screenshots of an earlier run of this test would mix with this run's.
+  if (fs.existsSync(SCREENSHOTS)) {
+    for (const f of fs.readdirSync(SCREENSHOTS)) if (f.startsWith(`${name}--`)) fs.rmSync(path.join(SCREENSHOTS, f), { force: true });
+  }
   const w = { name, context, page, console: [], consoleErrors: [], pageErrors: [], dialogs: [], shots: 0, lines: [] };
   const started = Date.now();
   const note = (line) => w.lines.push(`${String(Date.now() - started).padStart(6)} ms  ${line}`);
