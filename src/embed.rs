@@ -1,21 +1,95 @@
-//! The entry point the page calls: `boot(config)` creates the widget's host element, attaches the
-//! shadow root and mounts the UI.
+//! The entry point the page calls: `boot(config)` reads the settings, creates the widget's host
+//! element, attaches the shadow root and mounts the UI.
+//!
+//! `config` is a plain object: the loader passes the script tag's `data-*` attributes merged
+//! over `window.ChasitorConfig` (the attributes win); the demo page passes
+//! `window.ChasitorConfig`. Keys may be camelCase (`orgId`) or as on the tag (`org-id`); values
+//! that are not strings (a `prechatFields` array, a `labels` object, a number) are taken as JSON.
 
+use crate::config::Config;
+use crate::labels::Labels;
+use crate::ui::Setup;
 use wasm_bindgen::prelude::*;
 
+/// The id of the widget's host element.
+pub const HOST_ID: &str = "chasitor-host";
+
+/// The `(name, value)` pairs of a settings object (empty for anything that is not an object).
+pub fn settings_pairs(config: &JsValue) -> Vec<(String, String)> {
+    if !config.is_object() {
+        return Vec::new();
+    }
+    let Ok(entries) = js_sys::Object::entries(config.unchecked_ref()).dyn_into::<js_sys::Array>()
+    else {
+        return Vec::new();
+    };
+    let mut pairs = Vec::new();
+    for entry in entries.iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        let Some(name) = entry.get(0).as_string() else {
+            continue;
+        };
+        let value = entry.get(1);
+        let text = if let Some(s) = value.as_string() {
+            s
+        } else if value.is_undefined() || value.is_null() || value.is_function() {
+            continue;
+        } else {
+            match js_sys::JSON::stringify(&value) {
+                Ok(s) => s.as_string().unwrap_or_default(),
+                Err(_) => continue,
+            }
+        };
+        pairs.push((name, text));
+    }
+    pairs
+}
+
 /// Mounts the widget on the current page. Called by the loader (or the demo page) once the wasm
-/// module has loaded.
+/// module has loaded. Mounting twice does nothing the second time.
 #[wasm_bindgen]
-pub fn boot(_config: JsValue) -> Result<(), JsValue> {
+pub fn boot(config: JsValue) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("chasitor: no document to mount on"))?;
+    if document.get_element_by_id(HOST_ID).is_some() {
+        return Ok(());
+    }
     let body = document
         .body()
         .ok_or_else(|| JsValue::from_str("chasitor: the page has no <body> yet"))?;
+
+    let setup = match Config::from_pairs(&settings_pairs(&config)) {
+        Ok(config) => {
+            if !config.unknown.is_empty() {
+                web_sys::console::warn_1(
+                    &format!(
+                        "chasitor: ignoring unknown settings: {}",
+                        config.unknown.join(", ")
+                    )
+                    .into(),
+                );
+            }
+            crate::driver::panic::install(&config.labels.unavailable);
+            Setup::Ready(Box::new(config))
+        }
+        Err(e) => {
+            web_sys::console::error_1(&e.to_string().into());
+            let labels = Labels::english();
+            crate::driver::panic::install(&labels.unavailable);
+            Setup::Unavailable(Box::new(labels))
+        }
+    };
+
     let host = document.create_element("div")?;
-    host.set_id("chasitor-host");
+    host.set_id(HOST_ID);
+    // The host page's CSS reaches the host element itself (not its shadow tree): keep it
+    // displayed and out of the page's layout whatever the page says.
+    host.set_attribute(
+        "style",
+        "display:block !important;position:static !important;width:0 !important;height:0 !important;margin:0 !important;padding:0 !important;border:0 !important;visibility:visible !important;opacity:1 !important;transform:none !important;filter:none !important;contain:none !important",
+    )?;
     body.append_child(&host)?;
-    crate::ui::mount_in_shadow(&host)?;
+    crate::ui::mount_in_shadow(&host, setup)?;
     Ok(())
 }

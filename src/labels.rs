@@ -1,1 +1,151 @@
 //! Every visible string, per language.
+//!
+//! One table: each label has a key (the name a site owner uses in `data-labels`, e.g.
+//! `{"launcher": "Talk to us"}`) and an English text. Texts may hold placeholders in braces
+//! (`{position}`, `{name}`), filled by [`fill`]. Other languages and right-to-left scripts come
+//! later: [`Labels::for_language`] is where a language picks its table, and [`Labels::rtl`] tells
+//! the UI the text direction.
+
+macro_rules! labels {
+    ($( $(#[doc = $doc:literal])* $field:ident : $key:literal => $en:literal, )*) => {
+        /// Every visible string of the widget.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct Labels {
+            /// Right-to-left text (e.g. Arabic, Hebrew): the UI sets `dir="rtl"`.
+            pub rtl: bool,
+            $( $(#[doc = $doc])* pub $field: String, )*
+        }
+
+        impl Labels {
+            /// The keys accepted in `data-labels`.
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+
+            /// The English table.
+            pub fn english() -> Labels {
+                Labels { rtl: false, $( $field: $en.to_string(), )* }
+            }
+
+            /// Replaces the label named `key`; `false` when there is no such label.
+            pub fn set(&mut self, key: &str, text: &str) -> bool {
+                match key {
+                    $( $key => { self.$field = text.to_string(); true } )*
+                    _ => false,
+                }
+            }
+
+            /// The label named `key`.
+            pub fn get(&self, key: &str) -> Option<&str> {
+                match key {
+                    $( $key => Some(self.$field.as_str()), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+labels! {
+    /// The launcher button's text.
+    launcher: "launcher" => "Chat with us",
+    /// The launcher's accessible name while the chat window is open.
+    launcher_close: "launcherClose" => "Hide the chat",
+    /// The launcher when the widget cannot work (bad settings, a crash).
+    unavailable: "unavailable" => "Chat unavailable",
+    /// Accessible text of the unread badge.
+    unread: "unread" => "{count} unread",
+    /// The chat window's title.
+    title: "title" => "Chat",
+    /// The minimise button in the header.
+    minimise: "minimise" => "Minimise the chat",
+    end_chat: "endChat" => "End chat",
+    end_question: "endQuestion" => "End this chat?",
+    end_confirm: "endConfirm" => "Yes, end it",
+    end_cancel: "endCancel" => "Keep chatting",
+    prechat_intro: "prechatIntro" => "Tell us who you are and an agent will be with you shortly.",
+    start: "start" => "Start chat",
+    required_mark: "requiredMark" => "required",
+    field_required: "fieldRequired" => "Please fill in {field}.",
+    field_email: "fieldEmail" => "Please enter a valid email address.",
+    connecting: "connecting" => "Connecting you to an agent…",
+    queue_position: "queuePosition" => "You are number {position} in line.",
+    queue_wait: "queueWait" => "That is about {minutes} min.",
+    queue_waiting: "queueWaiting" => "Waiting for an agent…",
+    queue_write: "queueWrite" => "You can already write your question: the agent sees it when they join.",
+    agent: "agent" => "Agent",
+    you: "you" => "You",
+    agent_joined: "agentJoined" => "{name} joined the chat.",
+    transferred: "transferred" => "You are now chatting with {name}.",
+    agent_left: "agentLeft" => "The agent left the chat. Another agent may pick it up.",
+    agent_ended: "agentEnded" => "{name} ended the chat.",
+    visitor_ended: "visitorEnded" => "You ended the chat.",
+    typing: "typing" => "{name} is typing…",
+    transcript: "transcript" => "Messages",
+    composer: "composer" => "Message",
+    placeholder: "placeholder" => "Type a message…",
+    send: "send" => "Send",
+    chars_left: "charsLeft" => "{count} characters left",
+    status_queued: "statusQueued" => "Waiting",
+    status_sending: "statusSending" => "Sending…",
+    status_sent: "statusSent" => "Sent",
+    ended_visitor: "endedVisitor" => "You ended the chat.",
+    ended_agent: "endedAgent" => "{name} ended the chat.",
+    ended_expired: "endedExpired" => "The chat has ended: the session expired.",
+    ended_other_tab: "endedOtherTab" => "The chat goes on in another tab or window.",
+    ended_error: "endedError" => "The chat ended because of a connection problem. Sorry about that.",
+    new_chat: "newChat" => "Start a new chat",
+    offline_title: "offlineTitle" => "We are offline",
+    offline_text: "offlineText" => "No agent is available right now. Please try again later.",
+    reconnecting: "reconnecting" => "Reconnecting…",
+    connection_problem: "connectionProblem" => "Connection problem. Trying again…",
+    idle_warning: "idleWarning" => "Are you still there? The chat ends soon without a reply.",
+    crashed: "crashed" => "Chat is unavailable right now. Please reload the page.",
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels::english()
+    }
+}
+
+impl Labels {
+    /// The table for a language tag such as "en-US". English for now; other languages plug in
+    /// here.
+    pub fn for_language(_language: &str) -> Labels {
+        Labels::english()
+    }
+}
+
+/// `template` with each `{name}` replaced by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_reads_and_writes_its_label() {
+        let mut l = Labels::english();
+        for key in Labels::KEYS {
+            assert!(l.get(key).is_some_and(|t| !t.is_empty()), "{key}");
+            assert!(l.set(key, "x"), "{key}");
+            assert_eq!(l.get(key), Some("x"));
+        }
+        assert!(!l.set("nope", "x"));
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let l = Labels::english();
+        assert_eq!(
+            fill(&l.queue_position, &[("position", "3")]),
+            "You are number 3 in line."
+        );
+        assert_eq!(fill(&l.typing, &[("name", "Anna")]), "Anna is typing…");
+    }
+}

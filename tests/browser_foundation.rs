@@ -25,23 +25,40 @@ async fn root_component_mounts_in_a_shadow_root_with_its_css() {
     let host = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
 
-    let container = chasitor::ui::mount_in_shadow(&host).unwrap();
+    let config = chasitor::config::Config::from_pairs(&[
+        ("endpoint", "/chat/rest"),
+        ("orgId", "00D000000000001"),
+        ("deploymentId", "572000000000001"),
+        ("buttonId", "573000000000001"),
+    ])
+    .unwrap();
+    let container =
+        chasitor::ui::mount_in_shadow(&host, chasitor::ui::Setup::Ready(Box::new(config))).unwrap();
     next_tick().await;
 
     let shadow = host.shadow_root().expect("the host has a shadow root");
     assert_eq!(shadow.mode(), web_sys::ShadowRootMode::Open);
-    let style = shadow.query_selector("style").unwrap().expect("a <style> inside");
+    let style = shadow
+        .query_selector("style")
+        .unwrap()
+        .expect("a <style> inside");
     assert!(style.text_content().unwrap().contains(".launcher"));
 
     let launcher = container
         .query_selector("button[part=launcher]")
         .unwrap()
         .expect("the launcher button rendered");
-    assert_eq!(launcher.get_attribute("aria-expanded").as_deref(), Some("false"));
-    assert_eq!(launcher.text_content().unwrap().trim(), "Chat");
+    assert_eq!(
+        launcher.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(launcher.text_content().unwrap().trim(), "Chat with us");
 
     // The host page cannot reach into the shadow root with its selectors.
-    assert!(document().query_selector("button[part=launcher]").unwrap().is_none());
+    assert!(document()
+        .query_selector("button[part=launcher]")
+        .unwrap()
+        .is_none());
 
     launcher.unchecked_into::<web_sys::HtmlElement>().click();
     next_tick().await;

@@ -19,7 +19,9 @@ impl std::fmt::Display for StorageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StorageError::Unavailable => write!(f, "sessionStorage is not available on this page"),
-            StorageError::Encode(e) => write!(f, "could not encode a value for sessionStorage: {e}"),
+            StorageError::Encode(e) => {
+                write!(f, "could not encode a value for sessionStorage: {e}")
+            }
             StorageError::Write(e) => write!(f, "sessionStorage refused a write: {e}"),
         }
     }

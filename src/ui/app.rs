@@ -1,21 +1,314 @@
+use super::chat::{Composer, QueueView, TranscriptView, TypingIndicator};
+use super::ended::{EndConfirm, EndedView, OfflineView};
+use super::prechat::PrechatForm;
+use crate::config::Config;
+use crate::driver::{Banner, ChatView, Driver};
+use crate::engine::{ChatState, EndReason};
+use crate::labels::Labels;
 use leptos::prelude::*;
+
+/// What the widget mounts with.
+pub enum Setup {
+    /// Valid settings: the whole widget.
+    Ready(Box<Config>),
+    /// Bad settings: only a launcher that says chat is unavailable.
+    Unavailable(Box<Labels>),
+}
+
+/// What every component can reach (all `Copy`): the signals, the settings and the driver's
+/// intents.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub view: ChatView,
+    pub config: StoredValue<Config>,
+    driver: StoredValue<Driver, LocalStorage>,
+    /// The end-chat confirm step is showing.
+    pub confirming_end: RwSignal<bool>,
+    /// The composer's text (kept while the window is minimised).
+    pub draft: RwSignal<String>,
+}
+
+impl Ctx {
+    /// The driver, to call an intent on.
+    pub fn driver(&self) -> Driver {
+        self.driver.get_value()
+    }
+
+    /// A label (cloned).
+    pub fn label(&self, pick: impl Fn(&Labels) -> &String) -> String {
+        self.config.with_value(|c| pick(&c.labels).clone())
+    }
+}
+
+/// Which part of the journey the window shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Prechat,
+    /// SessionId and ChasitorInit on their way.
+    Connecting,
+    Queued,
+    Chat,
+    Ended,
+    Offline,
+}
+
+impl Stage {
+    pub fn of(state: &ChatState) -> Stage {
+        match state {
+            ChatState::Idle => Stage::Prechat,
+            ChatState::SessionRequested | ChatState::Initialising => Stage::Connecting,
+            ChatState::Queued => Stage::Queued,
+            ChatState::Established | ChatState::Reconnecting => Stage::Chat,
+            ChatState::Ended(EndReason::RequestFailed { .. }) => Stage::Offline,
+            ChatState::Ended(_) => Stage::Ended,
+        }
+    }
+}
 
 /// The widget's root component.
 #[component]
-pub fn App() -> impl IntoView {
-    let (open, set_open) = signal(false);
+pub fn App(setup: Setup) -> impl IntoView {
+    match setup {
+        Setup::Ready(config) => view! { <Widget config=*config /> }.into_any(),
+        Setup::Unavailable(labels) => view! { <UnavailableLauncher labels=*labels /> }.into_any(),
+    }
+}
+
+/// The launcher of a widget that cannot work.
+#[component]
+pub fn UnavailableLauncher(labels: Labels) -> impl IntoView {
     view! {
-        <div class="chasitor" data-open=move || open.get().to_string()>
+        <div class="chasitor" data-position="right" data-theme="light">
             <button
                 type="button"
                 class="launcher"
                 part="launcher"
-                aria-label="Chat with us"
-                aria-expanded=move || open.get().to_string()
-                on:click=move |_| set_open.update(|o| *o = !*o)
+                data-unavailable="true"
+                aria-disabled="true"
+                aria-expanded="false"
             >
-                <span class="launcher-label">"Chat"</span>
+                <ChatIcon />
+                <span class="launcher-label">{labels.unavailable.clone()}</span>
             </button>
         </div>
+    }
+}
+
+#[component]
+fn Widget(config: Config) -> impl IntoView {
+    let view = ChatView::new();
+    let position = config.position.as_str();
+    let theme = config.theme.as_str();
+    let dir = if config.labels.rtl { "rtl" } else { "ltr" };
+    let driver = Driver::new(&config, view);
+    let ctx = Ctx {
+        view,
+        config: StoredValue::new(config),
+        driver: StoredValue::new_local(driver),
+        confirming_end: RwSignal::new(false),
+        draft: RwSignal::new(String::new()),
+    };
+    provide_context(ctx);
+
+    view! {
+        <div
+            class="chasitor"
+            data-position=position
+            data-theme=theme
+            dir=dir
+            data-open=move || view.open.get().to_string()
+        >
+            <ChatWindow />
+            <Launcher />
+        </div>
+    }
+}
+
+#[component]
+fn ChatIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+            <path
+                fill="currentColor"
+                d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-4.5 3.6A.9.9 0 0 1 3 20.9V6a2 2 0 0 1 1-2zm3 5.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"
+            />
+        </svg>
+    }
+}
+
+#[component]
+fn CloseIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <path
+                fill="none"
+                stroke="currentColor"
+                stroke-width="2.4"
+                stroke-linecap="round"
+                d="M6 9l6 6 6-6"
+            />
+        </svg>
+    }
+}
+
+/// The launcher: opens and minimises the window; counts unread agent messages while closed.
+#[component]
+fn Launcher() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view = ctx.view;
+    let open = view.open;
+    let label = ctx.label(|l| &l.launcher);
+    let close_label = ctx.label(|l| &l.launcher_close);
+    let unread_label = ctx.label(|l| &l.unread);
+    let toggle = move |_| {
+        let now_open = !open.get_untracked();
+        ctx.driver().set_open(now_open);
+    };
+    let aria_label = {
+        let close_label = close_label.clone();
+        move || {
+            if open.get() {
+                Some(close_label.clone())
+            } else {
+                None
+            }
+        }
+    };
+    let show_unread = move || !open.get() && view.unread.get() != 0;
+    view! {
+        <button
+            type="button"
+            class="launcher"
+            part="launcher"
+            aria-expanded=move || open.get().to_string()
+            aria-label=aria_label
+            on:click=toggle
+        >
+            <Show when=move || !open.get() fallback=|| view! { <CloseIcon /> }>
+                <ChatIcon />
+                <span class="launcher-label">{label.clone()}</span>
+            </Show>
+            <Show when=show_unread>
+                {
+                    let unread_label = unread_label.clone();
+                    view! {
+                        <span
+                            class="unread"
+                            part="unread"
+                            aria-label=move || {
+                                crate::labels::fill(
+                                    &unread_label,
+                                    &[("count", &view.unread.get().to_string())],
+                                )
+                            }
+                        >
+                            {move || view.unread.get().to_string()}
+                        </span>
+                    }
+                }
+            </Show>
+        </button>
+    }
+}
+
+/// The chat window: header, then the part of the journey the chat is in.
+#[component]
+fn ChatWindow() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view = ctx.view;
+    let stage = Memo::new(move |_| Stage::of(&view.state.get()));
+    let title = ctx.label(|l| &l.title);
+    let minimise = ctx.label(|l| &l.minimise);
+    let end_label = ctx.label(|l| &l.end_chat);
+    let reconnecting = ctx.label(|l| &l.reconnecting);
+    let problem = ctx.label(|l| &l.connection_problem);
+    let idle = ctx.label(|l| &l.idle_warning);
+
+    let can_end = move || matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat);
+    // The confirm step goes away with the chat.
+    Effect::new(move |_| {
+        if !can_end() {
+            ctx.confirming_end.set(false);
+        }
+    });
+    let subtitle = move || match stage.get() {
+        Stage::Chat => view.agent.get().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let banner = move || {
+        if view.state.get() == ChatState::Reconnecting {
+            return Some(reconnecting.clone());
+        }
+        match view.banner.get() {
+            Some(Banner::ConnectionProblem) => Some(problem.clone()),
+            Some(Banner::IdleWarning) => Some(idle.clone()),
+            None => None,
+        }
+    };
+
+    view! {
+        <section
+            class="window"
+            part="window"
+            role="dialog"
+            aria-modal="false"
+            aria-labelledby="chasitor-title"
+            hidden=move || !view.open.get()
+        >
+            <header class="header" part="header">
+                <div class="header-text">
+                    <h2 id="chasitor-title" class="title">{title}</h2>
+                    <p class="subtitle">{subtitle}</p>
+                </div>
+                <Show when=can_end>
+                    <button
+                        type="button"
+                        class="header-button end"
+                        part="end"
+                        aria-expanded=move || ctx.confirming_end.get().to_string()
+                        on:click=move |_| ctx.confirming_end.update(|c| *c = !*c)
+                    >
+                        {end_label.clone()}
+                    </button>
+                </Show>
+                <button
+                    type="button"
+                    class="header-button icon-button"
+                    part="close"
+                    aria-label=minimise.clone()
+                    title=minimise
+                    on:click=move |_| ctx.driver().set_open(false)
+                >
+                    <CloseIcon />
+                </button>
+            </header>
+            <Show when=move || ctx.confirming_end.get() && can_end()>
+                <EndConfirm />
+            </Show>
+            {move || banner().map(|text| view! { <p class="banner" role="status">{text}</p> })}
+            <div class="body">
+                <Show when=move || stage.get() == Stage::Prechat>
+                    <PrechatForm />
+                </Show>
+                <Show when=move || matches!(stage.get(), Stage::Connecting | Stage::Queued)>
+                    <QueueView />
+                </Show>
+                <Show when=move || matches!(stage.get(), Stage::Queued | Stage::Chat | Stage::Ended)>
+                    <TranscriptView />
+                </Show>
+                <Show when=move || stage.get() == Stage::Chat && view.agent_typing.get()>
+                    <TypingIndicator />
+                </Show>
+                <Show when=move || matches!(stage.get(), Stage::Queued | Stage::Chat)>
+                    <Composer />
+                </Show>
+                <Show when=move || stage.get() == Stage::Ended>
+                    <EndedView />
+                </Show>
+                <Show when=move || stage.get() == Stage::Offline>
+                    <OfflineView />
+                </Show>
+            </div>
+        </section>
     }
 }

@@ -1,7 +1,16 @@
 //! Leptos components. They read signals and send intents; they never build HTTP requests.
+//!
+//! - [`app`]: the root ([`App`]), the launcher, the window and its header;
+//! - [`prechat`]: the pre-chat form;
+//! - [`chat`]: the queue view, the transcript, the typing indicator and the composer;
+//! - [`ended`]: the end-chat confirm step, the ended view and the offline view;
+//! - [`mount`]: mounting in a shadow root.
 
-mod app;
+pub mod app;
+pub mod chat;
+pub mod ended;
 mod mount;
+pub mod prechat;
 
-pub use app::App;
+pub use app::{App, Ctx, Setup, Stage};
 pub use mount::{mount_in_shadow, WIDGET_CSS};

@@ -4,14 +4,14 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 
-use super::App;
+use super::{App, Setup};
 
 /// The widget's stylesheet, compiled into the wasm so the widget is one download.
 pub const WIDGET_CSS: &str = include_str!("../../style/widget.css");
 
 /// Attaches an open shadow root to `host`, puts the widget's `<style>` and a container in it, and
 /// mounts [`App`] into the container. Returns the container.
-pub fn mount_in_shadow(host: &Element) -> Result<HtmlElement, JsValue> {
+pub fn mount_in_shadow(host: &Element, setup: Setup) -> Result<HtmlElement, JsValue> {
     let document = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("the host element has no document"))?;
@@ -22,6 +22,9 @@ pub fn mount_in_shadow(host: &Element) -> Result<HtmlElement, JsValue> {
     let container: HtmlElement = document.create_element("div")?.dyn_into()?;
     container.set_class_name("chasitor-root");
     shadow.append_child(&container)?;
-    leptos::mount::mount_to(container.clone(), App).forget();
+    leptos::mount::mount_to(container.clone(), move || {
+        leptos::prelude::view! { <App setup /> }
+    })
+    .forget();
     Ok(container)
 }

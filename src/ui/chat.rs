@@ -1,0 +1,266 @@
+//! The chat itself: the queue view, the transcript, the agent's typing indicator and the
+//! composer.
+
+use super::app::{Ctx, Stage};
+use crate::driver::{Author, Item, Note};
+use crate::engine::{ChatState, Delivery};
+use crate::labels::{fill, Labels};
+use leptos::prelude::*;
+
+/// Waiting for an agent: the position and estimated wait, or a plain "waiting".
+#[component]
+pub fn QueueView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view = ctx.view;
+    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let lines = move || {
+        let l = &labels;
+        let state = view.state.get();
+        if Stage::of(&state) == Stage::Connecting {
+            return (l.connecting.clone(), None, None);
+        }
+        let q = view.queue.get();
+        let first = match q.position {
+            Some(p) => fill(&l.queue_position, &[("position", &p.to_string())]),
+            None => l.queue_waiting.clone(),
+        };
+        let wait = q.estimated_wait_secs.filter(|s| *s > 0).map(|s| {
+            fill(
+                &l.queue_wait,
+                &[("minutes", &s.div_ceil(60).max(1).to_string())],
+            )
+        });
+        (first, wait, Some(l.queue_write.clone()))
+    };
+    view! {
+        <div class="queue" part="queue" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            <div class="queue-text">
+                {move || {
+                    let (first, wait, hint) = lines();
+                    view! {
+                        <p class="queue-line">{first}</p>
+                        {wait.map(|w| view! { <p class="queue-wait">{w}</p> })}
+                        {hint.map(|h| view! { <p class="queue-hint">{h}</p> })}
+                    }
+                }}
+            </div>
+        </div>
+    }
+}
+
+/// The time of a row, as HH:MM in the visitor's time zone.
+fn clock(at: f64) -> (String, String) {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at));
+    let iso = d.to_iso_string().as_string().unwrap_or_default();
+    (format!("{:02}:{:02}", d.get_hours(), d.get_minutes()), iso)
+}
+
+fn status_key(status: Option<Delivery>) -> u8 {
+    match status {
+        None => 0,
+        Some(Delivery::Queued) => 1,
+        Some(Delivery::Sending) => 2,
+        Some(Delivery::Sent) => 3,
+    }
+}
+
+fn note_text(l: &Labels, note: Note, name: &str) -> String {
+    let name = if name.is_empty() {
+        l.agent.as_str()
+    } else {
+        name
+    };
+    match note {
+        Note::AgentJoined => fill(&l.agent_joined, &[("name", name)]),
+        Note::Transferred => fill(&l.transferred, &[("name", name)]),
+        Note::AgentLeft => l.agent_left.clone(),
+        Note::AgentEnded => fill(&l.agent_ended, &[("name", name)]),
+        Note::VisitorEnded => l.visitor_ended.clone(),
+    }
+}
+
+/// The transcript: one keyed row per message, so a new message touches one row.
+#[component]
+pub fn TranscriptView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view = ctx.view;
+    let list: NodeRef<leptos::html::Ol> = NodeRef::new();
+    let label = ctx.label(|l| &l.transcript);
+    // Keep the newest row in sight.
+    Effect::new(move |_| {
+        view.items.track();
+        view.open.track();
+        if let Some(el) = list.get() {
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
+        }
+    });
+    view! {
+        <ol class="transcript" part="transcript" role="log" aria-live="polite" aria-label=label node_ref=list>
+            <For
+                each=move || view.items.get()
+                key=|item: &Item| (item.id, status_key(item.status))
+                children=move |item: Item| view! { <Row item /> }
+            />
+        </ol>
+    }
+}
+
+#[component]
+fn Row(item: Item) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let (time, iso) = clock(item.at);
+    match item.author {
+        Author::System => {
+            let text = note_text(&labels, item.note.unwrap_or(Note::AgentLeft), &item.name);
+            view! {
+                <li class="message system" part="message" data-author="system">
+                    <span class="text" part="text">{text}</span>
+                </li>
+            }
+            .into_any()
+        }
+        Author::Agent => {
+            let name = if item.name.is_empty() {
+                labels.agent.clone()
+            } else {
+                item.name.clone()
+            };
+            view! {
+                <li class="message agent" part="message" data-author="agent">
+                    <div class="meta">
+                        <span class="who">{name}</span>
+                        " "
+                        <time datetime=iso>{time}</time>
+                    </div>
+                    <div class="text" part="text">{item.text.clone()}</div>
+                </li>
+            }
+            .into_any()
+        }
+        Author::Visitor => {
+            let status = item.status.unwrap_or(Delivery::Sent);
+            let (status_attr, status_text) = match status {
+                Delivery::Queued => ("queued", labels.status_queued.clone()),
+                Delivery::Sending => ("sending", labels.status_sending.clone()),
+                Delivery::Sent => ("sent", labels.status_sent.clone()),
+            };
+            view! {
+                <li class="message visitor" part="message" data-author="visitor" data-status=status_attr>
+                    <span class="sr-only">{labels.you.clone()} ": "</span>
+                    <div class="text" part="text">{item.text.clone()}</div>
+                    <div class="meta">
+                        <time datetime=iso>{time}</time>
+                        " · "
+                        <span class="status">{status_text}</span>
+                    </div>
+                </li>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// "Anna is typing…", in the DOM only while the agent types.
+#[component]
+pub fn TypingIndicator() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view = ctx.view;
+    let template = ctx.label(|l| &l.typing);
+    let agent = ctx.label(|l| &l.agent);
+    let text = move || {
+        let name = view.agent.get().unwrap_or_else(|| agent.clone());
+        fill(&template, &[("name", &name)])
+    };
+    view! {
+        <div class="typing" part="typing" role="status">
+            <span class="dots" aria-hidden="true">
+                <span></span>
+                <span></span>
+                <span></span>
+            </span>
+            <span class="typing-text">{text}</span>
+        </div>
+    }
+}
+
+/// The message box: Enter sends, Shift+Enter makes a new line; a counter near the limit.
+#[component]
+pub fn Composer() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let draft = ctx.draft;
+    let max = ctx.config.with_value(|c| c.max_message_length);
+    let placeholder = ctx.label(|l| &l.placeholder);
+    let aria = ctx.label(|l| &l.composer);
+    let send_label = ctx.label(|l| &l.send);
+    let chars_left = ctx.label(|l| &l.chars_left);
+    let box_ref: NodeRef<leptos::html::Textarea> = NodeRef::new();
+
+    let send = move || {
+        let text = draft.get_untracked();
+        let text: String = text.trim().chars().take(max).collect();
+        if text.is_empty() {
+            return;
+        }
+        draft.set(String::new());
+        if let Some(el) = box_ref.get_untracked() {
+            el.set_value("");
+        }
+        ctx.driver().send(text);
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let mut value = event_target_value(&ev);
+        if value.chars().count() > max {
+            value = value.chars().take(max).collect();
+        }
+        ctx.driver().typed(&value);
+        draft.set(value);
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send();
+        if let Some(el) = box_ref.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    // The counter shows in the last tenth of the allowed length (at most the last 500).
+    let threshold = max.saturating_sub((max / 10).clamp(1, 500));
+    let counter = move || {
+        let used = draft.with(|d| d.chars().count());
+        (used > threshold).then(|| {
+            let left = max.saturating_sub(used);
+            fill(&chars_left, &[("count", &left.to_string())])
+        })
+    };
+    let disabled = move || {
+        draft.with(|d| d.trim().is_empty()) || matches!(ctx.view.state.get(), ChatState::Ended(_))
+    };
+    view! {
+        <form class="composer-row" on:submit=on_submit>
+            <textarea
+                class="composer"
+                part="composer"
+                name="message"
+                rows="2"
+                maxlength=max.to_string()
+                placeholder=placeholder
+                aria-label=aria
+                node_ref=box_ref
+                prop:value=move || draft.get()
+                on:keydown=on_keydown
+                on:input=on_input
+            ></textarea>
+            <button type="submit" class="primary send" part="send" disabled=disabled>
+                {send_label}
+            </button>
+        </form>
+        {move || counter().map(|c| view! { <p class="counter" aria-live="polite">{c}</p> })}
+    }
+}

@@ -1,0 +1,89 @@
+//! The end of a chat: the confirm step, the "chat ended" view with a new-chat button, and the
+//! offline view.
+
+use super::app::Ctx;
+use crate::engine::{ChatState, EndReason};
+use crate::labels::fill;
+use leptos::prelude::*;
+
+/// "End this chat?" with a confirm and a cancel button.
+#[component]
+pub fn EndConfirm() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let question = ctx.label(|l| &l.end_question);
+    let yes = ctx.label(|l| &l.end_confirm);
+    let no = ctx.label(|l| &l.end_cancel);
+    view! {
+        <div class="confirm" role="alertdialog" aria-label=question.clone()>
+            <p>{question.clone()}</p>
+            <div class="confirm-buttons">
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| ctx.confirming_end.set(false)
+                >
+                    {no}
+                </button>
+                <button
+                    type="button"
+                    class="danger"
+                    part="end-confirm"
+                    on:click=move |_| {
+                        ctx.confirming_end.set(false);
+                        ctx.driver().end();
+                    }
+                >
+                    {yes}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// Who ended the chat, and a button for a new one.
+#[component]
+pub fn EndedView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view = ctx.view;
+    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let new_chat = labels.new_chat.clone();
+    let text = move || {
+        let l = &labels;
+        match view.state.get() {
+            ChatState::Ended(EndReason::Visitor) => l.ended_visitor.clone(),
+            ChatState::Ended(EndReason::Agent) => {
+                let name = view.agent.get().unwrap_or_else(|| l.agent.clone());
+                fill(&l.ended_agent, &[("name", &name)])
+            }
+            ChatState::Ended(EndReason::SessionInvalid) => l.ended_expired.clone(),
+            ChatState::Ended(EndReason::DuplicatePoll) => l.ended_other_tab.clone(),
+            _ => l.ended_error.clone(),
+        }
+    };
+    view! {
+        <div class="ended" part="ended" role="status">
+            <p>{text}</p>
+            <button type="button" class="primary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
+                {new_chat}
+            </button>
+        </div>
+    }
+}
+
+/// No agent available (ChatRequestFail).
+#[component]
+pub fn OfflineView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let title = ctx.label(|l| &l.offline_title);
+    let text = ctx.label(|l| &l.offline_text);
+    let again = ctx.label(|l| &l.new_chat);
+    view! {
+        <div class="offline" part="offline" role="status">
+            <h3>{title}</h3>
+            <p>{text}</p>
+            <button type="button" class="secondary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
+                {again}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,155 @@
+//! The pre-chat form: the fields from the settings, with required and email checks and inline
+//! errors; a valid form becomes the chat request's visitorName, prechatDetails and
+//! prechatEntities.
+
+use super::app::Ctx;
+use crate::config::{build_prechat, check_prechat, FieldKind, FieldProblem, PrechatField};
+use crate::labels::fill;
+use leptos::prelude::*;
+use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+
+#[component]
+pub fn PrechatForm() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let fields: Vec<PrechatField> = ctx.config.with_value(|c| c.prechat_fields.clone());
+    let values: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
+    let problems: RwSignal<Vec<(String, FieldProblem)>> = RwSignal::new(Vec::new());
+    let form_ref: NodeRef<leptos::html::Form> = NodeRef::new();
+
+    let intro = ctx.label(|l| &l.prechat_intro);
+    let start = ctx.label(|l| &l.start);
+    let fields_for_submit = fields.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let current = values.get_untracked();
+        let value = |name: &str| current.get(name).cloned().unwrap_or_default();
+        let found = check_prechat(&fields_for_submit, value);
+        if let Some((first, _)) = found.first() {
+            // Focus the first field with a problem.
+            if let Some(form) = form_ref.get_untracked() {
+                let selector = format!("[name=\"{first}\"]");
+                if let Ok(Some(el)) = form.query_selector(&selector) {
+                    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            }
+            problems.set(found);
+            return;
+        }
+        problems.set(Vec::new());
+        let prechat = build_prechat(&fields_for_submit, value);
+        ctx.driver().start(prechat);
+    };
+
+    let rows = fields
+        .into_iter()
+        .map(|field| view! { <Field field values problems /> })
+        .collect_view();
+
+    view! {
+        <form class="prechat" part="prechat" novalidate=true node_ref=form_ref on:submit=on_submit>
+            <p class="intro">{intro}</p>
+            {rows}
+            <button type="submit" class="primary" part="start">
+                {start}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn Field(
+    field: PrechatField,
+    values: RwSignal<HashMap<String, String>>,
+    problems: RwSignal<Vec<(String, FieldProblem)>>,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let id = format!("chasitor-field-{}", field.name);
+    let error_id = format!("{id}-error");
+    let name = field.name.clone();
+    let problem = {
+        let name = name.clone();
+        Memo::new(move |_| problems.with(|p| p.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)))
+    };
+    let required_text = ctx.label(|l| &l.required_mark);
+    let message = {
+        let label = field.label.clone();
+        let required = ctx.label(|l| &l.field_required);
+        let email = ctx.label(|l| &l.field_email);
+        move || {
+            problem.get().map(|p| match p {
+                FieldProblem::Required => fill(&required, &[("field", &label)]),
+                FieldProblem::Email => email.clone(),
+            })
+        }
+    };
+    let on_input = {
+        let name = name.clone();
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            values.update(|m| {
+                m.insert(name.clone(), v);
+            });
+            // A fixed problem goes away as soon as the visitor types.
+            if problem.get_untracked().is_some() {
+                let name = name.clone();
+                problems.update(|p| p.retain(|(n, _)| *n != name));
+            }
+        }
+    };
+    let invalid = move || problem.get().is_some().to_string();
+    let described = {
+        let error_id = error_id.clone();
+        move || problem.get().map(|_| error_id.clone())
+    };
+    let autocomplete = field.autocomplete.clone().unwrap_or_else(|| "on".into());
+    let input = match field.kind {
+        FieldKind::Textarea => view! {
+            <textarea
+                id=id.clone()
+                name=name.clone()
+                rows="3"
+                autocomplete=autocomplete
+                aria-required=field.required.to_string()
+                aria-invalid=invalid
+                aria-describedby=described
+                on:input=on_input
+            ></textarea>
+        }
+        .into_any(),
+        kind => view! {
+            <input
+                id=id.clone()
+                name=name.clone()
+                type=kind.as_str()
+                autocomplete=autocomplete
+                aria-required=field.required.to_string()
+                aria-invalid=invalid
+                aria-describedby=described
+                on:input=on_input
+            />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field" part="field" data-invalid=move || problem.get().is_some().to_string()>
+            <label for=id>
+                {field.label.clone()}
+                {field
+                    .required
+                    .then(|| {
+                        view! {
+                            <span class="required" aria-hidden="true">" *"</span>
+                            <span class="sr-only">" (" {required_text.clone()} ")"</span>
+                        }
+                    })}
+            </label>
+            {input}
+            {move || {
+                message().map(|m| view! { <p class="error" id=error_id.clone()>{m}</p> })
+            }}
+        </div>
+    }
+}
