@@ -181,8 +181,8 @@ process.on('exit', () => {
 
 /** One running simulator process. */
 export class Sim {
-  constructor({ name, port, staticDir, corsOrigin, holdSeconds = HOLD_SECONDS }) {
-    Object.assign(this, { name, port, staticDir, corsOrigin, holdSeconds });
+  constructor({ name, port, staticDir, corsOrigin, holdSeconds = HOLD_SECONDS, extraArgs = [] }) {
+    Object.assign(this, { name, port, staticDir, corsOrigin, holdSeconds, extraArgs });
     this.base = `http://127.0.0.1:${port}`;
     this.client = new SimClient(this.base);
   }
@@ -191,6 +191,7 @@ export class Sim {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--hold-seconds', String(this.holdSeconds), '--log'];
     if (this.staticDir) args.push('--static-dir', this.staticDir);
     if (this.corsOrigin) args.push('--cors-origin', this.corsOrigin);
+    args.push(...this.extraArgs); // e.g. ['--idle-timeout-seconds', '2']
     fs.mkdirSync(LOGS, { recursive: true });
     this.logFile = path.join(LOGS, `sim-${this.name}.log`);
     const out = fs.openSync(this.logFile, 'w');
@@ -236,7 +237,7 @@ export class Sim {
 }
 
 /** Starts a simulator on a free port, retrying with another port if that one was taken meanwhile. */
-async function startSim(opts, port) {
+export async function startSim(opts, port) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const sim = new Sim({ ...opts, port: port ?? (await freePort()) });
