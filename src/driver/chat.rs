@@ -155,6 +155,20 @@ impl Driver {
         driver
     }
 
+    /// Runs `f` on the shared state; `None` (and a console error) if it is already borrowed,
+    /// which would be a bug in the driver: never a panic.
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> Option<R> {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => Some(f(&mut inner)),
+            Err(_) => {
+                web_sys::console::error_1(
+                    &"chasitor: internal error: the driver was re-entered".into(),
+                );
+                None
+            }
+        }
+    }
+
     /// The signals the UI reads.
     pub fn view(&self) -> ChatView {
         self.view
@@ -164,11 +178,10 @@ impl Driver {
 
     /// The visitor sent the pre-chat form.
     pub fn start(&self, prechat: Prechat) {
-        {
-            let mut inner = self.inner.borrow_mut();
+        self.with(|inner| {
             inner.transcript = Transcript::default();
             inner.transcript_dirty = true;
-        }
+        });
         self.view.agent.set(None);
         self.view.queue.set(QueueInfo::default());
         self.view.banner.set(None);
@@ -181,8 +194,7 @@ impl Driver {
             return;
         }
         self.stop_typing_inner();
-        {
-            let mut inner = self.inner.borrow_mut();
+        self.with(|inner| {
             let local_id = inner.transcript.take_local_id();
             inner.transcript.push(Item {
                 id: 0,
@@ -199,7 +211,7 @@ impl Driver {
             inner
                 .engine
                 .handle(Input::SendText { local_id, text }, now, rand);
-        }
+        });
         self.pump();
     }
 
@@ -210,8 +222,8 @@ impl Driver {
             self.pump();
             return;
         }
-        {
-            let mut inner = self.inner.borrow_mut();
+        let me = self.clone();
+        self.with(move |inner| {
             let (now, rand) = (now_ms(), random_u32());
             if !inner.visitor_typing {
                 inner.visitor_typing = true;
@@ -225,7 +237,6 @@ impl Driver {
             if let Some(t) = inner.typing_timer.take() {
                 t.clear();
             }
-            let me = self.clone();
             inner.typing_timer = set_timeout_with_handle(
                 move || {
                     if let Ok(mut inner) = me.inner.try_borrow_mut() {
@@ -237,7 +248,7 @@ impl Driver {
                 Duration::from_millis(TYPING_IDLE_MS),
             )
             .ok();
-        }
+        });
         self.pump();
     }
 
@@ -249,15 +260,18 @@ impl Driver {
 
     /// After the chat ended: back to a fresh pre-chat form.
     pub fn new_chat(&self) {
-        {
-            let mut inner = self.inner.borrow_mut();
+        let renewed = self.with(|inner| {
             if !inner.engine.state().is_ended() {
-                return;
+                return false;
             }
             let cfg = inner.engine_cfg.clone();
             inner.engine = Engine::new(cfg);
             inner.transcript = Transcript::default();
             inner.transcript_dirty = true;
+            true
+        });
+        if renewed != Some(true) {
+            return;
         }
         self.view.agent.set(None);
         self.view.agent_typing.set(false);
@@ -279,11 +293,10 @@ impl Driver {
     // ----- the loop -----
 
     fn handle(&self, input: Input) {
-        {
-            let mut inner = self.inner.borrow_mut();
+        self.with(|inner| {
             let (now, rand) = (now_ms(), random_u32());
             inner.engine.handle(input, now, rand);
-        }
+        });
         self.pump();
     }
 
@@ -334,12 +347,13 @@ impl Driver {
     fn issue(&self, req: HttpRequest) {
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
-        let (endpoint, token) = {
-            let mut inner = self.inner.borrow_mut();
+        let Some((endpoint, token)) = self.with(|inner| {
             let token = inner.next_token;
             inner.next_token += 1;
             inner.inflight.insert(req.id, (token, controller));
             (inner.endpoint.clone(), token)
+        }) else {
+            return;
         };
         let me = self.clone();
         leptos::task::spawn_local(async move {
@@ -420,7 +434,8 @@ impl Driver {
                     let agent = view.agent.get_untracked().unwrap_or_default();
                     match reason {
                         EndReason::Agent => self.note(Note::AgentEnded, agent),
-                        EndReason::Visitor => self.note(Note::VisitorEnded, String::new()),
+                        // The ended view says so; no row for it.
+                        EndReason::Visitor => {}
                         EndReason::Error(detail) => web_sys::console::error_1(
                             &format!("chasitor: the chat ended: {detail}").into(),
                         ),
@@ -454,8 +469,7 @@ impl Driver {
             Event::AgentTyping(typing) => view.agent_typing.set(typing),
             Event::AgentMessage { name, text } => {
                 view.agent_typing.set(false);
-                {
-                    let mut inner = self.inner.borrow_mut();
+                self.with(|inner| {
                     inner.transcript.push(Item {
                         id: 0,
                         author: Author::Agent,
@@ -467,7 +481,7 @@ impl Driver {
                         status: None,
                     });
                     inner.transcript_dirty = true;
-                }
+                });
                 if !view.open.get_untracked() {
                     view.unread.update(|n| *n = n.saturating_add(1));
                     self.save_ui();
@@ -494,10 +508,11 @@ impl Driver {
                 );
             }
             Event::VisitorMessage { local_id, status } => {
-                let mut inner = self.inner.borrow_mut();
-                if inner.transcript.set_status(local_id, status) {
-                    inner.transcript_dirty = true;
-                }
+                self.with(|inner| {
+                    if inner.transcript.set_status(local_id, status) {
+                        inner.transcript_dirty = true;
+                    }
+                });
             }
             Event::PostChatUrl(_) => {}
             Event::Error(error) => {
@@ -511,21 +526,22 @@ impl Driver {
 
     /// Appends a system row (not while replaying a restore: the transcript has it already).
     fn note(&self, note: Note, name: String) {
-        let mut inner = self.inner.borrow_mut();
-        if inner.replaying {
-            return;
-        }
-        inner.transcript.push(Item {
-            id: 0,
-            author: Author::System,
-            name,
-            text: String::new(),
-            note: Some(note),
-            at: js_sys::Date::now(),
-            local_id: None,
-            status: None,
+        self.with(|inner| {
+            if inner.replaying {
+                return;
+            }
+            inner.transcript.push(Item {
+                id: 0,
+                author: Author::System,
+                name,
+                text: String::new(),
+                note: Some(note),
+                at: js_sys::Date::now(),
+                local_id: None,
+                status: None,
+            });
+            inner.transcript_dirty = true;
         });
-        inner.transcript_dirty = true;
     }
 
     /// Publishes the transcript and writes what changed to sessionStorage.

@@ -65,6 +65,17 @@ fn status_key(status: Option<Delivery>) -> u8 {
     }
 }
 
+/// `template` filled with an agent's name, without a doubled full stop when the name ends with
+/// one ("Ryan S." + ".").
+pub fn with_name(template: &str, name: &str) -> String {
+    let text = fill(template, &[("name", name)]);
+    if name.ends_with('.') && template.contains("{name}.") {
+        text.replacen(&format!("{name}."), name, 1)
+    } else {
+        text
+    }
+}
+
 fn note_text(l: &Labels, note: Note, name: &str) -> String {
     let name = if name.is_empty() {
         l.agent.as_str()
@@ -72,10 +83,10 @@ fn note_text(l: &Labels, note: Note, name: &str) -> String {
         name
     };
     match note {
-        Note::AgentJoined => fill(&l.agent_joined, &[("name", name)]),
-        Note::Transferred => fill(&l.transferred, &[("name", name)]),
+        Note::AgentJoined => with_name(&l.agent_joined, name),
+        Note::Transferred => with_name(&l.transferred, name),
         Note::AgentLeft => l.agent_left.clone(),
-        Note::AgentEnded => fill(&l.agent_ended, &[("name", name)]),
+        Note::AgentEnded => with_name(&l.agent_ended, name),
         Note::VisitorEnded => l.visitor_ended.clone(),
     }
 }

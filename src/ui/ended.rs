@@ -3,7 +3,6 @@
 
 use super::app::Ctx;
 use crate::engine::{ChatState, EndReason};
-use crate::labels::fill;
 use leptos::prelude::*;
 
 /// "End this chat?" with a confirm and a cancel button.
@@ -53,7 +52,7 @@ pub fn EndedView() -> impl IntoView {
             ChatState::Ended(EndReason::Visitor) => l.ended_visitor.clone(),
             ChatState::Ended(EndReason::Agent) => {
                 let name = view.agent.get().unwrap_or_else(|| l.agent.clone());
-                fill(&l.ended_agent, &[("name", &name)])
+                super::chat::with_name(&l.ended_agent, &name)
             }
             ChatState::Ended(EndReason::SessionInvalid) => l.ended_expired.clone(),
             ChatState::Ended(EndReason::DuplicatePoll) => l.ended_other_tab.clone(),
