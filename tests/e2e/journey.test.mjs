@@ -377,6 +377,68 @@ describe('chasitor end to end', () => {
     });
   });
 
+  test('pre-chat checks: required fields and the email address, no chat until they pass', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'prechat-checks', async (w) => {
+      const c = env.same.client;
+      const ui = await loadPage(w, env.same.hostUrl);
+      await openLauncher(ui);
+      const invalid = (name) => w.page.locator(`[part~=prechat] input[name=${name}][aria-invalid=true]`);
+
+      // Empty: the required first name and email are flagged, nothing is sent.
+      await ui.start.click();
+      await invalid('firstName').waitFor({ state: 'visible' });
+      await invalid('email').waitFor({ state: 'visible' });
+      await w.screenshot('required');
+      // A bad email address is flagged too.
+      await fillPrechat(ui, { ...VISITOR, email: 'not-an-address' });
+      await ui.start.click();
+      await invalid('email').waitFor({ state: 'visible' });
+      assert.equal(await invalid('firstName').count(), 0, 'the filled first name is no longer flagged');
+      await w.screenshot('bad-email');
+      assert.deepEqual(await c.sessions(), [], 'no chat requested while the form has problems');
+      await ui.prechat.waitFor({ state: 'visible' });
+
+      // Fixed: one chat request.
+      await ui.email.fill(VISITOR.email);
+      const s = await submitPrechat(ui, c);
+      assert.equal(s.received.filter((x) => x.type === 'ChasitorInit').length, 1);
+      assert.ok(s.prechatDetails.some((d) => d.value === VISITOR.email));
+    });
+  });
+
+  test('no queue position from the server: a plain waiting message', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'queue-waiting', async (w) => {
+      const c = env.same.client;
+      // Routing that does not track positions reports 0, and no estimated wait.
+      await c.setButton(env.same.buttonId, { queuePosition: 0, estimatedWaitTime: -1 });
+      const ui = await loadPage(w, env.same.hostUrl);
+      await openLauncher(ui);
+      await fillPrechat(ui);
+      await submitPrechat(ui, c);
+      const text = await waitText(ui.queue, /waiting/i, 'a plain waiting message');
+      assert.doesNotMatch(text, /\d/, `no position or wait shown: ${JSON.stringify(text)}`);
+      await w.screenshot('waiting');
+    });
+  });
+
+  test('the agent disconnects, another agent picks the chat up', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'agent-disconnect', async (w) => {
+      const c = env.same.client;
+      const { ui, id } = await startChat(w, env.same);
+      await agentSays(w, ui, c, id, 'Let me check.', { typing: false });
+      await c.disconnect(id);
+      await ui.message('system', 'left').waitFor({ state: 'visible' });
+      await w.screenshot('agent-left');
+      await c.accept(id, 'Mia K.');
+      await ui.message('system', 'Mia K.').waitFor({ state: 'visible' });
+      await agentSays(w, ui, c, id, 'Mia here, I have your answer.', { typing: false });
+      await visitorSays(ui, c, id, 'Thanks, Mia.');
+      await w.screenshot('picked-up');
+      const rows = withoutSystem(await ui.rows());
+      assert.deepEqual(rows, [['agent', 'Let me check.'], ['agent', 'Mia here, I have your answer.'], ['visitor', 'Thanks, Mia.']]);
+    });
+  });
+
   test('minimised: unread agent messages are counted, a reload keeps it minimised', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'unread', async (w) => {
       const c = env.same.client;
