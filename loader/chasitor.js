@@ -13,6 +13,8 @@
  */
 (function () {
   "use strict";
+  // Benchmark mark (bench/run.mjs): the script tag starts here.
+  if (window.performance && performance.mark) performance.mark("chasitor:loader-start");
   var JS_FILE = "__CHASITOR_JS__";
   var WASM_FILE = "__CHASITOR_WASM__";
   var VERSION = "__CHASITOR_VERSION__";

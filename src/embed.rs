@@ -91,5 +91,18 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
     )?;
     body.append_child(&host)?;
     crate::ui::mount_in_shadow(&host, setup)?;
+    mark("chasitor:launcher-ready");
     Ok(())
+}
+
+/// `performance.mark(name)`, if the page has it (the benchmark, bench/run.mjs, reads the marks).
+fn mark(name: &str) {
+    let Ok(perf) = js_sys::Reflect::get(&js_sys::global(), &"performance".into()) else {
+        return;
+    };
+    if let Ok(mark) = js_sys::Reflect::get(&perf, &"mark".into()) {
+        if let Some(mark) = mark.dyn_ref::<js_sys::Function>() {
+            let _ = mark.call1(&perf, &name.into());
+        }
+    }
 }
