@@ -85,10 +85,26 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
     host.set_id(HOST_ID);
     // The host page's CSS reaches the host element itself (not its shadow tree): keep it
     // displayed and out of the page's layout whatever the page says.
-    host.set_attribute(
-        "style",
-        "display:block !important;position:static !important;width:0 !important;height:0 !important;margin:0 !important;padding:0 !important;border:0 !important;visibility:visible !important;opacity:1 !important;transform:none !important;filter:none !important;contain:none !important",
-    )?;
+    if let Some(host) = host.dyn_ref::<web_sys::HtmlElement>() {
+        // Through the CSSOM, not a style attribute: allowed under a strict CSP.
+        let style = host.style();
+        for (name, value) in [
+            ("display", "block"),
+            ("position", "static"),
+            ("width", "0"),
+            ("height", "0"),
+            ("margin", "0"),
+            ("padding", "0"),
+            ("border", "0"),
+            ("visibility", "visible"),
+            ("opacity", "1"),
+            ("transform", "none"),
+            ("filter", "none"),
+            ("contain", "none"),
+        ] {
+            let _ = style.set_property_with_priority(name, value, "important");
+        }
+    }
     body.append_child(&host)?;
     crate::ui::mount_in_shadow(&host, setup)?;
     mark("chasitor:launcher-ready");

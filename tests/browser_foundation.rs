@@ -38,11 +38,9 @@ async fn root_component_mounts_in_a_shadow_root_with_its_css() {
 
     let shadow = host.shadow_root().expect("the host has a shadow root");
     assert_eq!(shadow.mode(), web_sys::ShadowRootMode::Open);
-    let style = shadow
-        .query_selector("style")
-        .unwrap()
-        .expect("a <style> inside");
-    assert!(style.text_content().unwrap().contains(".launcher"));
+    // The widget's CSS is a constructed stylesheet adopted by the shadow root.
+    assert_eq!(shadow.adopted_style_sheets().length(), 1);
+    assert!(chasitor::ui::WIDGET_CSS.contains(".launcher"));
 
     let launcher = container
         .query_selector("button[part=launcher]")

@@ -160,9 +160,13 @@ fn Launcher() -> impl IntoView {
     let label = ctx.label(|l| &l.launcher);
     let close_label = ctx.label(|l| &l.launcher_close);
     let unread_label = ctx.label(|l| &l.unread);
-    let toggle = move |_| {
+    let toggle = move |ev: leptos::ev::MouseEvent| {
         let now_open = !open.get_untracked();
         ctx.driver().set_open(now_open);
+        if now_open {
+            // Opened by the visitor: move the focus into the window.
+            focus_first_input(ev.target());
+        }
     };
     let aria_label = {
         let close_label = close_label.clone();
@@ -211,6 +215,27 @@ fn Launcher() -> impl IntoView {
     }
 }
 
+/// Focuses the first input of the window, once it has rendered. `target` is an element of the
+/// widget (its shadow root is searched).
+fn focus_first_input(target: Option<web_sys::EventTarget>) {
+    use wasm_bindgen::JsCast;
+    let Some(root) = target
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+        .and_then(|n| n.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok())
+    else {
+        return;
+    };
+    request_animation_frame(move || {
+        if let Ok(Some(el)) = root.query_selector(
+            "[part~=window] input, [part~=window] textarea, [part~=window] [part~=new-chat]",
+        ) {
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
 /// The chat window: header, then the part of the journey the chat is in.
 #[component]
 fn ChatWindow() -> impl IntoView {
@@ -254,6 +279,11 @@ fn ChatWindow() -> impl IntoView {
             aria-modal="false"
             aria-labelledby="chasitor-title"
             hidden=move || !view.open.get()
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    ctx.driver().set_open(false);
+                }
+            }
         >
             <header class="header" part="header">
                 <div class="header-text">

@@ -9,16 +9,23 @@ use super::{App, Setup};
 /// The widget's stylesheet, compiled into the wasm so the widget is one download.
 pub const WIDGET_CSS: &str = include_str!("../../style/widget.css");
 
-/// Attaches an open shadow root to `host`, puts the widget's `<style>` and a container in it, and
+/// Attaches an open shadow root to `host`, gives it the widget's stylesheet, puts a container in it, and
 /// mounts [`App`] into the container. Returns the container.
 pub fn mount_in_shadow(host: &Element, setup: Setup) -> Result<HtmlElement, JsValue> {
     let document = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("the host element has no document"))?;
     let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
-    let style = document.create_element("style")?;
-    style.set_text_content(Some(WIDGET_CSS));
-    shadow.append_child(&style)?;
+    // A constructed stylesheet: no inline <style>, so a strict Content-Security-Policy needs no
+    // 'unsafe-inline' in style-src. Browsers without constructable stylesheets get a <style>.
+    let adopted = web_sys::CssStyleSheet::new()
+        .and_then(|sheet| sheet.replace_sync(WIDGET_CSS).map(|_| sheet))
+        .map(|sheet| shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet)));
+    if adopted.is_err() {
+        let style = document.create_element("style")?;
+        style.set_text_content(Some(WIDGET_CSS));
+        shadow.append_child(&style)?;
+    }
     let container: HtmlElement = document.create_element("div")?.dyn_into()?;
     container.set_class_name("chasitor-root");
     shadow.append_child(&container)?;
