@@ -181,7 +181,7 @@ export function countRequests(entries) {
  */
 export function requestBudget({ spanMs, holdSeconds, agentEvents, visitorMessages, handovers = 0, faults = 0, reloads = 0, extraPosts = 0 }) {
   const polls = Math.ceil(spanMs / (holdSeconds * 1000)) + agentEvents + 2 * handovers + faults + 3 * reloads + 4;
-  const posts = 1 /* ChasitorInit */ + 4 * visitorMessages + 2 * handovers + faults + 2 * reloads + extraPosts + 4;
+  const posts = 1 /* ChasitorInit */ + 4 * visitorMessages + 2 * handovers + faults + 2 * reloads + extraPosts + 6;
   const control = 1 /* SessionId */ + handovers + faults + reloads;
   return { polls, posts, control, total: polls + posts + control };
 }

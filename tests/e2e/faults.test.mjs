@@ -73,6 +73,7 @@ async function checkBudget(chat, site, opts) {
   const budget = requestBudget({
     spanMs: counts.spanMs, holdSeconds: HOLD, agentEvents: chat.agentEvents, visitorMessages: chat.visitor.length, ...opts,
   });
+  process.stderr.write(`# requests: ${counts.total} (polls ${counts.polls}, POSTs ${counts.posts}, control ${counts.control}) over ${(counts.spanMs / 1000).toFixed(1)} s; bounds ${JSON.stringify(budget)}\n`);
   assertBudget(counts, budget, `the requests of chat ${chat.id}`);
   return counts;
 }
@@ -458,6 +459,12 @@ describe('fault matrix', () => {
       await chat.ui.transcript.waitFor({ state: 'visible' });
       await chat.delivered(text);
       await w.screenshot('after-reload');
+      // The reloaded page resent the message whose answer it never got, as the same request (same
+      // X-LIVEAGENT-SEQUENCE), so a server that did process the first one drops the repeat.
+      const carrying = net.postsWith(text);
+      assert.ok(carrying.length >= 2, `the message was resent after the reload\n${net.describe(from)}`);
+      assert.equal(new Set(carrying.map((e) => e.sequence)).size, 1,
+        `the resend keeps the sequence of the unanswered try: ${carrying.map((e) => e.sequence)}\n${net.describe(from)}`);
       await chat.agentSays('I got your message once.');
       await chat.visitorSays('Thanks!');
       const s = await chat.verify('the chat across the reload');
@@ -494,41 +501,53 @@ describe('fault matrix', () => {
     });
   });
 
-  test('the simulator restarted mid-chat (all sessions gone): the visitor is told, and a new chat starts', { timeout: TEST_TIMEOUT }, async () => {
-    await withPage(browser, 'fault-sim-restart', async (w) => {
-      const site = env.sims.restart;
-      const { chat } = await chatWithWarmup(w, site, 'a server restart');
-      // Kill the process and start a new one on the same port: held connections break, the new
-      // server knows no session.
-      const sim = site.sim;
-      await sim.stop();
-      sim.name = 'restart-2';
-      await sim.start();
-      const tRestart = Date.now();
-      await chat.ui.ended.waitFor({ state: 'visible', timeout: 20_000 });
-      process.stderr.write(`# sim restart: ended view ${Date.now() - tRestart} ms after the restart\n`);
-      const ended = (await chat.ui.ended.innerText()).replace(/\s+/g, ' ').trim();
-      assert.match(ended, /end/i, `the ended view says the chat ended: ${JSON.stringify(ended)}`);
-      await w.screenshot('ended-after-restart');
-      // The old chat's transcript is still shown as it was (the new simulator does not know the
-      // old session: its received list was checked before the restart, by the warm-up).
-      const rows = (await chat.ui.rows()).filter(([a]) => a !== 'system');
-      assert.deepEqual(rows, chat.expected, 'the old transcript, each message once');
-      // Nothing hangs and nothing storms: the new server saw at most a couple of requests of the
-      // old session (no session id known to it).
-      const n0 = await logLength(site);
-      await new Promise((r) => setTimeout(r, QUIET_MS));
-      const orphans = (await site.client.requests()).filter((r) => r.session == null);
-      assert.ok(orphans.length <= 3, `requests of the dead session after the restart: ${JSON.stringify(orphans)}`);
-      assert.ok((await logLength(site)) - n0 <= 1, 'no requests in the quiet window after the chat ended');
-      // A new chat.
-      await chat.ui.newChat.click();
-      await chat.ui.prechat.waitFor({ state: 'visible' });
-      const chat2 = await startChat(w, site, { reuseUi: chat.ui, net: chat.net, agentName: 'Nia B.' });
-      await chat2.agentSays('Hello again, after the restart.');
-      await chat2.visitorSays('Hello, new chat.');
-      await chat2.verify('the new chat');
-      await checkBudget(chat2, site, {});
+  for (const how of ['restart', 'reset']) {
+    const title = how === 'restart'
+      ? 'the simulator restarted mid-chat (process killed and started again on the same port)'
+      : 'the simulator reset mid-chat (POST /_sim/reset drops every session)';
+    test(`${title}: the visitor is told the chat ended, and a new chat starts`, { timeout: TEST_TIMEOUT }, async () => {
+      await withPage(browser, `fault-sim-${how}`, async (w) => {
+        const site = how === 'restart' ? env.sims.restart : env.sims.faults;
+        const { chat } = await chatWithWarmup(w, site, `a server ${how}`);
+        if (how === 'restart') {
+          // Kill the process and start a new one on the same port: held connections break, the
+          // new server knows no session.
+          const sim = site.sim;
+          await sim.stop();
+          sim.name = 'restart-2';
+          await sim.start();
+        } else {
+          // All sessions gone at once: the held poll wakes up and answers 403.
+          await site.client.reset();
+        }
+        const t0 = Date.now();
+        await chat.ui.ended.waitFor({ state: 'visible', timeout: 20_000 });
+        process.stderr.write(`# sim ${how}: ended view ${Date.now() - t0} ms after it\n`);
+        const ended = (await chat.ui.ended.innerText()).replace(/\s+/g, ' ').trim();
+        assert.match(ended, /end/i, `the ended view says the chat ended: ${JSON.stringify(ended)}`);
+        await chat.ui.composer.waitFor({ state: 'hidden' });
+        await w.screenshot(`ended-after-${how}`);
+        // The old chat's transcript is still shown as it was (its received list was checked by
+        // the warm-up; the server no longer knows it).
+        const rows = (await chat.ui.rows()).filter(([a]) => a !== 'system');
+        assert.deepEqual(rows, chat.expected, 'the old transcript, each message once');
+        // Nothing hangs and nothing storms: the server saw at most a few requests of the old
+        // session (its key unknown now), and none in a quiet window after the ended view.
+        const n0 = await logLength(site);
+        await new Promise((r) => setTimeout(r, QUIET_MS));
+        const orphans = (await site.client.requests()).filter((r) => r.session == null);
+        assert.ok(orphans.length <= 3, `requests of the dead session after the ${how}: ${JSON.stringify(orphans)}`);
+        assert.ok((await logLength(site)) - n0 <= 1, 'no requests in the quiet window after the chat ended');
+        // A new chat.
+        await chat.ui.newChat.click();
+        await chat.ui.prechat.waitFor({ state: 'visible' });
+        const chat2 = await startChat(w, site, { reuseUi: chat.ui, net: chat.net, agentName: 'Nia B.' });
+        assert.notEqual(chat2.id, chat.id, 'a new session');
+        await chat2.agentSays(`Hello again, after the ${how}.`);
+        await chat2.visitorSays('Hello, new chat.');
+        await chat2.verify('the new chat');
+        await checkBudget(chat2, site, {});
+      });
     });
-  });
+  }
 });
