@@ -15,8 +15,8 @@ pub mod protocol;
 #[cfg(target_arch = "wasm32")]
 pub mod driver;
 #[cfg(target_arch = "wasm32")]
-pub mod ui;
-#[cfg(target_arch = "wasm32")]
 mod embed;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub use embed::boot;
