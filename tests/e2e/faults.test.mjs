@@ -394,8 +394,6 @@ describe('fault matrix', () => {
       await site.client.fault({ kind: 'duplicate_poll', count: 1, path: '/System/Messages' });
       await chat.ui.ended.waitFor({ state: 'visible' });
       const ended = (await chat.ui.ended.innerText()).replace(/\s+/g, ' ').trim();
-      assert.match(ended, /\w{3,}.*\w{3,}/, `the ended view explains what happened: ${JSON.stringify(ended)}`);
-      assert.match(ended, /chat/i, `the ended view talks about the chat: ${JSON.stringify(ended)}`);
       await chat.ui.composer.waitFor({ state: 'hidden' });
       await w.screenshot('ended-409');
       const s = await site.client.session(chat.id);
@@ -407,6 +405,12 @@ describe('fault matrix', () => {
       assert.ok(later.length <= 2, `at most 2 requests in the ${QUIET_MS} ms after the 409, saw ${later.length}: ${JSON.stringify(later)}`);
       await chat.verify('the transcript kept after the 409');
       await checkBudget(chat, site, { faults: 1 });
+
+      // Checked last, so the checks above run whatever the wording. The server ended the session
+      // (endedBy duplicate_poll; later requests get 403): the view must say the chat ended, not
+      // that it goes on somewhere.
+      assert.match(ended, /\bended\b|\bover\b/i, `the ended view says the chat ended: ${JSON.stringify(ended)}`);
+      assert.doesNotMatch(ended, /goes on|continu|still open/i, `the ended view does not say the chat goes on: ${JSON.stringify(ended)}`);
     });
   });
 
