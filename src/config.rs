@@ -13,6 +13,9 @@ use crate::labels::Labels;
 use serde_json::Value;
 use std::fmt;
 
+pub mod extras;
+pub use extras::{Dir, Extras};
+
 /// The API version sent as `X-LIVEAGENT-API-VERSION` unless `data-api-version` says otherwise.
 pub const DEFAULT_API_VERSION: &str = "56";
 /// The longest visitor message, unless `data-max-message-length` says otherwise.
@@ -157,6 +160,8 @@ pub struct Config {
     pub prechat_fields: Vec<PrechatField>,
     pub labels: Labels,
     pub max_message_length: usize,
+    /// Availability, agent signals, sound, direction and look ([`extras`]).
+    pub extras: Extras,
     /// Settings that were given but are not known (ignored; worth a console warning).
     pub unknown: Vec<String>,
 }
@@ -250,6 +255,17 @@ pub fn camel_case(setting: &str) -> String {
     out
 }
 
+thread_local! {
+    /// The browser's language (`navigator.language`), picking the label table when no
+    /// `data-language` is given. Set by the embedding code before [`Config::from_pairs`].
+    static BROWSER_LANGUAGE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Tells [`Config::from_pairs`] the browser's language (`None` to forget it).
+pub fn set_browser_language(language: Option<String>) {
+    BROWSER_LANGUAGE.with(|b| *b.borrow_mut() = language);
+}
+
 impl Config {
     /// Validates the settings. When a name appears twice, the first one counts (the loader puts
     /// the script tag's attributes first).
@@ -260,7 +276,11 @@ impl Config {
         let mut unknown = Vec::new();
         for (name, value) in pairs {
             let norm = normalize_name(name.as_ref());
-            match SETTINGS.iter().find(|s| **s == norm) {
+            match SETTINGS
+                .iter()
+                .chain(extras::EXTRA_SETTINGS.iter())
+                .find(|s| **s == norm)
+            {
                 Some(setting) => {
                     if !values.iter().any(|(s, _)| s == setting) {
                         values.push((setting, value.as_ref().to_string()));
@@ -353,7 +373,13 @@ impl Config {
             Some(json) => prechat_fields(json)?,
         };
 
-        let mut labels = Labels::for_language(language.as_deref().unwrap_or("en"));
+        let extras = extras::parse(get)?;
+        let mut labels = Labels::for_language(
+            language
+                .as_deref()
+                .or(BROWSER_LANGUAGE.with(|b| b.borrow().clone()).as_deref())
+                .unwrap_or("en"),
+        );
         if let Some(json) = get("labels") {
             label_overrides(json, &mut labels)?;
         }
@@ -370,6 +396,7 @@ impl Config {
             prechat_fields,
             labels,
             max_message_length,
+            extras,
             unknown,
         })
     }

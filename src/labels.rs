@@ -2,9 +2,8 @@
 //!
 //! One table: each label has a key (the name a site owner uses in `data-labels`, e.g.
 //! `{"launcher": "Talk to us"}`) and an English text. Texts may hold placeholders in braces
-//! (`{position}`, `{name}`), filled by [`fill`]. Other languages and right-to-left scripts come
-//! later: [`Labels::for_language`] is where a language picks its table, and [`Labels::rtl`] tells
-//! the UI the text direction.
+//! (`{position}`, `{name}`), filled by [`fill`]. [`Labels::for_language`] picks the table (English,
+//! or German from [`de`]) and [`Labels::rtl`] tells the UI the text direction.
 
 macro_rules! labels {
     ($( $(#[doc = $doc:literal])* $field:ident : $key:literal => $en:literal, )*) => {
@@ -90,7 +89,7 @@ labels! {
     ended_visitor: "endedVisitor" => "You ended the chat.",
     ended_agent: "endedAgent" => "{name} ended the chat.",
     ended_expired: "endedExpired" => "The chat has ended: the session expired.",
-    ended_other_tab: "endedOtherTab" => "The chat goes on in another tab or window.",
+    ended_other_tab: "endedOtherTab" => "The chat ended because it was opened twice, in another tab or window.",
     ended_error: "endedError" => "The chat ended because of a connection problem. Sorry about that.",
     new_chat: "newChat" => "Start a new chat",
     offline_title: "offlineTitle" => "We are offline",
@@ -99,6 +98,21 @@ labels! {
     connection_problem: "connectionProblem" => "Connection problem. Trying again…",
     idle_warning: "idleWarning" => "Are you still there? The chat ends soon without a reply.",
     crashed: "crashed" => "Chat is unavailable right now. Please reload the page.",
+    /// The launcher's status while agents are online / offline (Visitor/Availability).
+    status_online: "statusOnline" => "Agents online",
+    status_offline: "statusOffline" => "Agents offline",
+    /// Before the chat, when the server knows the wait.
+    wait_estimate: "waitEstimate" => "The wait is about {minutes} min.",
+    /// The link to the site owner's contact page (data-contact-url) when offline.
+    contact: "contact" => "Contact us",
+    /// Asks for availability again when offline.
+    check_again: "checkAgain" => "Check again",
+    /// After the chat: the transcript as a text file.
+    download: "download" => "Download the transcript",
+    /// The first line of the downloaded transcript.
+    transcript_title: "transcriptTitle" => "Chat transcript",
+    /// After the chat: the server's post-chat page.
+    post_chat: "postChat" => "Tell us how we did",
 }
 
 impl Default for Labels {
@@ -107,11 +121,28 @@ impl Default for Labels {
     }
 }
 
+mod de;
+
 impl Labels {
-    /// The table for a language tag such as "en-US". English for now; other languages plug in
-    /// here.
-    pub fn for_language(_language: &str) -> Labels {
-        Labels::english()
+    /// The table for a language tag such as "en-US" or "de-AT": German for `de`, English
+    /// otherwise; right-to-left for the scripts written that way (Arabic, Hebrew, Persian, Urdu...).
+    pub fn for_language(language: &str) -> Labels {
+        let primary = language
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let mut labels = Labels::english();
+        if primary == "de" {
+            for (key, text) in de::GERMAN {
+                labels.set(key, text);
+            }
+        }
+        labels.rtl = matches!(
+            primary.as_str(),
+            "ar" | "he" | "iw" | "fa" | "ur" | "ps" | "sd" | "yi" | "dv" | "ckb"
+        );
+        labels
     }
 }
 

@@ -1,0 +1,118 @@
+//! German labels (`data-language="de"` or a German browser). A key left out here stays English.
+
+/// `(key, text)` for [`super::Labels::set`].
+pub const GERMAN: &[(&str, &str)] = &[
+    ("launcher", "Chatten Sie mit uns"),
+    ("launcherClose", "Chat ausblenden"),
+    ("unavailable", "Chat nicht verfügbar"),
+    ("unread", "{count} ungelesen"),
+    ("title", "Chat"),
+    ("minimise", "Chat minimieren"),
+    ("endChat", "Chat beenden"),
+    ("endQuestion", "Diesen Chat beenden?"),
+    ("endConfirm", "Ja, beenden"),
+    ("endCancel", "Weiterchatten"),
+    (
+        "prechatIntro",
+        "Sagen Sie uns, wer Sie sind, und gleich ist jemand für Sie da.",
+    ),
+    ("start", "Chat starten"),
+    ("requiredMark", "Pflichtfeld"),
+    ("fieldRequired", "Bitte füllen Sie „{field}“ aus."),
+    (
+        "fieldEmail",
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+    ),
+    ("connecting", "Sie werden mit einem Mitarbeiter verbunden…"),
+    (
+        "queuePosition",
+        "Sie sind Nummer {position} in der Warteschlange.",
+    ),
+    ("queueWait", "Das sind etwa {minutes} Min."),
+    ("queueWaiting", "Warten auf einen Mitarbeiter…"),
+    (
+        "queueWrite",
+        "Sie können Ihre Frage schon schreiben: Der Mitarbeiter sieht sie, sobald er da ist.",
+    ),
+    ("agent", "Mitarbeiter"),
+    ("you", "Sie"),
+    ("agentJoined", "{name} ist dem Chat beigetreten."),
+    ("transferred", "Sie chatten jetzt mit {name}."),
+    (
+        "agentLeft",
+        "Der Mitarbeiter hat den Chat verlassen. Ein anderer kann ihn übernehmen.",
+    ),
+    ("agentEnded", "{name} hat den Chat beendet."),
+    ("visitorEnded", "Sie haben den Chat beendet."),
+    ("typing", "{name} schreibt…"),
+    ("transcript", "Nachrichten"),
+    ("composer", "Nachricht"),
+    ("placeholder", "Nachricht eingeben…"),
+    ("send", "Senden"),
+    ("charsLeft", "Noch {count} Zeichen"),
+    ("statusQueued", "Wartet"),
+    ("statusSending", "Wird gesendet…"),
+    ("statusSent", "Gesendet"),
+    ("endedVisitor", "Sie haben den Chat beendet."),
+    ("endedAgent", "{name} hat den Chat beendet."),
+    (
+        "endedExpired",
+        "Der Chat ist beendet: Die Sitzung ist abgelaufen.",
+    ),
+    (
+        "endedOtherTab",
+        "Der Chat wurde beendet, weil er in einem zweiten Tab oder Fenster geöffnet wurde.",
+    ),
+    (
+        "endedError",
+        "Der Chat wurde wegen eines Verbindungsproblems beendet. Das tut uns leid.",
+    ),
+    ("newChat", "Neuen Chat starten"),
+    ("offlineTitle", "Wir sind gerade nicht da"),
+    (
+        "offlineText",
+        "Im Moment ist kein Mitarbeiter erreichbar. Bitte versuchen Sie es später noch einmal.",
+    ),
+    ("reconnecting", "Verbindung wird wiederhergestellt…"),
+    ("connectionProblem", "Verbindungsproblem. Neuer Versuch…"),
+    (
+        "idleWarning",
+        "Sind Sie noch da? Ohne Antwort endet der Chat bald.",
+    ),
+    (
+        "crashed",
+        "Der Chat ist gerade nicht verfügbar. Bitte laden Sie die Seite neu.",
+    ),
+    ("statusOnline", "Mitarbeiter erreichbar"),
+    ("statusOffline", "Mitarbeiter nicht erreichbar"),
+    ("waitEstimate", "Die Wartezeit beträgt etwa {minutes} Min."),
+    ("contact", "Kontakt aufnehmen"),
+    ("checkAgain", "Erneut prüfen"),
+    ("download", "Verlauf herunterladen"),
+    ("transcriptTitle", "Chatverlauf"),
+    ("postChat", "Wie war unser Service?"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::super::Labels;
+    use super::GERMAN;
+
+    #[test]
+    fn every_german_key_is_a_label_and_german_is_picked_for_de() {
+        let mut l = Labels::english();
+        for (key, text) in GERMAN {
+            assert!(l.set(key, text), "unknown key {key}");
+        }
+        // Nearly everything is translated (a label added later may wait for its translation).
+        assert!(
+            GERMAN.len() + 3 >= Labels::KEYS.len(),
+            "German misses labels"
+        );
+        let de = Labels::for_language("de-AT");
+        assert_eq!(de.launcher, "Chatten Sie mit uns");
+        assert!(!de.rtl);
+        assert_eq!(Labels::for_language("en-GB").launcher, "Chat with us");
+        assert!(Labels::for_language("ar").rtl && Labels::for_language("he-IL").rtl);
+    }
+}
