@@ -727,6 +727,33 @@ fn no_typing_before_established_and_no_sneak_peek_when_disabled() {
 }
 
 #[test]
+fn breadcrumbs_go_out_at_once_with_the_session_key_only_while_a_chat_runs() {
+    let mut c = Chat::new();
+    c.input(Input::Breadcrumb("https://shop.example/a".into()));
+    c.no_request();
+    let (mut c, _poll) = established();
+    c.input(Input::Breadcrumb("https://shop.example/cart".into()));
+    let b = c.expect(Resource::Breadcrumb);
+    assert_eq!(b.method, Method::Post);
+    assert_eq!(b.path, "/Visitor/Breadcrumb");
+    assert_eq!(b.sequence(), None);
+    assert_eq!(b.header("X-LIVEAGENT-API-VERSION"), Some("56"));
+    assert_eq!(b.header("X-LIVEAGENT-SESSION-KEY"), Some("key-1!secret"));
+    assert_body(&b, json!({"location": "https://shop.example/cart"}));
+    // Its answer (or its failure) changes nothing.
+    c.reply(&b, 500, "");
+    c.no_request();
+    assert_eq!(c.e.state(), &ChatState::Established);
+    // A message still gets the next sequence: the breadcrumb did not take one.
+    c.input(Input::SendText {
+        local_id: 1,
+        text: "hi".into(),
+    });
+    let m = c.expect(Resource::ChatMessage);
+    assert_eq!(m.sequence(), Some(2));
+}
+
+#[test]
 fn visitor_ends_the_chat() {
     let (mut c, poll) = established();
     c.input(Input::End);

@@ -139,6 +139,7 @@ impl Engine {
             Input::SneakPeek(text) => self.sneak_peek(text),
             Input::CustomEvent { event_type, data } => self.custom_event(event_type, data),
             Input::End => self.end(),
+            Input::Breadcrumb(location) => self.breadcrumb(location, now),
             Input::Response { id, outcome } => self.response(id, outcome, now, rand),
             Input::Tick => self.tick(now, rand),
         }
@@ -287,6 +288,29 @@ impl Engine {
             Outgoing::Typing(_) | Outgoing::SneakPeek { .. } | Outgoing::End => false,
         });
         self.outbox.push(Outgoing::End);
+    }
+
+    /// `POST Visitor/Breadcrumb` now, outside the sequenced outbox (it is a Visitor resource),
+    /// with the session key so the server can show it to the chat's agent.
+    fn breadcrumb(&mut self, location: String, now: Millis) {
+        if !self.accepting() || self.reconnect.is_some() || location.is_empty() {
+            return;
+        }
+        let Some(key) = self.session.as_ref().map(|s| s.key.clone()) else {
+            return;
+        };
+        let body = serde_json::to_string(&crate::protocol::Breadcrumb { location }).ok();
+        let flight = self.issue(
+            Resource::Breadcrumb,
+            Vec::new(),
+            body,
+            None,
+            REQUEST_TIMEOUT_MS,
+            now,
+        );
+        if let Some(req) = self.requests.iter_mut().find(|r| r.id == flight.id) {
+            req.headers.push((Header::SessionKey.name(), key));
+        }
     }
 
     // ----- timers -----

@@ -67,6 +67,9 @@ pub enum Input {
     CustomEvent { event_type: String, data: String },
     /// The visitor ends the chat.
     End,
+    /// The visitor is on a new page (a single-page app navigated): `POST Visitor/Breadcrumb`
+    /// with this URL, while a chat runs. Fire and forget: its answer changes nothing.
+    Breadcrumb(String),
     /// The outcome of a request from [`crate::engine::Engine::poll_request`].
     Response { id: RequestId, outcome: Outcome },
     /// The time from [`crate::engine::Engine::next_deadline`] has come.
