@@ -44,7 +44,7 @@ fi
 # Count every test the runners reported: cargo's "test result" lines and node's "# pass/# fail".
 passed=$(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -oE '; [0-9]+ failed;' "$log" | awk '{s += $2} END {print s + 0}')
-node_pass=$(grep -oE '^ℹ pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')
-node_fail=$(grep -oE '^ℹ fail [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')
+node_pass=$(grep -oE '^(ℹ|#) pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')
+node_fail=$(grep -oE '^(ℹ|#) fail [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')
 printf '\nAll %s steps passed. Screenshots and logs: %s\n' "$steps" "$CHASITOR_TEST_OUTPUT"
 printf 'summary: %s passed, %s failed\n' "$((passed + node_pass))" "$((failed + node_fail))"
