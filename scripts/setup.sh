@@ -30,8 +30,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
 fi
 
 if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version_$WASM_OPT_VERSION" \
-  || [ ! -f node_modules/playwright-core/package.json ]; then
-  say "installing npm packages from package-lock.json (binaryen's wasm-opt, playwright-core)"
+  || [ ! -f node_modules/playwright-core/package.json ] \
+  || [ ! -f node_modules/axe-core/axe.min.js ]; then
+  say "installing npm packages from package-lock.json (binaryen's wasm-opt, playwright-core, axe-core)"
   npm ci --no-audit --no-fund
 fi
 
