@@ -113,6 +113,12 @@ labels! {
     transcript_title: "transcriptTitle" => "Chat transcript",
     /// After the chat: the server's post-chat page.
     post_chat: "postChat" => "Tell us how we did",
+    /// Instead of the chat, in a tab while another tab of the browser has the chat.
+    other_tab: "otherTab" => "This chat is open in another tab.",
+    /// Moves the chat to this tab.
+    continue_here: "continueHere" => "Continue here",
+    /// Under the composer when a longer text was cut to the longest message allowed.
+    message_shortened: "messageShortened" => "Your text was cut to {max} characters, the longest a message can be.",
 }
 
 impl Default for Labels {

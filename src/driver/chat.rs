@@ -4,6 +4,7 @@
 
 use super::net;
 use super::storage::SessionStore;
+use super::tab_lock::TabLock;
 use super::view::{Author, Banner, ChatView, Item, Note, QueueInfo, Transcript};
 use crate::config::Config;
 use crate::engine::{
@@ -28,6 +29,9 @@ const KEY_UI: &str = "ui";
 pub const TYPING_IDLE_MS: u64 = 2_000;
 /// The longest a timer is set for at once (setTimeout takes an i32).
 const MAX_TIMER_MS: u64 = 3_600_000;
+
+#[path = "chat_tabs.rs"]
+mod tabs;
 
 /// The saved chat, with the settings it belongs to (a snapshot of another deployment's chat is
 /// not resumed).
@@ -83,6 +87,8 @@ struct Inner {
     store: SessionStore,
     /// Events after a restore repeat what the transcript already says: no new notes for them.
     replaying: bool,
+    /// Whether this tab runs the chat or another tab does.
+    tab: tabs::TabState,
 }
 
 /// The driver: cheap to clone (one shared state).
@@ -90,6 +96,8 @@ struct Inner {
 pub struct Driver {
     inner: Rc<RefCell<Inner>>,
     view: ChatView,
+    /// One poller per chat across tabs.
+    tabs: TabLock,
 }
 
 impl Driver {
@@ -145,10 +153,15 @@ impl Driver {
                 saved_ui: Some(ui),
                 store,
                 replaying,
+                tab: tabs::TabState::default(),
             })),
             view,
+            tabs: TabLock::new(),
         };
-        driver.pump();
+        // A saved chat polls only once no other tab (a duplicate) has it.
+        if !driver.start_tabs() {
+            driver.pump();
+        }
         if let Ok(mut inner) = driver.inner.try_borrow_mut() {
             inner.replaying = false;
         }
@@ -316,6 +329,9 @@ impl Driver {
 
     /// Does what the engine asks: aborts, fetches, events, the timer, then saves.
     fn pump(&self) {
+        if !self.runs_here() {
+            return;
+        }
         let mut requests = Vec::new();
         let mut events = Vec::new();
         {
@@ -342,6 +358,7 @@ impl Driver {
         }
         self.schedule();
         self.save();
+        self.sync_tab();
     }
 
     fn issue(&self, req: HttpRequest) {

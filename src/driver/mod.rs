@@ -5,12 +5,14 @@
 //! - [`net`]: one request through `fetch`, with an abort signal;
 //! - [`view`]: the signals the UI reads ([`ChatView`]) and the stored transcript;
 //! - [`storage`]: sessionStorage under the `chasitor:` prefix;
+//! - [`tab_lock`]: one poller per chat across tabs (Web Locks, BroadcastChannel);
 //! - [`panic`]: the last line of defence, a panic hook that shows "chat unavailable".
 
 pub mod chat;
 pub mod net;
 pub mod panic;
 pub mod storage;
+pub mod tab_lock;
 pub mod view;
 
 pub use chat::{Driver, STORAGE_PREFIX};

@@ -146,6 +146,10 @@ pub struct ChatView {
     pub banner: RwSignal<Option<Banner>>,
     /// The widget cannot work (bad settings, or a crash).
     pub unavailable: RwSignal<bool>,
+    /// The chat is open in another tab of this browser (see `driver::tab_lock`).
+    pub other_tab: RwSignal<bool>,
+    /// "Continue here" was pressed; the other tab is handing the chat over.
+    pub taking_over: RwSignal<bool>,
 }
 
 impl ChatView {
@@ -160,6 +164,8 @@ impl ChatView {
             open: RwSignal::new(false),
             banner: RwSignal::new(None),
             unavailable: RwSignal::new(false),
+            other_tab: RwSignal::new(false),
+            taking_over: RwSignal::new(false),
         }
     }
 }

@@ -91,6 +91,12 @@ pub const GERMAN: &[(&str, &str)] = &[
     ("download", "Verlauf herunterladen"),
     ("transcriptTitle", "Chatverlauf"),
     ("postChat", "Wie war unser Service?"),
+    ("otherTab", "Dieser Chat ist in einem anderen Tab geöffnet."),
+    ("continueHere", "Hier fortsetzen"),
+    (
+        "messageShortened",
+        "Text auf {max} Zeichen gekürzt (Höchstlänge).",
+    ),
 ];
 
 #[cfg(test)]

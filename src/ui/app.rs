@@ -50,6 +50,8 @@ pub enum Stage {
     Chat,
     Ended,
     Offline,
+    /// The chat is open in another tab of this browser.
+    OtherTab,
 }
 
 impl Stage {
@@ -241,7 +243,13 @@ fn focus_first_input(target: Option<web_sys::EventTarget>) {
 fn ChatWindow() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let stage = Memo::new(move |_| Stage::of(&view.state.get()));
+    let stage = Memo::new(move |_| {
+        if view.other_tab.get() {
+            Stage::OtherTab
+        } else {
+            Stage::of(&view.state.get())
+        }
+    });
     let title = ctx.label(|l| &l.title);
     let minimise = ctx.label(|l| &l.minimise);
     let end_label = ctx.label(|l| &l.end_chat);
@@ -337,6 +345,9 @@ fn ChatWindow() -> impl IntoView {
                 </Show>
                 <Show when=move || stage.get() == Stage::Offline>
                     <OfflineView />
+                </Show>
+                <Show when=move || stage.get() == Stage::OtherTab>
+                    <super::other_tab::OtherTabNotice />
                 </Show>
             </div>
         </section>

@@ -4,12 +4,14 @@
 //! - [`prechat`]: the pre-chat form;
 //! - [`chat`]: the queue view, the transcript, the typing indicator and the composer;
 //! - [`ended`]: the end-chat confirm step, the ended view and the offline view;
+//! - [`other_tab`]: the notice while the chat is open in another tab;
 //! - [`mount`]: mounting in a shadow root.
 
 pub mod app;
 pub mod chat;
 pub mod ended;
 mod mount;
+pub mod other_tab;
 pub mod prechat;
 
 pub use app::{App, Ctx, Setup, Stage};
