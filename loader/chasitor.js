@@ -7,7 +7,11 @@
  * It finds the widget's hashed files next to itself (relative to its own src), loads them and
  * calls boot() with the settings: the script tag's data-* attributes, then the keys of
  * window.ChasitorConfig (set before the tag); when both name a setting, the attribute wins.
- * Its only global is window.Chasitor ({ version, ready }).
+ * Its only global is window.Chasitor: { version, ready, open, close, toggle, endChat,
+ * sendCustomEvent, setPrechat, on, off }. Until the widget has loaded, the methods are stubs that
+ * queue the calls (in Chasitor.q, like the snippets of other widgets); the widget replays them.
+ * A page may also create the queue itself before this tag:
+ *   window.Chasitor = window.Chasitor || { q: [] };  Chasitor.q.push(["open", []]);
  *
  * This file is a template: scripts/make-loader.sh (a trunk post_build hook) fills in the names.
  */
@@ -22,6 +26,21 @@
   // Only available while this script first runs (also with async): capture it now.
   var script = document.currentScript;
   if (window.Chasitor && window.Chasitor.ready) return; // the tag is on the page twice
+
+  // The site owner's API: stubs that queue calls until the widget replaces them.
+  var api = window.Chasitor && typeof window.Chasitor === "object" ? window.Chasitor : {};
+  var queue = Array.isArray(api.q) ? api.q : [];
+  api.q = queue;
+  ["open", "close", "toggle", "endChat", "sendCustomEvent", "setPrechat", "on", "off"].forEach(
+    function (name) {
+      if (typeof api[name] === "function") return;
+      api[name] = function () {
+        queue.push([name, Array.prototype.slice.call(arguments)]);
+      };
+    }
+  );
+  api.version = VERSION;
+  window.Chasitor = api;
 
   var base;
   try {
@@ -70,5 +89,5 @@
             resolve(start());
           });
         });
-  window.Chasitor = { version: VERSION, ready: ready };
+  api.ready = ready;
 })();

@@ -59,6 +59,8 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
         .body()
         .ok_or_else(|| JsValue::from_str("chasitor: the page has no <body> yet"))?;
 
+    // The label table follows the browser's language unless data-language names one.
+    crate::config::set_browser_language(web_sys::window().and_then(|w| w.navigator().language()));
     let setup = match Config::from_pairs(&settings_pairs(&config)) {
         Ok(config) => {
             if !config.unknown.is_empty() {
@@ -103,6 +105,12 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
             ("contain", "none"),
         ] {
             let _ = style.set_property_with_priority(name, value, "important");
+        }
+        // The look settings (accent, font, radius, launcher size, z-index) as custom properties.
+        if let Setup::Ready(config) = &setup {
+            for (name, value) in config.extras.css_properties() {
+                let _ = style.set_property(name, &value);
+            }
         }
     }
     body.append_child(&host)?;

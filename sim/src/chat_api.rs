@@ -82,6 +82,12 @@ fn stale_affinity() -> Response {
     text(StatusCode::SERVICE_UNAVAILABLE, "Invalid affinity token")
 }
 
+/// A raw answer queued by the control API, as it was given.
+fn raw_answer(raw: crate::state::RawAnswer) -> Response {
+    let status = StatusCode::from_u16(raw.status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, raw.content_type)], raw.body).into_response()
+}
+
 fn duplicate_poll() -> Response {
     text(
         StatusCode::CONFLICT,
@@ -362,6 +368,9 @@ fn poll_wake(
     if s.epoch != epoch {
         return Some(StatusCode::NO_CONTENT.into_response());
     }
+    if let Some(raw) = s.raw_answers.pop_front() {
+        return Some(raw_answer(raw));
+    }
     if let Some(batch) = s.take_batch() {
         return Some(Json(batch).into_response());
     }
@@ -408,6 +417,9 @@ async fn messages(
         }
         if let Err(msg) = s.apply_ack(ack) {
             return text(StatusCode::CONFLICT, &msg);
+        }
+        if let Some(raw) = s.raw_answers.pop_front() {
+            return raw_answer(raw);
         }
         if let Some(batch) = s.take_batch() {
             return Json(batch).into_response();

@@ -5,7 +5,9 @@
 
 use crate::faults::{change_affinity, Fault, FaultSpec};
 use crate::ids;
-use crate::state::{AppState, EndedBy, Phase, Session, State, FAULTS_CAP};
+use crate::state::{
+    AppState, EndedBy, Phase, RawAnswer, Session, State, FAULTS_CAP, RAW_ANSWERS_CAP,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, State as St};
 use axum::http::StatusCode;
@@ -21,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/_sim/sessions", get(list_sessions))
         .route("/_sim/sessions/{id}", get(get_session))
         .route("/_sim/sessions/{id}/{action}", post(session_action))
+        .route("/_sim/sessions/{id}/raw", post(raw_answer))
         .route("/_sim/buttons/{id}", put(put_button))
         .route("/_sim/faults", post(add_fault).get(list_faults))
         .route("/_sim/reset", post(reset))
@@ -309,6 +312,54 @@ fn affinity(st: &mut State, id: &str) -> Result<(), Response> {
     }
     change_affinity(s);
     Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBody {
+    #[serde(default = "ok_status")]
+    status: u16,
+    body: String,
+    content_type: Option<String>,
+}
+
+fn ok_status() -> u16 {
+    200
+}
+
+/// `POST /_sim/sessions/{id}/raw {"status":200,"body":"…","contentType":"…"}`: the session's next
+/// poll answers exactly this (a held poll at once), without moving the ack; the messages waiting
+/// stay for the poll after it. Answers the number of raw answers queued.
+async fn raw_answer(St(sh): St<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
+    let b = match parse::<RawBody>(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if !(200..=599).contains(&b.status) {
+        return error(StatusCode::BAD_REQUEST, "status must be from 200 to 599");
+    }
+    let mut st = sh.lock();
+    let Some(id) = find(&st, &id).map(|s| s.id.clone()) else {
+        return not_found("session");
+    };
+    let Some(s) = st.sessions.get_mut(&id) else {
+        return not_found("session");
+    };
+    if !s.is_live() {
+        return conflict("the chat has ended");
+    }
+    if s.raw_answers.len() >= RAW_ANSWERS_CAP {
+        return conflict("too many raw answers queued");
+    }
+    s.raw_answers.push_back(RawAnswer {
+        status: b.status,
+        content_type: b
+            .content_type
+            .unwrap_or_else(|| "application/json".to_string()),
+        body: b.body,
+    });
+    s.bump();
+    Json(json!({"queued": s.raw_answers.len()})).into_response()
 }
 
 async fn put_button(St(sh): St<AppState>, Path(id): Path<String>, body: Bytes) -> Response {

@@ -82,6 +82,17 @@ pub struct OutMsg {
     pub body: Value,
 }
 
+/// A poll answer given verbatim (a test's bad answer: not JSON, truncated, the wrong shape...).
+#[derive(Clone, Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// Raw answers queued per session.
+pub const RAW_ANSWERS_CAP: usize = 100;
+
 /// A visitor POST the server processed.
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -154,6 +165,9 @@ pub struct Session {
     /// Set when a duplicate poll ended the chat: held polls answer 409.
     pub poll_killed: bool,
     pub dropped_messages: u64,
+    /// Raw poll answers queued by the control API (`POST /_sim/sessions/{id}/raw`): the next
+    /// polls answer exactly these, before any message.
+    pub raw_answers: VecDeque<RawAnswer>,
     pub notify: watch::Sender<u64>,
 }
 
@@ -201,6 +215,7 @@ impl Session {
             last_poll_activity: Instant::now(),
             poll_killed: false,
             dropped_messages: 0,
+            raw_answers: VecDeque::new(),
             notify,
         }
     }

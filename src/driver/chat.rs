@@ -207,6 +207,7 @@ impl Driver {
             return;
         }
         self.stop_typing_inner();
+        super::extras::cancel_sneak_peek();
         self.with(|inner| {
             let local_id = inner.transcript.take_local_id();
             inner.transcript.push(Item {
@@ -242,11 +243,6 @@ impl Driver {
                 inner.visitor_typing = true;
                 inner.engine.handle(Input::Typing(true), now, rand);
             }
-            if inner.engine.sneak_peek_enabled() {
-                inner
-                    .engine
-                    .handle(Input::SneakPeek(text.to_string()), now, rand);
-            }
             if let Some(t) = inner.typing_timer.take() {
                 t.clear();
             }
@@ -263,6 +259,8 @@ impl Driver {
             .ok();
         });
         self.pump();
+        // What is typed goes as a sneak peek after a pause (debounced, if the owner allows it).
+        super::extras::sneak_peek(self, text);
     }
 
     /// The visitor confirmed ending the chat.
@@ -305,7 +303,8 @@ impl Driver {
 
     // ----- the loop -----
 
-    fn handle(&self, input: Input) {
+    /// Feeds one input to the engine and does what it asks.
+    pub fn handle(&self, input: Input) {
         self.with(|inner| {
             let (now, rand) = (now_ms(), random_u32());
             inner.engine.handle(input, now, rand);
@@ -442,6 +441,8 @@ impl Driver {
 
     /// Forwards one engine event into the view (and the transcript).
     fn apply(&self, event: Event) {
+        let replaying = self.inner.try_borrow().is_ok_and(|i| i.replaying);
+        super::extras::engine_event(&event, replaying);
         let view = self.view;
         match event {
             Event::State(state) => {

@@ -101,8 +101,11 @@ fn Widget(config: Config) -> impl IntoView {
     let view = ChatView::new();
     let position = config.position.as_str();
     let theme = config.theme.as_str();
-    let dir = if config.labels.rtl { "rtl" } else { "ltr" };
+    let dir = super::features::dir(&config);
     let driver = Driver::new(&config, view);
+    super::features::setup(&config, &driver, view);
+    let root: NodeRef<leptos::html::Div> = NodeRef::new();
+    super::a11y::manage_focus(view.open, root);
     let ctx = Ctx {
         view,
         config: StoredValue::new(config),
@@ -119,6 +122,7 @@ fn Widget(config: Config) -> impl IntoView {
             data-theme=theme
             dir=dir
             data-open=move || view.open.get().to_string()
+            node_ref=root
         >
             <ChatWindow />
             <Launcher />
@@ -188,11 +192,17 @@ fn Launcher() -> impl IntoView {
             part="launcher"
             aria-expanded=move || open.get().to_string()
             aria-label=aria_label
+            data-available=move || {
+                use_context::<crate::driver::extras::ExtrasView>()
+                    .and_then(|e| e.available.get())
+                    .map(|a| a.to_string())
+            }
             on:click=toggle
         >
             <Show when=move || !open.get() fallback=|| view! { <CloseIcon /> }>
                 <ChatIcon />
                 <span class="launcher-label">{label.clone()}</span>
+                <super::features::Presence />
             </Show>
             <Show when=show_unread>
                 {

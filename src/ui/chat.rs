@@ -76,7 +76,8 @@ pub fn with_name(template: &str, name: &str) -> String {
     }
 }
 
-fn note_text(l: &Labels, note: Note, name: &str) -> String {
+/// A system row's text.
+pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
     let name = if name.is_empty() {
         l.agent.as_str()
     } else {
@@ -96,7 +97,7 @@ fn note_text(l: &Labels, note: Note, name: &str) -> String {
 pub fn TranscriptView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let list: NodeRef<leptos::html::Ol> = NodeRef::new();
+    let list: NodeRef<leptos::html::Div> = NodeRef::new();
     let label = ctx.label(|l| &l.transcript);
     // Keep the newest row in sight.
     Effect::new(move |_| {
@@ -107,13 +108,15 @@ pub fn TranscriptView() -> impl IntoView {
         }
     });
     view! {
-        <ol class="transcript" part="transcript" role="log" aria-live="polite" aria-label=label node_ref=list>
-            <For
-                each=move || view.items.get()
-                key=|item: &Item| (item.id, status_key(item.status))
-                children=move |item: Item| view! { <Row item /> }
-            />
-        </ol>
+        <div class="transcript" part="transcript" role="log" aria-live="polite" aria-label=label node_ref=list>
+            <ol class="rows">
+                <For
+                    each=move || view.items.get()
+                    key=|item: &Item| (item.id, status_key(item.status))
+                    children=move |item: Item| view! { <Row item /> }
+                />
+            </ol>
+        </div>
     }
 }
 

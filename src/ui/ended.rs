@@ -62,6 +62,7 @@ pub fn EndedView() -> impl IntoView {
     view! {
         <div class="ended" part="ended" role="status">
             <p>{text}</p>
+            <super::features::AfterChat />
             <button type="button" class="primary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
                 {new_chat}
             </button>
@@ -74,15 +75,19 @@ pub fn EndedView() -> impl IntoView {
 pub fn OfflineView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let title = ctx.label(|l| &l.offline_title);
-    let text = ctx.label(|l| &l.offline_text);
+    let text = super::features::offline_text(&ctx);
     let again = ctx.label(|l| &l.new_chat);
+    let ended = move || ctx.view.state.get().is_ended();
     view! {
         <div class="offline" part="offline" role="status">
             <h3>{title}</h3>
             <p>{text}</p>
-            <button type="button" class="secondary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
-                {again}
-            </button>
+            <super::features::OfflineActions />
+            <Show when=ended>
+                <button type="button" class="secondary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
+                    {again.clone()}
+                </button>
+            </Show>
         </div>
     }
 }

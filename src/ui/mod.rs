@@ -5,11 +5,15 @@
 //! - [`chat`]: the queue view, the transcript, the typing indicator and the composer;
 //! - [`ended`]: the end-chat confirm step, the ended view and the offline view;
 //! - [`other_tab`]: the notice while the chat is open in another tab;
+//! - [`features`]: issue 7's extras (presence, wait estimate, offline contact, download);
+//! - [`a11y`]: focus management;
 //! - [`mount`]: mounting in a shadow root.
 
+mod a11y;
 pub mod app;
 pub mod chat;
 pub mod ended;
+pub mod features;
 mod mount;
 pub mod other_tab;
 pub mod prechat;

@@ -9,11 +9,34 @@ use leptos::prelude::*;
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
+/// The pre-chat form, or the offline view when Visitor/Availability says no agent is there.
 #[component]
 pub fn PrechatForm() -> impl IntoView {
+    let extras = use_context::<crate::driver::extras::ExtrasView>();
+    let offline = move || extras.is_some_and(|e| e.available.get() == Some(false));
+    view! {
+        <Show when=move || !offline() fallback=|| view! { <super::ended::OfflineView /> }>
+            <Form />
+        </Show>
+    }
+}
+
+#[component]
+fn Form() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let fields: Vec<PrechatField> = ctx.config.with_value(|c| c.prechat_fields.clone());
     let values: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
+    // Answers the site gave (Chasitor.setPrechat) fill the fields.
+    if let Some(extras) = use_context::<crate::driver::extras::ExtrasView>() {
+        Effect::new(move |_| {
+            let given = extras.prefill.get();
+            values.update(|m| {
+                for (name, value) in given {
+                    m.insert(name, value);
+                }
+            });
+        });
+    }
     let problems: RwSignal<Vec<(String, FieldProblem)>> = RwSignal::new(Vec::new());
     let form_ref: NodeRef<leptos::html::Form> = NodeRef::new();
 
@@ -51,6 +74,7 @@ pub fn PrechatForm() -> impl IntoView {
     view! {
         <form class="prechat" part="prechat" novalidate=true node_ref=form_ref on:submit=on_submit>
             <p class="intro">{intro}</p>
+            <super::features::WaitEstimate />
             {rows}
             <button type="submit" class="primary" part="start">
                 {start}
@@ -105,6 +129,10 @@ fn Field(
         move || problem.get().map(|_| error_id.clone())
     };
     let autocomplete = field.autocomplete.clone().unwrap_or_else(|| "on".into());
+    let current = {
+        let name = name.clone();
+        move || values.with(|m| m.get(&name).cloned().unwrap_or_default())
+    };
     let input = match field.kind {
         FieldKind::Textarea => view! {
             <textarea
@@ -112,6 +140,7 @@ fn Field(
                 name=name.clone()
                 rows="3"
                 autocomplete=autocomplete
+                prop:value=current.clone()
                 aria-required=field.required.to_string()
                 aria-invalid=invalid
                 aria-describedby=described
@@ -125,6 +154,7 @@ fn Field(
                 name=name.clone()
                 type=kind.as_str()
                 autocomplete=autocomplete
+                prop:value=current
                 aria-required=field.required.to_string()
                 aria-invalid=invalid
                 aria-describedby=described
