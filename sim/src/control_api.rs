@@ -145,6 +145,9 @@ async fn session_action(
         }
         "end" => parse::<EndBody>(&body).and_then(|b| end(&mut st, &id, b)),
         "affinity-change" => affinity(&mut st, &id),
+        "idle-warning" => {
+            parse::<IdleWarningBody>(&body).and_then(|b| idle_warning(&mut st, &id, b))
+        }
         _ => Err(not_found("action")),
     };
     match result {
@@ -302,6 +305,34 @@ fn end(st: &mut State, id: &str, b: EndBody) -> Result<(), Response> {
         json!({"reason": reason, "attachedRecords": []}),
     );
     st.end_session(id, EndedBy::Agent);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct IdleWarningBody {
+    /// `triggered` (default) or `cleared`.
+    #[serde(default)]
+    event: Option<String>,
+}
+
+/// ChasitorIdleTimeoutWarningEvent `{idleTimeoutWarningEvent: triggered|cleared}`.
+fn idle_warning(st: &mut State, id: &str, b: IdleWarningBody) -> Result<(), Response> {
+    let event = b.event.unwrap_or_else(|| "triggered".to_string());
+    if event != "triggered" && event != "cleared" {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "event must be \"triggered\" or \"cleared\"",
+        ));
+    }
+    let s = session(st, id)?;
+    if !s.is_live() {
+        return Err(conflict("the chat has ended"));
+    }
+    st.push(
+        id,
+        "ChasitorIdleTimeoutWarningEvent",
+        json!({"idleTimeoutWarningEvent": event}),
+    );
     Ok(())
 }
 
