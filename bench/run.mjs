@@ -103,6 +103,8 @@ function benchInit() {
     longtasks: [], timerFires: 0, timerFast: 0, timerMinDelay: Infinity, fireTimes: new Float64Array(16384), nFire: 0,
     rafs: 0, fetches: [], recordFetch: false, inflightPosts: 0, enter: [], paint: null,
   });
+  // The benchmark's own timers use the unwrapped setTimeout: they are not the page's.
+  B.setTimeout = window.setTimeout.bind(window);
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) B.longtasks.push({ start: e.startTime, duration: e.duration });
@@ -191,8 +193,8 @@ function installRowObserver() {
   B.waitRow = (text, timeout = 15000) => (B.rowSeen.has(text)
     ? Promise.resolve(B.rowSeen.get(text))
     : new Promise((resolve, reject) => {
-      B.rowWait.set(text, resolve);
-      setTimeout(() => reject(new Error(`no row ${text} after ${timeout} ms`)), timeout);
+      const timer = B.setTimeout(() => reject(new Error(`no row ${text} after ${timeout} ms`)), timeout);
+      B.rowWait.set(text, (t) => { clearTimeout(timer); resolve(t); });
     }));
   B.rows = () => root.querySelectorAll('[part~=message]').length;
   B.transcript = () => root.querySelector('[part~=transcript]');
@@ -209,7 +211,7 @@ function installRowObserver() {
       const [tRow, tAnswer] = await Promise.all([row, answered]);
       out.push({ total: tRow - t0, control: tAnswer - t0, tRow });
       B.rowSeen.delete(text);
-      if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      if (gapMs) await new Promise((r) => B.setTimeout(r, gapMs));
     }
     return out;
   };
@@ -544,7 +546,7 @@ async function measureIdleAndLong(browser, env) {
       return (Date.now() - t) / 1000;
     };
     /** `APPENDS` agent messages one by one: DOM latency, and main-thread time (CDP TaskDuration) per append. */
-    const settle = () => page.evaluate(() => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(res, 0)))));
+    const settle = () => page.evaluate(() => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(() => window.__bench.setTimeout(res, 0)))));
     const appends = async (label) => {
       const lat = [];
       const cpu = [];
@@ -639,6 +641,13 @@ async function machine(browser) {
 }
 
 async function main() {
+  if (process.argv.includes('--report-only')) {
+    // Rewrites RESULTS.md from results.json (after a change to the report's layout), measuring nothing.
+    const R = JSON.parse(fs.readFileSync(path.join(path.dirname(OUT), 'results.json'), 'utf8'));
+    fs.writeFileSync(OUT, report(R));
+    process.stdout.write(table(R).join('\n') + '\n');
+    return;
+  }
   if (!fs.existsSync(path.join(DIST, 'chasitor.js'))) throw new Error(`${DIST}/chasitor.js is missing: build first (scripts/bench.sh)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chasitor-bench-'));
   const site = path.join(tmp, 'site');
@@ -720,9 +729,11 @@ function rows(R) {
   if (i) {
     const kinds = Object.entries(i.requests).map(([k, n]) => `${n} × ${k.replace('/chat/rest/', '')}`).join(', ') || 'none';
     row('4', `idle ${i.seconds.toFixed(0)} s, chat open: requests`, kinds, '–', 'only the poll', i.onlyPoll);
-    row('4', 'idle: timers fired (shortest delay; most in any 1 s); animation frames',
-      `${i.timers.fires} (${i.timers.minDelay ?? '–'} ms; ${i.timers.maxPerSecond}/s); ${i.timers.rafs} frames`, '–', 'none more often than 1/s',
-      i.timers.maxPerSecond <= 1 && i.timers.fast === 0 && i.timers.rafs <= i.seconds);
+    // A timer "more often than once a second" is one set for less than 1 s (a loop, a poll timer);
+    // two unrelated long timers may still fire within the same second.
+    row('4', 'idle: timers fired (shortest requested delay; fired with delay < 1 s); animation frames',
+      `${i.timers.fires} (${i.timers.minDelay ?? '–'} ms; ${i.timers.fast}); ${i.timers.rafs} frames`, '–', 'none more often than 1/s',
+      i.timers.fast === 0 && i.timers.rafs <= i.seconds);
     row('4', 'idle: main-thread time (CDP TaskDuration; ScriptDuration)', `${ms(i.taskMs)}; ${ms(i.scriptMs)}`, '–', '–', null);
     row('4', 'idle: JS heap growth after GC (wasm memory growth)', `${kb(i.heapGrowth)} (${kb(i.wasmGrowth)})`, '–', '< 256 KB', i.heapGrowth < 256 * 1024 && !(i.wasmGrowth >= 256 * 1024));
   } else if (il.idleError) row('4', 'idle', 'failed: see below', '–', '', false);
