@@ -70,10 +70,10 @@ function page(name, { data = {}, sync = false, beforeTag = '', afterTag = '', ht
   return `${s.sim.base}/${name}.html`;
 }
 
-async function load(w, url) {
+async function load(w, url, { state = 'visible' } = {}) {
   const ui = widget(w.page);
   await w.page.goto(url);
-  await ui.launcher.waitFor({ state: 'visible' });
+  await ui.launcher.waitFor({ state });
   return ui;
 }
 
@@ -383,7 +383,8 @@ describe('issue 7 features', () => {
 
       // A narrow phone: the window fills the screen.
       await pg.setViewportSize({ width: 375, height: 700 });
-      ui = await load(w, page('phone', {}));
+      // (The launcher hides while the window fills a phone's screen, and the window is still open.)
+      ui = await load(w, page('phone', {}), { state: 'attached' });
       await open(ui);
       await ui.prechat.waitFor({ state: 'visible' });
       const box = await ui.window.boundingBox();
