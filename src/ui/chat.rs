@@ -209,7 +209,11 @@ pub fn Composer() -> impl IntoView {
     let aria = ctx.label(|l| &l.composer);
     let send_label = ctx.label(|l| &l.send);
     let chars_left = ctx.label(|l| &l.chars_left);
+    let shortened_label = ctx.label(|l| &l.message_shortened);
     let box_ref: NodeRef<leptos::html::Textarea> = NodeRef::new();
+    // A longer text (a paste) was cut to `max`: said under the box until the text is shorter or
+    // sent. No `maxlength` on the box, which would cut a paste silently.
+    let shortened = RwSignal::new(false);
 
     let send = move || {
         let text = draft.get_untracked();
@@ -218,6 +222,7 @@ pub fn Composer() -> impl IntoView {
             return;
         }
         draft.set(String::new());
+        shortened.set(false);
         if let Some(el) = box_ref.get_untracked() {
             el.set_value("");
         }
@@ -231,8 +236,14 @@ pub fn Composer() -> impl IntoView {
     };
     let on_input = move |ev: leptos::ev::Event| {
         let mut value = event_target_value(&ev);
-        if value.chars().count() > max {
-            value = value.chars().take(max).collect();
+        if let Some((cut, _)) = value.char_indices().nth(max) {
+            value.truncate(cut);
+            shortened.set(true);
+            if let Some(el) = box_ref.get_untracked() {
+                el.set_value(&value);
+            }
+        } else if shortened.get_untracked() && value.chars().count() < max {
+            shortened.set(false);
         }
         ctx.driver().typed(&value);
         draft.set(value);
@@ -263,7 +274,6 @@ pub fn Composer() -> impl IntoView {
                 part="composer"
                 name="message"
                 rows="2"
-                maxlength=max.to_string()
                 placeholder=placeholder
                 aria-label=aria
                 node_ref=box_ref
@@ -275,6 +285,14 @@ pub fn Composer() -> impl IntoView {
                 {send_label}
             </button>
         </form>
-        {move || counter().map(|c| view! { <p class="counter" aria-live="polite">{c}</p> })}
+        {move || counter().map(|c| view! { <p class="counter" part="counter" aria-live="polite">{c}</p> })}
+        {move || {
+            shortened
+                .get()
+                .then(|| {
+                    let text = fill(&shortened_label, &[("max", &max.to_string())]);
+                    view! { <p class="counter shortened" part="shortened" role="alert">{text}</p> }
+                })
+        }}
     }
 }
