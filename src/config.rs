@@ -1075,4 +1075,134 @@ mod tests {
         let p = build_prechat(&fields, answers(&[("firstName", "Ada")]));
         assert_eq!(p.visitor_name, "Ada");
     }
+
+    /// Issue 6, bad input: every setting, missing and malformed. A malformed value is refused
+    /// with an error naming the setting (one console line, and the unavailable launcher); a
+    /// missing optional setting takes its default. A setting added without a row here fails.
+    #[test]
+    fn every_setting_missing_or_malformed_is_named_or_defaulted() {
+        let huge = "9".repeat(100_000);
+        // (setting, malformed values)
+        let malformed: &[(&str, &[&str])] = &[
+            (
+                "endpoint",
+                &[
+                    "chat/rest",
+                    "ftp://x/chat",
+                    "javascript:alert(1)",
+                    "https://",
+                    "/a b",
+                    "/x#y",
+                    "\u{0}/x",
+                ],
+            ),
+            ("org-id", &["00D-1", "00D<script>", &huge, "ÄÖÜ"]),
+            ("deployment-id", &["572 000", "572;drop", &huge]),
+            ("button-id", &["573/1", "\"x\"", &huge]),
+            ("api-version", &["v56", "56.0", "-1", "12345", &huge]),
+            ("language", &["en US", "1en", "en--US", "<b>en</b>", &huge]),
+            ("position", &["top", "middle", "<left>"]),
+            ("theme", &["pink", "darkest", "{}"]),
+            (
+                "max-message-length",
+                &["0", "-5", "100001", "lots", "5e3", &huge],
+            ),
+            (
+                "prechat-fields",
+                &["not json", "{}", "[1]", "[{\"name\":\"\"}]", "null", &huge],
+            ),
+            (
+                "labels",
+                &[
+                    "not json",
+                    "[]",
+                    "{\"nope\":\"x\"}",
+                    "{\"launcher\":1}",
+                    "null",
+                ],
+            ),
+            ("sneak-peek", &["maybe", "2"]),
+            (
+                "contact-url",
+                &["mailto:x@y.z", "/contact", "javascript:alert(1)"],
+            ),
+            ("sound", &["loud", "{}"]),
+            ("dir", &["up", "rtl;"]),
+            ("accent", &["red;}", "url(x)", "<b>", &huge]),
+            ("font", &["x{}", "a\\b"]),
+            ("radius", &["1px;", "expression(1)"]),
+            ("launcher-size", &["10", "200px", "big"]),
+            ("z-index", &["top", "1.5", &huge]),
+        ];
+        // Free text: any value is taken (and shown as text, never as HTML).
+        let free_text = ["offline-message"];
+        let required = ["endpoint", "org-id", "deployment-id", "button-id"];
+
+        let all: Vec<&str> = SETTINGS
+            .iter()
+            .chain(extras::EXTRA_SETTINGS.iter())
+            .copied()
+            .collect();
+        for setting in &all {
+            assert!(
+                free_text.contains(setting) || malformed.iter().any(|(s, _)| s == setting),
+                "no malformed values for the setting {setting}"
+            );
+        }
+
+        for (setting, values) in malformed {
+            assert!(all.contains(setting), "{setting} is not a setting");
+            for value in *values {
+                // Written both ways: on the script tag and in window.ChasitorConfig.
+                for name in [format!("data-{setting}"), camel_case(setting)] {
+                    let e = error(&with(&[(name.as_str(), value)]));
+                    assert_eq!(e.setting, *setting, "{name}={value:.40}");
+                    let msg = e.to_string();
+                    assert!(
+                        msg.starts_with(&format!("chasitor: data-{setting} "))
+                            && msg.contains(&format!(
+                                "(or {} in window.ChasitorConfig)",
+                                camel_case(setting)
+                            )),
+                        "{msg:.200}"
+                    );
+                    assert!(!msg.contains('\n'), "one line: {msg:.200}");
+                }
+            }
+        }
+
+        for setting in &all {
+            let without: Vec<(String, String)> = base()
+                .into_iter()
+                .filter(|(n, _)| n != &format!("data-{setting}"))
+                .collect();
+            // Missing, empty or blank: all the same.
+            for pairs in [
+                without.clone(),
+                with(&[(format!("data-{setting}").as_str(), "")]),
+                with(&[(format!("data-{setting}").as_str(), "   ")]),
+            ] {
+                let result = Config::from_pairs(&pairs);
+                if required.contains(setting) {
+                    let e = result.expect_err(setting);
+                    assert_eq!(e.setting, *setting);
+                    assert!(e.to_string().contains("is missing"), "{e}");
+                } else {
+                    let c = result.unwrap_or_else(|e| panic!("{setting} missing: {e}"));
+                    assert_eq!(
+                        c,
+                        Config::from_pairs(&base()).unwrap(),
+                        "{setting} defaults"
+                    );
+                }
+            }
+        }
+
+        // Free text stays text.
+        let c = Config::from_pairs(&with(&[("offline-message", "<b>Back at 9</b>")])).unwrap();
+        assert_eq!(
+            c.extras.offline_message.as_deref(),
+            Some("<b>Back at 9</b>")
+        );
+    }
 }
