@@ -198,8 +198,18 @@ fn text(root: &web_sys::Element, selector: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The chat's requests (the availability checks, Visitor/Availability and Visitor/Settings, are
+/// left out).
 fn requests() -> Vec<serde_json::Value> {
-    serde_json::from_str(&fake_requests()).unwrap()
+    let all: Vec<serde_json::Value> = serde_json::from_str(&fake_requests()).unwrap();
+    all.into_iter()
+        .filter(|r| {
+            !matches!(
+                r["path"].as_str(),
+                Some("/Visitor/Availability" | "/Visitor/Settings")
+            )
+        })
+        .collect()
 }
 
 fn push(messages: serde_json::Value) {
@@ -511,4 +521,58 @@ async fn a_minimised_window_counts_unread_agent_messages() {
     // End it so it stops polling.
     push(serde_json::json!([{"type": "ChatEnded", "message": {}}]));
     wait_for("the ended view", || has(&root, "[part~=ended]")).await;
+}
+
+#[wasm_bindgen_test]
+async fn after_the_chat_the_post_chat_url_is_a_safe_link_and_the_transcript_can_be_downloaded() {
+    install_fake_server();
+    clear_storage();
+    let root = mount();
+    sleep(20).await;
+    click(&root, "[part~=launcher]");
+    wait_for("the pre-chat form", || has(&root, "[part~=prechat]")).await;
+    fill_prechat(&root, "Ada", "", "ada@example.com");
+    click(&root, "[part~=start]");
+    push(serde_json::json!([
+        {"type": "ChatRequestSuccess", "message": {"queuePosition": 1, "postChatUrl": "https://example.com/survey?chat=1"}},
+        {"type": "ChatEstablished", "message": {"name": "Andy L."}},
+        {"type": "ChatMessage", "message": {"name": "Andy L.", "text": "Bye!"}}
+    ]));
+    wait_for("the agent's message", || rows(&root).contains("Bye!")).await;
+    assert!(
+        !has(&root, "[part~=post-chat]"),
+        "no post-chat link during the chat"
+    );
+    push(serde_json::json!([{"type": "ChatEnded", "message": {}}]));
+    wait_for("the ended view", || has(&root, "[part~=ended]")).await;
+    wait_for("the post-chat link", || {
+        has(&root, "[part~=ended] [part~=post-chat]")
+    })
+    .await;
+    let link = find(&root, "[part~=post-chat]").unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://example.com/survey?chat=1")
+    );
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert!(has(&root, "[part~=ended] [part~=download]"));
+
+    // A new chat forgets the old post-chat page; a non-http(s) one is never a link.
+    click(&root, "[part~=new-chat]");
+    wait_for("the pre-chat form again", || has(&root, "[part~=prechat]")).await;
+    fill_prechat(&root, "Ada", "", "ada@example.com");
+    click(&root, "[part~=start]");
+    push(serde_json::json!([
+        {"type": "ChatRequestSuccess", "message": {"queuePosition": 1, "postChatUrl": "javascript:alert(1)"}},
+        {"type": "ChatEnded", "message": {}}
+    ]));
+    wait_for("the second ended view", || has(&root, "[part~=ended]")).await;
+    sleep(50).await;
+    assert!(
+        !has(&root, "[part~=post-chat]"),
+        "javascript: is not offered"
+    );
 }
