@@ -291,6 +291,7 @@ describe('issue 7 features', () => {
       assert.equal(await ui.launcher.evaluate((e) => e.tagName), 'BUTTON');
       await waitAttr(ui.launcher, 'aria-expanded', 'false');
       await assertAxe(w, 'closed');
+      await w.screenshot('closed');
 
       // Keyboard: focus the launcher, Enter opens, the focus is in the first field.
       await ui.launcher.focus();
@@ -302,6 +303,7 @@ describe('issue 7 features', () => {
       assert.ok(await ui.window.getAttribute('aria-labelledby'));
       assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'true');
       await assertAxe(w, 'prechat');
+      await w.screenshot('prechat');
       // Escape closes and gives the focus back to the launcher.
       await pg.keyboard.press('Escape');
       await waitAttr(ui.launcher, 'aria-expanded', 'false', 'Escape to close');
@@ -323,6 +325,7 @@ describe('issue 7 features', () => {
       await c.queue(s.id, 2, 60);
       await waitText(ui.queue, /2/);
       await assertAxe(w, 'queue');
+      await w.screenshot('queue');
       assert.equal(await ui.transcript.getAttribute('role'), 'log');
       assert.equal(await ui.transcript.getAttribute('aria-live'), 'polite');
 
@@ -335,6 +338,7 @@ describe('issue 7 features', () => {
       await pg.keyboard.press('Enter');
       await ui.message('visitor', 'Hi!').waitFor({ state: 'visible' });
       await assertAxe(w, 'chat');
+      await w.screenshot('chat');
 
       // End by keyboard: Tab to "End chat"... (focus it), Enter, then the confirm button.
       await ui.end.focus();
@@ -343,6 +347,7 @@ describe('issue 7 features', () => {
       await pg.keyboard.press('Enter');
       await ui.ended.waitFor({ state: 'visible' });
       await assertAxe(w, 'ended');
+      await w.screenshot('ended');
     });
   });
 
