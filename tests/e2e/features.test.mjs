@@ -48,7 +48,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').repl
  * `sync` loads the loader without `async` (so a script after it finds the stubs); `beforeTag` and
  * `afterTag` are inline scripts around the tag; `htmlDir` sets `<html dir>`.
  */
-function page(name, { data = {}, sync = false, beforeTag = '', afterTag = '', htmlDir, lang = 'en' } = {}) {
+function page(name, { data = {}, sync = false, beforeTag = '', afterTag = '', htmlDir, lang = 'en', head = '' } = {}) {
   const s = env.same;
   const attrs = {
     endpoint: '/chat/rest', 'org-id': s.cfg.orgId, 'deployment-id': s.cfg.deploymentId, 'button-id': s.buttonId, ...data,
@@ -57,7 +57,7 @@ function page(name, { data = {}, sync = false, beforeTag = '', afterTag = '', ht
   const html = `<!doctype html>
 <html lang="${lang}"${htmlDir ? ` dir="${htmlDir}"` : ''}>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,"><title>${esc(name)}</title></head>
+<link rel="icon" href="data:,"><title>${esc(name)}</title>${head}</head>
 <body>
   <main><h1>${esc(name)}</h1><p>A page of a site with the chat widget.</p></main>
   ${beforeTag ? `<script>${beforeTag}</script>` : ''}
@@ -448,6 +448,22 @@ describe('issue 7 features', () => {
       await c.message(s.id, 'Hidden message');
       await waitText(ui.unread, /1/, 'the unread count');
       assert.equal(await w.page.evaluate(() => window.__beeps), 0, 'no sound unless data-sound="true"');
+    });
+  });
+});
+
+describe('content security policy', () => {
+  test('the README policy: the widget loads and chats under default-src none', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'csp', async (w) => {
+      const c = env.same.client;
+      const policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; img-src data:";
+      const ui = await load(w, page('csp', { head: `<meta http-equiv="Content-Security-Policy" content="${policy}">` }));
+      const s = await established(ui, c);
+      await c.message(s.id, 'Under a strict policy');
+      await ui.message('agent', 'Under a strict policy').waitFor({ state: 'visible' });
+      assert.equal(await ui.launcher.evaluate((e) => getComputedStyle(e).position), 'fixed', 'the widget is styled');
+      const violations = w.console.filter((m) => /Content Security Policy|Refused to/i.test(m.text));
+      assert.deepEqual(violations, [], 'no CSP violation');
     });
   });
 });
