@@ -72,26 +72,42 @@ impl Driver {
             .unwrap_or(false)
     }
 
-    /// After each pump: a chat that got a session (or a new one) is claimed for this tab.
+    /// After each pump: a chat that got a session (or a new one) is claimed for this tab; an
+    /// ended chat needs no poller, so its lock goes (with its last state for the other tabs).
     pub(super) fn sync_tab(&self) {
-        let Some(chat) = self
+        enum Step {
+            Claim(String),
+            Release,
+        }
+        let step = self
             .with(|inner| {
-                if !matches!(inner.tab.role, TabRole::Free | TabRole::Owner)
-                    || !live(inner.engine.state())
-                {
+                if !matches!(inner.tab.role, TabRole::Free | TabRole::Owner) {
+                    return None;
+                }
+                if !live(inner.engine.state()) {
+                    if inner.tab.role == TabRole::Owner {
+                        inner.tab.role = TabRole::Free;
+                        return Some(Step::Release);
+                    }
                     return None;
                 }
                 let session = inner.engine.snapshot().session?;
                 inner.tab.role = TabRole::Owner;
-                Some(lock_name(&inner.endpoint, &session.id))
+                Some(Step::Claim(lock_name(&inner.endpoint, &session.id)))
             })
-            .flatten()
-        else {
-            return;
-        };
-        if self.tabs.chat().as_deref() != Some(chat.as_str()) {
+            .flatten();
+        match step {
             // A session this tab just created: nobody else can have it.
-            self.tabs.claim(&chat, true);
+            Some(Step::Claim(chat)) if self.tabs.chat().as_deref() != Some(chat.as_str()) => {
+                self.tabs.claim(&chat, true);
+            }
+            Some(Step::Release) => {
+                if let Some((saved, transcript)) = self.saved_texts() {
+                    self.tabs.publish(saved, transcript);
+                }
+                self.tabs.release();
+            }
+            _ => {}
         }
     }
 
