@@ -707,6 +707,44 @@ fn typing_and_sneak_peek() {
 }
 
 #[test]
+fn a_visitor_message_drops_waiting_typing_and_ends_typing() {
+    let (mut c, _poll) = established(); // sneak peek enabled
+    c.input(Input::Typing(true));
+    let typing = c.expect(Resource::ChasitorTyping);
+    assert_post(&typing, Resource::ChasitorTyping, "aff-1", 2);
+    // While it is on its way: a sneak peek and a NotTyping wait, then the visitor sends.
+    c.input(Input::SneakPeek("Hel".into()));
+    c.input(Input::Typing(false));
+    c.send(1, "Hello");
+    // The driver's Typing(false) right after the text: nothing left to tell.
+    c.input(Input::Typing(false));
+    c.no_request();
+    c.ok(&typing);
+    // The message alone, with the next sequence (the dropped POSTs never had one).
+    let m = c.expect(Resource::ChatMessage);
+    assert_post(&m, Resource::ChatMessage, "aff-1", 3);
+    assert_body(&m, json!({"text": "Hello"}));
+    c.ok(&m);
+    c.no_request();
+
+    // Idle outbox, typing on: Enter sends the message at once, and no NotTyping ever follows.
+    c.input(Input::Typing(true));
+    let typing = c.expect(Resource::ChasitorTyping);
+    assert_post(&typing, Resource::ChasitorTyping, "aff-1", 4);
+    c.ok(&typing);
+    c.send(2, "again");
+    c.input(Input::Typing(false));
+    let m = c.expect(Resource::ChatMessage);
+    assert_post(&m, Resource::ChatMessage, "aff-1", 5);
+    c.ok(&m);
+    c.no_request();
+    // Typing again starts afresh.
+    c.input(Input::Typing(true));
+    let typing = c.expect(Resource::ChasitorTyping);
+    assert_post(&typing, Resource::ChasitorTyping, "aff-1", 6);
+}
+
+#[test]
 fn no_typing_before_established_and_no_sneak_peek_when_disabled() {
     let (mut c, poll) = started();
     c.input(Input::Typing(true));

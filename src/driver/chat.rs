@@ -206,7 +206,6 @@ impl Driver {
         if text.trim().is_empty() {
             return;
         }
-        self.stop_typing_inner();
         super::extras::cancel_sneak_peek();
         self.with(|inner| {
             let local_id = inner.transcript.take_local_id();
@@ -226,6 +225,9 @@ impl Driver {
                 .engine
                 .handle(Input::SendText { local_id, text }, now, rand);
         });
+        // After the text: the message ends typing in the engine (and on the agent's side), so
+        // no ChasitorNotTyping goes ahead of it (a round trip more before the agent has it).
+        self.stop_typing_inner();
         self.pump();
     }
 

@@ -237,6 +237,10 @@ impl Engine {
         if !self.accepting() {
             return;
         }
+        // A visitor message ends typing on the agent's side: typing and sneak peeks still
+        // waiting (never sent, so without a sequence) would only delay it by a round trip.
+        self.outbox.drop_typing();
+        self.typing = false;
         self.outbox.push(Outgoing::Message { local_id, text });
         self.emit(Event::VisitorMessage {
             local_id,

@@ -195,6 +195,13 @@ impl Outbox {
         self.queue.push_back(item);
     }
 
+    /// Drops the typing notifications and sneak peeks still waiting in the queue (not the
+    /// pending POST: it may already carry a sequence).
+    pub fn drop_typing(&mut self) {
+        self.queue
+            .retain(|i| !matches!(i, Outgoing::Typing(_) | Outgoing::SneakPeek { .. }));
+    }
+
     /// Puts an item first in the queue.
     pub fn push_front(&mut self, item: Outgoing) {
         self.queue.push_front(item);
