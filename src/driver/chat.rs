@@ -5,6 +5,7 @@
 use super::net;
 use super::storage::SessionStore;
 use super::tab_lock::TabLock;
+use super::transcript_store::TranscriptStore;
 use super::view::{Author, Banner, ChatView, Item, Note, QueueInfo, Transcript};
 use crate::config::Config;
 use crate::engine::{
@@ -81,7 +82,14 @@ struct Inner {
     typing_timer: Option<leptos::prelude::TimeoutHandle>,
     visitor_typing: bool,
     transcript: Transcript,
+    /// The whole transcript was replaced: shown and stored afresh.
     transcript_dirty: bool,
+    /// Rows the view has (the ones after are added at the next save).
+    view_len: usize,
+    /// Rows whose delivery status changed since the last save.
+    status_changed: Vec<usize>,
+    /// The transcript in sessionStorage (only what changed is written).
+    transcript_store: TranscriptStore,
     saved_snapshot: Option<String>,
     saved_ui: Option<UiState>,
     store: SessionStore,
@@ -89,6 +97,15 @@ struct Inner {
     replaying: bool,
     /// Whether this tab runs the chat or another tab does.
     tab: tabs::TabState,
+}
+
+impl Inner {
+    /// Appends a row to the transcript (shown and stored at the next save).
+    fn push_row(&mut self, item: Item) {
+        self.transcript.push(item);
+        self.transcript_store
+            .changed(self.transcript.items.len().saturating_sub(1));
+    }
 }
 
 /// The driver: cheap to clone (one shared state).
@@ -113,15 +130,16 @@ impl Driver {
                 && s.deployment_id == config.deployment_id
                 && s.button_id == config.button_id
         });
+        let mut transcript_store = TranscriptStore::new(KEY_TRANSCRIPT);
         let (engine, transcript, replaying) = match saved {
             Some(saved) => {
                 let engine = Engine::restore(engine_cfg.clone(), saved.engine, now);
-                let transcript = store.get::<Transcript>(KEY_TRANSCRIPT).unwrap_or_default();
+                let transcript = transcript_store.load(&store);
                 (engine, transcript, true)
             }
             None => {
                 store.remove(KEY_SNAPSHOT);
-                store.remove(KEY_TRANSCRIPT);
+                transcript_store.discard(&store);
                 (
                     Engine::new(engine_cfg.clone()),
                     Transcript::default(),
@@ -133,7 +151,7 @@ impl Driver {
 
         view.state.set(engine.state().clone());
         view.agent.set(engine.agent_name().map(str::to_string));
-        view.items.set(transcript.items.clone());
+        view.rows.reset(&transcript.items);
         view.open.set(ui.open);
         view.unread.set(if ui.open { 0 } else { ui.unread });
 
@@ -147,8 +165,11 @@ impl Driver {
                 timer: None,
                 typing_timer: None,
                 visitor_typing: false,
+                view_len: transcript.items.len(),
                 transcript,
                 transcript_dirty: false,
+                status_changed: Vec::new(),
+                transcript_store,
                 saved_snapshot: None,
                 saved_ui: Some(ui),
                 store,
@@ -209,7 +230,7 @@ impl Driver {
         super::extras::cancel_sneak_peek();
         self.with(|inner| {
             let local_id = inner.transcript.take_local_id();
-            inner.transcript.push(Item {
+            inner.push_row(Item {
                 id: 0,
                 author: Author::Visitor,
                 name: String::new(),
@@ -219,7 +240,6 @@ impl Driver {
                 local_id: Some(local_id),
                 status: Some(crate::engine::Delivery::Queued),
             });
-            inner.transcript_dirty = true;
             let (now, rand) = (now_ms(), random_u32());
             inner
                 .engine
@@ -490,7 +510,7 @@ impl Driver {
             Event::AgentMessage { name, text } => {
                 view.agent_typing.set(false);
                 self.with(|inner| {
-                    inner.transcript.push(Item {
+                    inner.push_row(Item {
                         id: 0,
                         author: Author::Agent,
                         name,
@@ -500,7 +520,6 @@ impl Driver {
                         local_id: None,
                         status: None,
                     });
-                    inner.transcript_dirty = true;
                 });
                 if !view.open.get_untracked() {
                     view.unread.update(|n| *n = n.saturating_add(1));
@@ -529,8 +548,9 @@ impl Driver {
             }
             Event::VisitorMessage { local_id, status } => {
                 self.with(|inner| {
-                    if inner.transcript.set_status(local_id, status) {
-                        inner.transcript_dirty = true;
+                    if let Some(index) = inner.transcript.set_status(local_id, status) {
+                        inner.transcript_store.changed(index);
+                        inner.status_changed.push(index);
                     }
                 });
             }
@@ -550,7 +570,7 @@ impl Driver {
             if inner.replaying {
                 return;
             }
-            inner.transcript.push(Item {
+            inner.push_row(Item {
                 id: 0,
                 author: Author::System,
                 name,
@@ -560,32 +580,44 @@ impl Driver {
                 local_id: None,
                 status: None,
             });
-            inner.transcript_dirty = true;
         });
     }
 
-    /// Publishes the transcript and writes what changed to sessionStorage.
+    /// Publishes what changed in the transcript (new rows, statuses: never the whole list) and
+    /// writes what changed to sessionStorage.
     fn save(&self) {
-        let Ok(mut inner) = self.inner.try_borrow_mut() else {
+        let Ok(mut guard) = self.inner.try_borrow_mut() else {
             return;
         };
-        let dirty = std::mem::take(&mut inner.transcript_dirty);
-        if dirty {
-            self.view.items.set(inner.transcript.items.clone());
+        let inner = &mut *guard;
+        let rows = self.view.rows;
+        if std::mem::take(&mut inner.transcript_dirty) {
+            rows.reset(&inner.transcript.items);
+            inner.view_len = inner.transcript.items.len();
+            inner.status_changed.clear();
+            inner.transcript_store.changed(0);
+        } else {
+            for item in inner.transcript.items.iter().skip(inner.view_len) {
+                rows.push(item.clone());
+            }
+            inner.view_len = inner.transcript.items.len();
+            for index in std::mem::take(&mut inner.status_changed) {
+                if let Some(item) = inner.transcript.items.get(index) {
+                    rows.set_status(index, item.status);
+                }
+            }
         }
         if *inner.engine.state() == ChatState::Idle {
             if inner.saved_snapshot.as_deref() != Some("") {
                 inner.store.remove(KEY_SNAPSHOT);
-                inner.store.remove(KEY_TRANSCRIPT);
+                inner.transcript_store.clear(&inner.store);
                 inner.saved_snapshot = Some(String::new());
             }
             return;
         }
         // The transcript first: a snapshot is never newer than the transcript it goes with.
-        if dirty {
-            if let Err(e) = inner.store.set(KEY_TRANSCRIPT, &inner.transcript) {
-                console_warn(&format!("chasitor: {e}"));
-            }
+        if let Err(e) = inner.transcript_store.save(&inner.store, &inner.transcript) {
+            console_warn(&format!("chasitor: {e}"));
         }
         let cfg = &inner.engine_cfg;
         let saved = Saved {

@@ -145,16 +145,7 @@ pub fn engine_event(event: &Event, replaying: bool) {
             // The row reaches the view at the end of the driver's pump: read it after.
             let local_id = *local_id;
             leptos::task::spawn_local(async move {
-                let text = settings(|s| {
-                    s.view.items.with_untracked(|items| {
-                        items
-                            .iter()
-                            .rev()
-                            .find(|i| i.local_id == Some(local_id))
-                            .map(|i| i.text.clone())
-                    })
-                })
-                .flatten();
+                let text = settings(|s| s.view.rows.visitor_text(local_id)).flatten();
                 if let Some(text) = text {
                     emit(
                         "message",

@@ -4,7 +4,8 @@
 //! - [`chat`]: the [`Driver`], the loop that feeds the engine and runs its requests and timer;
 //! - [`net`]: one request through `fetch`, with an abort signal;
 //! - [`view`]: the signals the UI reads ([`ChatView`]) and the stored transcript;
-//! - [`storage`]: sessionStorage under the `chasitor:` prefix;
+//! - [`storage`]: sessionStorage under the `chasitor:` prefix (the transcript in chunks:
+//!   `transcript_store`);
 //! - [`tab_lock`]: one poller per chat across tabs (Web Locks, BroadcastChannel);
 //! - [`api`]: the site owner's `window.Chasitor` (methods, events, the loader's queue) and
 //!   breadcrumbs;
@@ -20,7 +21,8 @@ pub mod net;
 pub mod panic;
 pub mod storage;
 pub mod tab_lock;
+mod transcript_store;
 pub mod view;
 
 pub use chat::{Driver, STORAGE_PREFIX};
-pub use view::{Author, Banner, ChatView, Item, Note, QueueInfo, Transcript};
+pub use view::{Author, Banner, ChatView, Item, Note, QueueInfo, Row, Rows, Transcript};

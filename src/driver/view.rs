@@ -5,6 +5,8 @@
 use crate::engine::{ChatState, Delivery};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Who wrote a transcript row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,24 +94,170 @@ impl Transcript {
         id
     }
 
-    /// Sets the delivery status of the visitor message `local_id`; `true` when it changed.
-    pub fn set_status(&mut self, local_id: u64, status: Delivery) -> bool {
-        match self
+    /// Sets the delivery status of the visitor message `local_id`; its row's index when it
+    /// changed.
+    pub fn set_status(&mut self, local_id: u64, status: Delivery) -> Option<usize> {
+        let index = self
             .items
-            .iter_mut()
-            .rev()
-            .find(|i| i.local_id == Some(local_id))
-        {
-            Some(item) if item.status != Some(status) => {
-                // Never back from Sent (a late event after a restore).
-                if item.status == Some(Delivery::Sent) {
-                    return false;
-                }
-                item.status = Some(status);
-                true
-            }
-            _ => false,
+            .iter()
+            .rposition(|i| i.local_id == Some(local_id))?;
+        let item = &mut self.items[index];
+        // Never back from Sent (a late event after a restore).
+        if item.status == Some(status) || item.status == Some(Delivery::Sent) {
+            return None;
         }
+        item.status = Some(status);
+        Some(index)
+    }
+}
+
+/// Rows per chunk of the shown transcript and per sessionStorage key of the stored one.
+pub const ROWS_PER_CHUNK: usize = 100;
+
+/// A transcript row as the UI holds it: the row itself (shared, never copied again) and its
+/// delivery status as its own signal, so a status change touches that row only.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub item: Arc<Item>,
+    pub status: RwSignal<Option<Delivery>>,
+}
+
+/// Up to [`ROWS_PER_CHUNK`] rows behind one signal.
+#[derive(Clone, Copy, Debug)]
+pub struct RowChunk {
+    /// Unique for the page's life (a new chat's chunks never reuse an old key).
+    pub key: u64,
+    pub rows: RwSignal<Vec<Row>>,
+}
+
+/// The shown transcript, in chunks: appending a row notifies the last chunk only (and the chunk
+/// list when a chunk is added), so the cost of a new message does not grow with the transcript.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows {
+    chunks: RwSignal<Vec<RowChunk>>,
+}
+
+fn next_chunk_key() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Rows {
+    fn new() -> Rows {
+        Rows {
+            chunks: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn row(item: Item) -> Row {
+        let status = RwSignal::new(item.status);
+        Row {
+            item: Arc::new(item),
+            status,
+        }
+    }
+
+    /// The chunks (tracked): what the transcript's outer list iterates.
+    pub fn chunks(&self) -> Vec<RowChunk> {
+        self.chunks.get()
+    }
+
+    /// Tracks the addition of rows (the chunk list and the last chunk).
+    pub fn track_appends(&self) {
+        if let Some(last) = self.chunks.with(|c| c.last().copied()) {
+            last.rows.track();
+        }
+    }
+
+    /// The number of rows (untracked).
+    pub fn len(&self) -> usize {
+        self.chunks.with_untracked(|c| {
+            c.last().map_or(0, |last| {
+                (c.len() - 1) * ROWS_PER_CHUNK + last.rows.with_untracked(Vec::len)
+            })
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends a row.
+    pub fn push(&self, item: Item) {
+        let last = self.chunks.with_untracked(|c| c.last().copied());
+        match last.filter(|l| l.rows.with_untracked(Vec::len) < ROWS_PER_CHUNK) {
+            Some(last) => last.rows.update(|rows| rows.push(Rows::row(item))),
+            None => {
+                let chunk = RowChunk {
+                    key: next_chunk_key(),
+                    rows: RwSignal::new(vec![Rows::row(item)]),
+                };
+                self.chunks.update(|c| c.push(chunk));
+            }
+        }
+    }
+
+    /// Sets the delivery status of the row at `index`.
+    pub fn set_status(&self, index: usize, status: Option<Delivery>) {
+        let chunk = self
+            .chunks
+            .with_untracked(|c| c.get(index / ROWS_PER_CHUNK).copied());
+        let row = chunk.and_then(|c| {
+            c.rows
+                .with_untracked(|rows| rows.get(index % ROWS_PER_CHUNK).map(|r| r.status))
+        });
+        if let Some(signal) = row {
+            if signal.get_untracked() != status {
+                signal.set(status);
+            }
+        }
+    }
+
+    /// Replaces every row (a restore, a new chat, a hand-over from another tab).
+    pub fn reset(&self, items: &[Item]) {
+        let chunks = items
+            .chunks(ROWS_PER_CHUNK)
+            .map(|rows| RowChunk {
+                key: next_chunk_key(),
+                rows: RwSignal::new(rows.iter().cloned().map(Rows::row).collect()),
+            })
+            .collect();
+        self.chunks.set(chunks);
+    }
+
+    /// Whether any row satisfies `f` (tracked).
+    pub fn any(&self, f: impl Fn(&Item) -> bool) -> bool {
+        self.chunks.with(|c| {
+            c.iter()
+                .any(|chunk| chunk.rows.with(|rows| rows.iter().any(|r| f(&r.item))))
+        })
+    }
+
+    /// The visitor message `local_id`'s text (untracked, newest first).
+    pub fn visitor_text(&self, local_id: u64) -> Option<String> {
+        self.chunks.with_untracked(|c| {
+            c.iter().rev().find_map(|chunk| {
+                chunk.rows.with_untracked(|rows| {
+                    rows.iter()
+                        .rev()
+                        .find(|r| r.item.local_id == Some(local_id))
+                        .map(|r| r.item.text.clone())
+                })
+            })
+        })
+    }
+
+    /// Every row as plain data, with its current status (untracked).
+    pub fn items(&self) -> Vec<Item> {
+        self.chunks.with_untracked(|c| {
+            c.iter()
+                .flat_map(|chunk| chunk.rows.get_untracked())
+                .map(|r| Item {
+                    status: r.status.get_untracked(),
+                    ..(*r.item).clone()
+                })
+                .collect()
+        })
     }
 }
 
@@ -138,7 +286,8 @@ pub struct ChatView {
     /// The agent chatting now.
     pub agent: RwSignal<Option<String>>,
     pub agent_typing: RwSignal<bool>,
-    pub items: RwSignal<Vec<Item>>,
+    /// The transcript as shown.
+    pub rows: Rows,
     /// Agent messages that arrived while the window was closed.
     pub unread: RwSignal<u32>,
     /// The window is open (not minimised).
@@ -159,7 +308,7 @@ impl ChatView {
             queue: RwSignal::new(QueueInfo::default()),
             agent: RwSignal::new(None),
             agent_typing: RwSignal::new(false),
-            items: RwSignal::new(Vec::new()),
+            rows: Rows::new(),
             unread: RwSignal::new(0),
             open: RwSignal::new(false),
             banner: RwSignal::new(None),

@@ -2,7 +2,8 @@
 //! composer.
 
 use super::app::{Ctx, Stage};
-use crate::driver::{Author, Item, Note};
+use crate::driver::view::RowChunk;
+use crate::driver::{Author, Note, Row};
 use crate::engine::{ChatState, Delivery};
 use crate::labels::{fill, Labels};
 use leptos::prelude::*;
@@ -56,15 +57,6 @@ fn clock(at: f64) -> (String, String) {
     (format!("{:02}:{:02}", d.get_hours(), d.get_minutes()), iso)
 }
 
-fn status_key(status: Option<Delivery>) -> u8 {
-    match status {
-        None => 0,
-        Some(Delivery::Queued) => 1,
-        Some(Delivery::Sending) => 2,
-        Some(Delivery::Sent) => 3,
-    }
-}
-
 /// `template` filled with an agent's name, without a doubled full stop when the name ends with
 /// one ("Ryan S." + ".").
 pub fn with_name(template: &str, name: &str) -> String {
@@ -92,7 +84,8 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
     }
 }
 
-/// The transcript: one keyed row per message, so a new message touches one row.
+/// The transcript: keyed rows in chunks of a hundred, so a new message touches the last chunk
+/// only, and a delivery status its own row only.
 #[component]
 pub fn TranscriptView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -101,7 +94,7 @@ pub fn TranscriptView() -> impl IntoView {
     let label = ctx.label(|l| &l.transcript);
     // Keep the newest row in sight.
     Effect::new(move |_| {
-        view.items.track();
+        view.rows.track_appends();
         view.open.track();
         if let Some(el) = list.get() {
             request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
@@ -111,9 +104,17 @@ pub fn TranscriptView() -> impl IntoView {
         <div class="transcript" part="transcript" role="log" aria-live="polite" aria-label=label node_ref=list>
             <ol class="rows">
                 <For
-                    each=move || view.items.get()
-                    key=|item: &Item| (item.id, status_key(item.status))
-                    children=move |item: Item| view! { <Row item /> }
+                    each=move || view.rows.chunks()
+                    key=|chunk: &RowChunk| chunk.key
+                    children=move |chunk: RowChunk| {
+                        view! {
+                            <For
+                                each=move || chunk.rows.get()
+                                key=|row: &Row| row.item.id
+                                children=move |row: Row| view! { <RowView row /> }
+                            />
+                        }
+                    }
                 />
             </ol>
         </div>
@@ -121,7 +122,8 @@ pub fn TranscriptView() -> impl IntoView {
 }
 
 #[component]
-fn Row(item: Item) -> impl IntoView {
+fn RowView(row: Row) -> impl IntoView {
+    let item = row.item;
     let ctx = expect_context::<Ctx>();
     let labels = ctx.config.with_value(|c| c.labels.clone());
     let (time, iso) = clock(item.at);
@@ -154,15 +156,21 @@ fn Row(item: Item) -> impl IntoView {
             .into_any()
         }
         Author::Visitor => {
-            let status = item.status.unwrap_or(Delivery::Sent);
-            let (status_attr, status_text) = match status {
-                Delivery::Queued => ("queued", labels.status_queued.clone()),
-                Delivery::Sending => ("sending", labels.status_sending.clone()),
-                Delivery::Sent => ("sent", labels.status_sent.clone()),
+            let you = labels.you.clone();
+            let status = move || row.status.get().unwrap_or(Delivery::Sent);
+            let status_attr = move || match status() {
+                Delivery::Queued => "queued",
+                Delivery::Sending => "sending",
+                Delivery::Sent => "sent",
+            };
+            let status_text = move || match status() {
+                Delivery::Queued => labels.status_queued.clone(),
+                Delivery::Sending => labels.status_sending.clone(),
+                Delivery::Sent => labels.status_sent.clone(),
             };
             view! {
                 <li class="message visitor" part="message" data-author="visitor" data-status=status_attr>
-                    <span class="sr-only">{labels.you.clone()} ": "</span>
+                    <span class="sr-only">{you} ": "</span>
                     <div class="text" part="text">{item.text.clone()}</div>
                     <div class="meta">
                         <time datetime=iso>{time}</time>

@@ -126,7 +126,7 @@ pub fn AfterChat() -> impl IntoView {
     let download_label = labels.download.clone();
     let post_label = labels.post_chat.clone();
     let on_download = move |_| {
-        let items: Vec<Item> = ctx.view.items.get_untracked();
+        let items: Vec<Item> = ctx.view.rows.items();
         let l = &labels;
         let text = extras::transcript_text(&l.transcript_title, &items, &l.you, &l.agent, |item| {
             super::chat::note_text(
@@ -146,11 +146,7 @@ pub fn AfterChat() -> impl IntoView {
             web_sys::console::warn_2(&"chasitor: the transcript download failed:".into(), &e);
         }
     };
-    let has_rows = move || {
-        ctx.view
-            .items
-            .with(|items| items.iter().any(|i| i.author != Author::System))
-    };
+    let has_rows = move || ctx.view.rows.any(|i| i.author != Author::System);
     view! {
         <div class="after-chat">
             <Show when=has_rows>
