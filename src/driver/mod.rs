@@ -21,7 +21,7 @@ pub mod net;
 pub mod panic;
 pub mod storage;
 pub mod tab_lock;
-mod transcript_store;
+pub mod transcript_store;
 pub mod view;
 
 pub use chat::{Driver, STORAGE_PREFIX};
