@@ -126,7 +126,7 @@ fn the_transcript_is_stored_in_chunks_and_reads_back_exactly() {
     let store = SessionStore::new("chasitor-chunks:");
     let item = |n: u64| Item {
         id: 0,
-        author: if n % 2 == 0 {
+        author: if n.is_multiple_of(2) {
             Author::Visitor
         } else {
             Author::Agent
@@ -135,8 +135,8 @@ fn the_transcript_is_stored_in_chunks_and_reads_back_exactly() {
         text: format!("message {n}"),
         note: None,
         at: 1_700_000_000_000.0 + n as f64,
-        local_id: (n % 2 == 0).then_some(n + 1),
-        status: (n % 2 == 0).then_some(Delivery::Queued),
+        local_id: (n.is_multiple_of(2)).then_some(n + 1),
+        status: (n.is_multiple_of(2)).then_some(Delivery::Queued),
     };
     let mut t = Transcript::default();
     let mut ts = TranscriptStore::new("transcript");
