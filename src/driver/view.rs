@@ -115,19 +115,21 @@ impl Transcript {
 pub const ROWS_PER_CHUNK: usize = 100;
 
 /// A transcript row as the UI holds it: the row itself (shared, never copied again) and its
-/// delivery status as its own signal, so a status change touches that row only.
+/// delivery status as its own signal, so a status change touches that row only. Reference
+/// counted signals: the driver makes them outside any component, and no unmounted view may
+/// dispose of them.
 #[derive(Clone, Debug)]
 pub struct Row {
     pub item: Arc<Item>,
-    pub status: RwSignal<Option<Delivery>>,
+    pub status: ArcRwSignal<Option<Delivery>>,
 }
 
 /// Up to [`ROWS_PER_CHUNK`] rows behind one signal.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RowChunk {
     /// Unique for the page's life (a new chat's chunks never reuse an old key).
     pub key: u64,
-    pub rows: RwSignal<Vec<Row>>,
+    pub rows: ArcRwSignal<Vec<Row>>,
 }
 
 /// The shown transcript, in chunks: appending a row notifies the last chunk only (and the chunk
@@ -150,7 +152,7 @@ impl Rows {
     }
 
     fn row(item: Item) -> Row {
-        let status = RwSignal::new(item.status);
+        let status = ArcRwSignal::new(item.status);
         Row {
             item: Arc::new(item),
             status,
@@ -164,7 +166,7 @@ impl Rows {
 
     /// Tracks the addition of rows (the chunk list and the last chunk).
     pub fn track_appends(&self) {
-        if let Some(last) = self.chunks.with(|c| c.last().copied()) {
+        if let Some(last) = self.chunks.with(|c| c.last().cloned()) {
             last.rows.track();
         }
     }
@@ -184,13 +186,13 @@ impl Rows {
 
     /// Appends a row.
     pub fn push(&self, item: Item) {
-        let last = self.chunks.with_untracked(|c| c.last().copied());
+        let last = self.chunks.with_untracked(|c| c.last().cloned());
         match last.filter(|l| l.rows.with_untracked(Vec::len) < ROWS_PER_CHUNK) {
             Some(last) => last.rows.update(|rows| rows.push(Rows::row(item))),
             None => {
                 let chunk = RowChunk {
                     key: next_chunk_key(),
-                    rows: RwSignal::new(vec![Rows::row(item)]),
+                    rows: ArcRwSignal::new(vec![Rows::row(item)]),
                 };
                 self.chunks.update(|c| c.push(chunk));
             }
@@ -201,10 +203,10 @@ impl Rows {
     pub fn set_status(&self, index: usize, status: Option<Delivery>) {
         let chunk = self
             .chunks
-            .with_untracked(|c| c.get(index / ROWS_PER_CHUNK).copied());
+            .with_untracked(|c| c.get(index / ROWS_PER_CHUNK).cloned());
         let row = chunk.and_then(|c| {
             c.rows
-                .with_untracked(|rows| rows.get(index % ROWS_PER_CHUNK).map(|r| r.status))
+                .with_untracked(|rows| rows.get(index % ROWS_PER_CHUNK).map(|r| r.status.clone()))
         });
         if let Some(signal) = row {
             if signal.get_untracked() != status {
@@ -219,7 +221,7 @@ impl Rows {
             .chunks(ROWS_PER_CHUNK)
             .map(|rows| RowChunk {
                 key: next_chunk_key(),
-                rows: RwSignal::new(rows.iter().cloned().map(Rows::row).collect()),
+                rows: ArcRwSignal::new(rows.iter().cloned().map(Rows::row).collect()),
             })
             .collect();
         self.chunks.set(chunks);

@@ -157,13 +157,13 @@ fn RowView(row: Row) -> impl IntoView {
         }
         Author::Visitor => {
             let you = labels.you.clone();
-            let status = move || row.status.get().unwrap_or(Delivery::Sent);
-            let status_attr = move || match status() {
+            let signal = row.status.clone();
+            let status_attr = move || match signal.get().unwrap_or(Delivery::Sent) {
                 Delivery::Queued => "queued",
                 Delivery::Sending => "sending",
                 Delivery::Sent => "sent",
             };
-            let status_text = move || match status() {
+            let status_text = move || match row.status.get().unwrap_or(Delivery::Sent) {
                 Delivery::Queued => labels.status_queued.clone(),
                 Delivery::Sending => labels.status_sending.clone(),
                 Delivery::Sent => labels.status_sent.clone(),
