@@ -839,6 +839,7 @@ async fn settings(
     if let Err(r) = check_headers(&headers, VISITOR) {
         return r;
     }
+    let ping_rate_ms = sh.cfg.ping_rate.as_millis() as f64;
     let st = sh.lock();
     let org_id = match visitor_org(&st, &q) {
         Ok(o) => o,
@@ -878,7 +879,7 @@ async fn settings(
     envelope(
         "Settings",
         json!({
-            "pingRate": 50000.0,
+            "pingRate": ping_rate_ms,
             "contentServerUrl": format!("http://{host}/content"),
             "buttons": buttons,
         }),

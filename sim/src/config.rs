@@ -89,6 +89,9 @@ pub struct SimConfig {
     pub client_poll_timeout_as_string: bool,
     /// At most this many sessions that have not ended (SessionId answers 500 beyond).
     pub max_live_sessions: usize,
+    /// The `pingRate` Visitor/Settings announces: how often a visitor page re-checks
+    /// availability (real deployments: about 50 s).
+    pub ping_rate: Duration,
 }
 
 impl Default for SimConfig {
@@ -102,6 +105,7 @@ impl Default for SimConfig {
             log: false,
             client_poll_timeout_as_string: false,
             max_live_sessions: 20_000,
+            ping_rate: Duration::from_secs(50),
         }
     }
 }

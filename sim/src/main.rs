@@ -40,6 +40,9 @@ struct Args {
     /// Send clientPollTimeout as a string ("40") instead of a number.
     #[arg(long)]
     poll_timeout_as_string: bool,
+    /// The pingRate Visitor/Settings announces: how often a page re-checks availability.
+    #[arg(long, value_name = "N", default_value_t = 50.0)]
+    ping_rate_seconds: f64,
 }
 
 fn seconds(name: &str, v: f64) -> Result<Duration, String> {
@@ -58,6 +61,7 @@ async fn run(args: Args) -> Result<(), String> {
         static_dir: args.static_dir,
         log: args.log,
         client_poll_timeout_as_string: args.poll_timeout_as_string,
+        ping_rate: seconds("ping-rate-seconds", args.ping_rate_seconds)?,
         ..SimConfig::default()
     };
     if let Some(dir) = &cfg.static_dir {

@@ -547,6 +547,10 @@ async fn visitor_resources() {
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["messages"][0]["type"], "Settings");
+    assert_eq!(
+        v["messages"][0]["message"]["pingRate"], 50000.0,
+        "the default ping rate, in ms"
+    );
     let buttons = v["messages"][0]["message"]["buttons"]
         .as_array()
         .unwrap()
