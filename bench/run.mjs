@@ -7,7 +7,8 @@
 //
 // Knobs (for a quick try; the defaults are the issue's): BENCH_LOADS (20 page loads per variant),
 // BENCH_MESSAGES (200 each way), BENCH_IDLE_SECONDS (60), BENCH_LONG (5000), BENCH_APPENDS (20
-// appends measured at each transcript size), BENCH_OUT (the results file, bench/RESULTS.md).
+// appends measured at each transcript size), BENCH_OUT (the results file, bench/RESULTS.md),
+// BENCH_ONLY (a comma-separated list of phases to run: sizes, startup, latency, idleLong).
 //
 // Every figure is taken inside the page where it can be (performance.now(), performance marks,
 // MutationObserver, a fetch wrapper, PerformanceObserver 'longtask') or through CDP
@@ -25,6 +26,7 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS || 60);
 const LONG = Number(process.env.BENCH_LONG || 5000);
 const APPENDS = Number(process.env.BENCH_APPENDS || 20);
 const OUT = path.resolve(ROOT, process.env.BENCH_OUT || 'bench/RESULTS.md');
+const ONLY = (process.env.BENCH_ONLY || '').split(',').map((x) => x.trim()).filter(Boolean);
 /** Long tasks are summed over this window from navigation start (longer if the launcher is late). */
 const TBT_WINDOW_MS = 3000;
 /** The long poll hold of the simulator: the real server's ~30 s. */
@@ -298,22 +300,22 @@ async function measureSizes(browser, env, variant) {
   const p = await newPage(browser);
   try {
     const seen = [];
-    let stage = 'launcher';
     const api = [];
     p.page.on('response', (r) => {
       const u = new URL(r.url());
       if (u.protocol === 'data:') return;
       if (u.pathname.startsWith('/chat/rest') || u.pathname.startsWith('/_sim')) {
-        if (u.pathname.startsWith('/chat/rest')) api.push({ stage, path: u.pathname });
+        if (u.pathname.startsWith('/chat/rest')) api.push({ url: r.url(), path: u.pathname });
         return;
       }
       if (r.request().resourceType() === 'document') return; // the host page itself
-      seen.push({ stage, url: u.pathname, body: r.body().catch(() => Buffer.alloc(0)) });
+      seen.push({ url: r.url(), path: u.pathname, body: r.body().catch(() => Buffer.alloc(0)) });
     });
     await p.page.goto(`${env.base}/${variant}.html`);
     await waitMark(p.page, 'chasitor:launcher-ready');
+    if (variant === 'widget') await waitMark(p.page, 'chasitor:widget-ready');
     await tick(1000); // anything loaded after the launcher shows, before the visitor opens it
-    stage = 'chat';
+    const opened = await p.page.evaluate(() => performance.now());
     const { ui, id } = await startChat(p.page, env, variant, { navigate: false });
     await env.client.message(id, 'bench-sizes hello');
     await ui.message('agent', 'bench-sizes hello').waitFor({ state: 'visible' });
@@ -321,14 +323,26 @@ async function measureSizes(browser, env, variant) {
     await ui.composer.press('Enter');
     await env.client.waitForSession((s) => s.id === id && s.received.some((r) => r.body?.text === 'bench-sizes hi'), { what: 'the visitor message' });
     await tick(1000);
+    // Each request's stage from its start time in the page (Resource Timing): before the launcher
+    // was painted (mark), after it but before the visitor opened the chat (loaded when the page was
+    // idle), or after.
+    const starts = await p.page.evaluate(() => ({
+      launcher: performance.getEntriesByName('chasitor:launcher-ready')[0].startTime,
+      entries: performance.getEntriesByType('resource').map((e) => [e.name, e.startTime]),
+    }));
+    const stageOf = (url) => {
+      const e = starts.entries.find(([n]) => n === url);
+      if (!e) return 'chat';
+      return e[1] <= starts.launcher ? 'launcher' : e[1] <= opened ? 'idle' : 'chat';
+    };
     const files = [];
-    for (const s of seen) files.push({ stage: s.stage, url: s.url, ...compress(await s.body) });
-    const launcher = files.filter((f) => f.stage === 'launcher');
+    for (const s of seen) files.push({ stage: stageOf(s.url), url: s.path, ...compress(await s.body) });
     return {
       files,
-      launcher: sum(launcher),
+      launcher: sum(files.filter((f) => f.stage === 'launcher')),
+      idle: sum(files.filter((f) => f.stage === 'idle')),
       full: sum(files),
-      apiAtLoad: api.filter((a) => a.stage === 'launcher').map((a) => a.path),
+      apiAtLoad: api.filter((a) => stageOf(a.url) !== 'chat').map((a) => a.path),
     };
   } finally {
     await p.close();
@@ -346,11 +360,13 @@ async function oneLoad(browser, env, variant) {
       await waitMark(p.page, 'chasitor:launcher-ready');
       await p.page.waitForFunction(() => window.__bench.paint !== null, null, { polling: 10 });
     }
+    if (variant === 'widget') await waitMark(p.page, 'chasitor:widget-ready');
     const r0 = await p.page.evaluate(() => {
       const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? null;
-      return { start: m('chasitor:loader-start'), ready: m('chasitor:launcher-ready'), paint: window.__bench.paint };
+      return { start: m('chasitor:loader-start'), ready: m('chasitor:launcher-ready'), paint: window.__bench.paint, widget: m('chasitor:widget-ready') };
     });
-    const windowEnd = Math.max(TBT_WINDOW_MS, (r0.paint ?? 0) + 1000);
+    // The window covers the widget's loading at idle too: its blocking time counts.
+    const windowEnd = Math.max(TBT_WINDOW_MS, (r0.paint ?? 0) + 1000, (r0.widget ?? 0) + 1000);
     await p.page.waitForFunction((t) => performance.now() >= t, windowEnd, { polling: 50 });
     await tick(100); // a long task ending just now is reported after it
     const lt = await p.page.evaluate(() => window.__bench.longtasks);
@@ -366,10 +382,39 @@ async function oneLoad(browser, env, variant) {
   }
 }
 
+/**
+ * The worst case of the lazy load: the visitor clicks the launcher the moment it is painted, before
+ * the widget's wasm is here. Times the click → the chat window shown, in the page.
+ */
+async function earlyClick(browser, env, variant) {
+  const p = await newPage(browser);
+  try {
+    await p.page.goto(`${env.base}/${variant}.html`);
+    await waitMark(p.page, 'chasitor:launcher-ready');
+    return await p.page.evaluate(() => new Promise((resolve) => {
+      const root = document.getElementById('chasitor-host').shadowRoot;
+      const t0 = performance.now();
+      root.querySelector('[part~=launcher]').click();
+      const check = () => {
+        const r = document.getElementById('chasitor-host').shadowRoot;
+        const w = r.querySelector('[part~=window]');
+        if (w && !w.hidden && w.getClientRects().length) resolve(performance.now() - t0);
+        else if (performance.now() - t0 > 15000) resolve(NaN);
+        else requestAnimationFrame(check);
+      };
+      check();
+    }));
+  } finally {
+    await p.close();
+  }
+}
+
 async function measureStartup(browser, env) {
   const runs = { plain: [], widget: [], vanilla: [] };
+  const clicks = { widget: [], vanilla: [] };
   for (let i = 0; i < LOADS; i++) {
     for (const v of Object.keys(runs)) runs[v].push(await oneLoad(browser, env, v));
+    for (const v of Object.keys(clicks)) clicks[v].push(await earlyClick(browser, env, v));
     if ((i + 1) % 5 === 0) log(`start-up: ${i + 1}/${LOADS} loads of each page`);
   }
   const out = {};
@@ -377,7 +422,10 @@ async function measureStartup(browser, env) {
     const ready = list.map((r) => r.ready - r.start);
     const painted = list.map((r) => r.paint - r.start);
     const fromNav = list.map((r) => r.paint);
+    const widgetReady = list.map((r) => (r.widget === null ? NaN : r.widget - r.start));
     out[v] = {
+      widget: { median: median(widgetReady), p95: quantile(widgetReady, 0.95) },
+      click: clicks[v] ? { median: median(clicks[v]), p95: quantile(clicks[v], 0.95) } : null,
       ready: { median: median(ready), p95: quantile(ready, 0.95) },
       painted: { median: median(painted), p95: quantile(painted, 0.95) },
       fromNav: { median: median(fromNav), p95: quantile(fromNav, 0.95) },
@@ -662,6 +710,7 @@ async function main() {
   const browser = await launchBrowser();
   const R = { errors: {} };
   const phase = async (name, fn) => {
+    if (ONLY.length && !ONLY.includes(name)) return;
     const t = Date.now();
     log(`${name}...`);
     try {
@@ -707,8 +756,11 @@ function rows(R) {
   const out = [];
   const row = (n, figure, widgetV, vanillaV, budget, ok) => out.push([n, figure, widgetV, vanillaV, budget, yes(ok)]);
   if (s) {
-    row('1', `files to show the launcher (${s.widget.files.filter((f) => f.stage === 'launcher').length} / ${s.vanilla.files.filter((f) => f.stage === 'launcher').length}), raw / gzip / brotli`,
+    const n = (v, stage) => s[v].files.filter((f) => f.stage === stage).length;
+    row('1', `files to show the launcher (${n('widget', 'launcher')} / ${n('vanilla', 'launcher')}), raw / gzip / brotli`,
       sizes(s.widget.launcher), sizes(s.vanilla.launcher), 'as small as possible', null);
+    row('1', `… then loaded when the page is idle, before the chat is opened (${n('widget', 'idle')} / ${n('vanilla', 'idle')})`,
+      sizes(s.widget.idle), sizes(s.vanilla.idle), '–', null);
     row('1', 'all files of the full chat UI, raw / gzip / brotli', sizes(s.widget.full), sizes(s.vanilla.full), '≤ 90 KB gzip', s.widget.full.gzip <= 90 * 1024);
   }
   if (st) {
@@ -716,6 +768,8 @@ function rows(R) {
     row('2', 'script start → launcher painted and interactive, median / p95', mp(st.widget.painted), mp(st.vanilla.painted), '< 100 ms median', st.widget.painted.median < 100);
     row('2', 'script start → launcher mounted (mark), median / p95', mp(st.widget.ready), mp(st.vanilla.ready), '–', null);
     row('2', 'navigation start → launcher painted, median / p95', mp(st.widget.fromNav), mp(st.vanilla.fromNav), '–', null);
+    if (st.widget.widget) row('2', 'script start → the whole widget loaded at idle (wasm booted, mark), median / p95', mp(st.widget.widget), '–', '–', null);
+    if (st.widget.click) row('2', 'launcher clicked the moment it is painted → chat window shown, median / p95', mp(st.widget.click), mp(st.vanilla.click), '–', null);
     row('2', `Total Blocking Time added (median; page alone ${ms(st.plain.tbt.median)})`, `${ms(st.widget.tbtAdded)} (longest task ${ms(st.widget.longest)})`,
       `${ms(st.vanilla.tbtAdded)} (longest task ${ms(st.vanilla.longest)})`, '< 50 ms', st.widget.tbtAdded < 50);
   }
@@ -775,7 +829,7 @@ function report(R) {
     lines.push('## Files', '', '| page | stage | file | raw | gzip | brotli |', '|---|---|---|---|---|---|');
     for (const v of ['widget', 'vanilla']) {
       for (const f of R.sizes[v].files) lines.push(`| ${v} | ${f.stage} | \`${f.url}\` | ${f.raw} | ${f.gzip} | ${f.brotli} |`);
-      lines.push(`| ${v} | | Chat API requests while loading (before the launcher is opened) | ${R.sizes[v].apiAtLoad.length} | | |`);
+      lines.push(`| ${v} | | Chat API requests before the chat is opened | ${R.sizes[v].apiAtLoad.length} | | |`);
     }
     lines.push('');
   }

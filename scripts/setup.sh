@@ -31,8 +31,9 @@ fi
 
 if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version_$WASM_OPT_VERSION" \
   || [ ! -f node_modules/playwright-core/package.json ] \
-  || [ ! -f node_modules/axe-core/axe.min.js ]; then
-  say "installing npm packages from package-lock.json (binaryen's wasm-opt, playwright-core, axe-core)"
+  || [ ! -f node_modules/axe-core/axe.min.js ] \
+  || [ ! -f node_modules/terser/package.json ]; then
+  say "installing npm packages from package-lock.json (binaryen's wasm-opt, playwright-core, axe-core, terser)"
   npm ci --no-audit --no-fund
 fi
 

@@ -1133,6 +1133,7 @@ mod tests {
             ("radius", &["1px;", "expression(1)"]),
             ("launcher-size", &["10", "200px", "big"]),
             ("z-index", &["top", "1.5", &huge]),
+            ("load", &["eager", "lazy"]),
         ];
         // Free text: any value is taken (and shown as text, never as HTML).
         let free_text = ["offline-message"];

@@ -14,6 +14,10 @@ use wasm_bindgen::prelude::*;
 /// The id of the widget's host element.
 pub const HOST_ID: &str = "chasitor-host";
 
+/// Set by the loader on the host element it made for its early launcher: `boot` takes that host
+/// (and its shadow root) over instead of making one.
+pub const EARLY_ATTR: &str = "data-chasitor-early";
+
 /// The `(name, value)` pairs of a settings object (empty for anything that is not an object).
 pub fn settings_pairs(config: &JsValue) -> Vec<(String, String)> {
     if !config.is_object() {
@@ -52,9 +56,15 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("chasitor: no document to mount on"))?;
-    if document.get_element_by_id(HOST_ID).is_some() {
-        return Ok(());
-    }
+    // The loader's early launcher: its host is taken over. Any other host: already mounted.
+    let early = match document.get_element_by_id(HOST_ID) {
+        Some(host) if host.has_attribute(EARLY_ATTR) => {
+            host.remove_attribute(EARLY_ATTR)?;
+            Some(host)
+        }
+        Some(_) => return Ok(()),
+        None => None,
+    };
     let body = document
         .body()
         .ok_or_else(|| JsValue::from_str("chasitor: the page has no <body> yet"))?;
@@ -83,8 +93,15 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
         }
     };
 
-    let host = document.create_element("div")?;
-    host.set_id(HOST_ID);
+    let is_early = early.is_some();
+    let host = match early {
+        Some(host) => host,
+        None => {
+            let host = document.create_element("div")?;
+            host.set_id(HOST_ID);
+            host
+        }
+    };
     // The host page's CSS reaches the host element itself (not its shadow tree): keep it
     // displayed and out of the page's layout whatever the page says.
     if let Some(host) = host.dyn_ref::<web_sys::HtmlElement>() {
@@ -113,9 +130,14 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
             }
         }
     }
-    body.append_child(&host)?;
+    if !is_early {
+        body.append_child(&host)?;
+    }
     crate::ui::mount_in_shadow(&host, setup)?;
-    mark("chasitor:launcher-ready");
+    if !is_early {
+        mark("chasitor:launcher-ready");
+    }
+    mark("chasitor:widget-ready");
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use super::ConfigError;
 
 /// The settings of this module, as on the script tag without `data-`.
-pub const EXTRA_SETTINGS: [&str; 10] = [
+pub const EXTRA_SETTINGS: [&str; 11] = [
     "sneak-peek",
     "offline-message",
     "contact-url",
@@ -16,6 +16,7 @@ pub const EXTRA_SETTINGS: [&str; 10] = [
     "radius",
     "launcher-size",
     "z-index",
+    "load",
 ];
 
 /// Text direction forced by the site owner (`data-dir`).
@@ -57,6 +58,20 @@ pub struct Extras {
     pub launcher_size: Option<u32>,
     /// The z-index of the launcher and the window.
     pub z_index: Option<i64>,
+    /// When the loader fetches the wasm (`data-load`). The loader acts on it; it is checked here
+    /// so that a typo is reported like any other setting.
+    pub load: Load,
+}
+
+/// When the loader (chasitor.js) fetches the widget's wasm; its launcher shows at once either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Load {
+    /// When the page is idle after its load event (or sooner, on intent).
+    #[default]
+    Idle,
+    /// Only when the visitor reaches for the launcher, the page calls the API, or this tab has a
+    /// chat to resume: a page whose visitors never chat downloads a few KB.
+    Intent,
 }
 
 impl Default for Extras {
@@ -72,6 +87,7 @@ impl Default for Extras {
             radius: None,
             launcher_size: None,
             z_index: None,
+            load: Load::Idle,
         }
     }
 }
@@ -195,6 +211,16 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, Config
             }
         },
     };
+    let load = match get("load").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("idle") => Load::Idle,
+        Some("intent") => Load::Intent,
+        Some(v) => {
+            return Err(ConfigError::new(
+                "load",
+                format!("is {v:?}: use \"idle\" or \"intent\""),
+            ))
+        }
+    };
     Ok(Extras {
         sneak_peek: boolean("sneak-peek", get("sneak-peek"), true)?,
         offline_message: get("offline-message").map(str::to_string),
@@ -206,6 +232,7 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, Config
         radius: css_value("radius", get("radius"))?,
         launcher_size,
         z_index,
+        load,
     })
 }
 
@@ -237,9 +264,11 @@ mod tests {
             ("z-index", "10"),
             ("contact-url", "https://example.com/contact"),
             ("offline-message", "Back at 9."),
+            ("load", "Intent"),
         ])
         .unwrap();
         assert!(!e.sneak_peek && e.sound);
+        assert_eq!(e.load, Load::Intent);
         assert_eq!(e.dir, Some(Dir::Rtl));
         assert_eq!(
             e.contact_url.as_deref(),

@@ -85,7 +85,8 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
 }
 
 /// The transcript: keyed rows in chunks of a hundred, so a new message touches the last chunk
-/// only, and a delivery status its own row only.
+/// only, and a delivery status its own row only; each chunk has its own element, which the
+/// browser skips while it is out of view.
 #[component]
 pub fn TranscriptView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -102,21 +103,26 @@ pub fn TranscriptView() -> impl IntoView {
     });
     view! {
         <div class="transcript" part="transcript" role="log" aria-live="polite" aria-label=label node_ref=list>
-            <ol class="rows">
+            // A list of rows, in one wrapper per chunk: the browser skips the style and layout of
+            // the chunks out of view (content-visibility in widget.css), so a long chat costs what
+            // a short one does.
+            <div class="rows" role="list">
                 <For
                     each=move || view.rows.chunks()
                     key=|chunk: &RowChunk| chunk.key
                     children=move |chunk: RowChunk| {
                         view! {
-                            <For
-                                each=move || chunk.rows.get()
-                                key=|row: &Row| row.item.id
-                                children=move |row: Row| view! { <RowView row /> }
-                            />
+                            <div class="chunk">
+                                <For
+                                    each=move || chunk.rows.get()
+                                    key=|row: &Row| row.item.id
+                                    children=move |row: Row| view! { <RowView row /> }
+                                />
+                            </div>
                         }
                     }
                 />
-            </ol>
+            </div>
         </div>
     }
 }
@@ -131,9 +137,9 @@ fn RowView(row: Row) -> impl IntoView {
         Author::System => {
             let text = note_text(&labels, item.note.unwrap_or(Note::AgentLeft), &item.name);
             view! {
-                <li class="message system" part="message" data-author="system">
+                <div class="message system" role="listitem" part="message" data-author="system">
                     <span class="text" part="text">{text}</span>
-                </li>
+                </div>
             }
             .into_any()
         }
@@ -144,14 +150,14 @@ fn RowView(row: Row) -> impl IntoView {
                 item.name.clone()
             };
             view! {
-                <li class="message agent" part="message" data-author="agent">
+                <div class="message agent" role="listitem" part="message" data-author="agent">
                     <div class="meta">
                         <span class="who">{name}</span>
                         " "
                         <time datetime=iso>{time}</time>
                     </div>
                     <div class="text" part="text">{item.text.clone()}</div>
-                </li>
+                </div>
             }
             .into_any()
         }
@@ -169,7 +175,7 @@ fn RowView(row: Row) -> impl IntoView {
                 Delivery::Sent => labels.status_sent.clone(),
             };
             view! {
-                <li class="message visitor" part="message" data-author="visitor" data-status=status_attr>
+                <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>
                     <span class="sr-only">{you} ": "</span>
                     <div class="text" part="text">{item.text.clone()}</div>
                     <div class="meta">
@@ -177,7 +183,7 @@ fn RowView(row: Row) -> impl IntoView {
                         " · "
                         <span class="status">{status_text}</span>
                     </div>
-                </li>
+                </div>
             }
             .into_any()
         }

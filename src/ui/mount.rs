@@ -6,16 +6,29 @@ use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use super::{App, Setup};
 
-/// The widget's stylesheet, compiled into the wasm so the widget is one download.
-pub const WIDGET_CSS: &str = include_str!("../../style/widget.css");
+/// The widget's stylesheet, compiled into the wasm: the launcher's part (which the loader also
+/// carries, to paint the launcher before the wasm is here), then the rest.
+pub const WIDGET_CSS: &str = concat!(
+    include_str!("../../style/launcher.css"),
+    include_str!("../../style/widget.css")
+);
 
-/// Attaches an open shadow root to `host`, gives it the widget's stylesheet, puts a container in it, and
-/// mounts [`App`] into the container. Returns the container.
+/// Gives `host` an open shadow root (or takes the one the loader made for its early launcher,
+/// emptied), gives it the widget's stylesheet, puts a container in it, and mounts [`App`] into
+/// the container. Returns the container.
 pub fn mount_in_shadow(host: &Element, setup: Setup) -> Result<HtmlElement, JsValue> {
     let document = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("the host element has no document"))?;
-    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let shadow = match host.shadow_root() {
+        Some(shadow) => {
+            while let Some(child) = shadow.first_child() {
+                shadow.remove_child(&child)?;
+            }
+            shadow
+        }
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
     // A constructed stylesheet: no inline <style>, so a strict Content-Security-Policy needs no
     // 'unsafe-inline' in style-src. Browsers without constructable stylesheets get a <style>.
     let adopted = web_sys::CssStyleSheet::new()
