@@ -6,7 +6,7 @@
 use crate::faults::{change_affinity, Fault, FaultSpec};
 use crate::ids;
 use crate::state::{
-    AppState, EndedBy, Phase, RawAnswer, Session, State, FAULTS_CAP, RAW_ANSWERS_CAP,
+    AppState, EndedBy, Phase, RawAnswer, Session, SessionView, State, FAULTS_CAP, RAW_ANSWERS_CAP,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State as St};
@@ -65,14 +65,18 @@ async fn list_sessions(St(sh): St<AppState>) -> Response {
         .filter(|s| s.org_id.is_some())
         .collect();
     sessions.sort_by_key(|s| s.order);
-    let list: Vec<Value> = sessions.iter().map(|s| s.to_json()).collect();
+    let views: Vec<_> = sessions.iter().map(|s| s.view()).collect();
+    drop(st);
+    let list: Vec<Value> = views.into_iter().map(|v| v.to_json()).collect();
     Json(list).into_response()
 }
 
 async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
     let st = sh.lock();
-    match find(&st, &id) {
-        Some(s) => Json(s.to_json()).into_response(),
+    let view = find(&st, &id).map(Session::view);
+    drop(st);
+    match view {
+        Some(view) => Json(view.to_json()).into_response(),
         None => not_found("session"),
     }
 }
@@ -129,34 +133,43 @@ async fn session_action(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let mut st = sh.lock();
-    let Some(id) = find(&st, &id).map(|s| s.id.clone()) else {
-        return not_found("session");
+    let view = match act(&sh, &id, &action, &body) {
+        Ok(view) => view,
+        Err(r) => return r,
     };
-    let result = match action.as_str() {
-        "accept" => parse::<AgentBody>(&body).and_then(|b| accept(&mut st, &id, b)),
-        "message" => parse::<MessageBody>(&body).and_then(|b| message(&mut st, &id, b)),
-        "typing" => parse::<TypingBody>(&body).and_then(|b| typing(&mut st, &id, b)),
-        "transfer" => parse::<AgentBody>(&body).and_then(|b| transfer(&mut st, &id, b)),
+    // The chat's held poll, woken by the action, needs the state lock (released by now) and
+    // answers before this answer's JSON is built: on a long chat that JSON is large.
+    tokio::task::yield_now().await;
+    Json(view.to_json()).into_response()
+}
+
+/// Does a control action on a session under the state lock; the session as it is after it.
+fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<SessionView, Response> {
+    let mut st = sh.lock();
+    let Some(id) = find(&st, id).map(|s| s.id.clone()) else {
+        return Err(not_found("session"));
+    };
+    match action {
+        "accept" => parse::<AgentBody>(body).and_then(|b| accept(&mut st, &id, b)),
+        "message" => parse::<MessageBody>(body).and_then(|b| message(&mut st, &id, b)),
+        "typing" => parse::<TypingBody>(body).and_then(|b| typing(&mut st, &id, b)),
+        "transfer" => parse::<AgentBody>(body).and_then(|b| transfer(&mut st, &id, b)),
         "disconnect" => disconnect(&mut st, &id),
-        "queue" => parse::<QueueBody>(&body).and_then(|b| queue(&mut st, &id, b)),
+        "queue" => parse::<QueueBody>(body).and_then(|b| queue(&mut st, &id, b)),
         "custom-event" => {
-            parse::<CustomEventBody>(&body).and_then(|b| custom_event(&mut st, &id, b))
+            parse::<CustomEventBody>(body).and_then(|b| custom_event(&mut st, &id, b))
         }
-        "end" => parse::<EndBody>(&body).and_then(|b| end(&mut st, &id, b)),
+        "end" => parse::<EndBody>(body).and_then(|b| end(&mut st, &id, b)),
         "affinity-change" => affinity(&mut st, &id),
         "idle-warning" => {
-            parse::<IdleWarningBody>(&body).and_then(|b| idle_warning(&mut st, &id, b))
+            parse::<IdleWarningBody>(body).and_then(|b| idle_warning(&mut st, &id, b))
         }
         _ => Err(not_found("action")),
-    };
-    match result {
-        Ok(()) => match st.sessions.get(&id) {
-            Some(s) => Json(s.to_json()).into_response(),
-            None => not_found("session"),
-        },
-        Err(r) => r,
-    }
+    }?;
+    st.sessions
+        .get(&id)
+        .map(Session::view)
+        .ok_or_else(|| not_found("session"))
 }
 
 fn session<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Session, Response> {

@@ -325,48 +325,68 @@ impl Session {
         }
     }
 
-    /// The control API's view of the session.
-    pub fn to_json(&self) -> Value {
+    /// The control API's view of the session, copied: cheap to take under the state lock (the lists
+    /// are cloned, not turned into JSON), turned into JSON after it is released, so a control
+    /// call on a long chat does not hold up the chat's own requests.
+    pub fn view(&self) -> SessionView {
+        let breadcrumbs: Vec<Value> = self
+            .breadcrumbs
+            .iter()
+            .map(|b| json!({"location": b.location, "atMs": b.at_ms}))
+            .collect();
+        SessionView {
+            head: json!({
+                "id": self.id,
+                "key": self.key,
+                "state": self.state_str(),
+                "visitorName": self.visitor_name,
+                "prechatDetails": self.prechat_details,
+                "queuePosition": self.queue_position,
+                "agentName": self.agent_name,
+                // Extras.
+                "orgId": self.org_id,
+                "deploymentId": self.deployment_id,
+                "buttonId": self.button_id,
+                "estimatedWaitTime": self.estimated_wait_time,
+                "agentConnected": self.agent_connected,
+                "endedBy": self.ended_by.map(EndedBy::as_str),
+                "endReason": self.end_reason,
+                "affinityToken": self.affinity,
+                "createdAtMs": self.created_at_ms,
+                "visitorTyping": self.visitor_typing,
+                "sneakPeek": self.sneak_peek,
+                "breadcrumbs": breadcrumbs,
+                "openPolls": self.open_polls,
+                "maxOpenPolls": self.max_open_polls,
+                "pendingMessages": self.outbox.len(),
+                "lastSequence": self.last_visitor_seq,
+                "ack": self.acked,
+            }),
+            received: self.received.clone(),
+            transcript: self.transcript.clone(),
+        }
+    }
+}
+
+/// A copy of a session for the control API (see [`Session::view`]).
+pub struct SessionView {
+    head: Value,
+    received: Vec<Received>,
+    transcript: Vec<TranscriptEntry>,
+}
+
+impl SessionView {
+    pub fn to_json(self) -> Value {
+        let mut v = self.head;
         let received: Vec<Value> = self
             .received
             .iter()
             .map(|r| json!({"sequence": r.sequence, "type": r.kind, "body": r.body}))
             .collect();
         let transcript: Vec<Value> = self.transcript.iter().map(transcript_json).collect();
-        let breadcrumbs: Vec<Value> = self
-            .breadcrumbs
-            .iter()
-            .map(|b| json!({"location": b.location, "atMs": b.at_ms}))
-            .collect();
-        json!({
-            "id": self.id,
-            "key": self.key,
-            "state": self.state_str(),
-            "visitorName": self.visitor_name,
-            "prechatDetails": self.prechat_details,
-            "queuePosition": self.queue_position,
-            "agentName": self.agent_name,
-            "received": received,
-            // Extras.
-            "orgId": self.org_id,
-            "deploymentId": self.deployment_id,
-            "buttonId": self.button_id,
-            "estimatedWaitTime": self.estimated_wait_time,
-            "agentConnected": self.agent_connected,
-            "endedBy": self.ended_by.map(EndedBy::as_str),
-            "endReason": self.end_reason,
-            "affinityToken": self.affinity,
-            "createdAtMs": self.created_at_ms,
-            "visitorTyping": self.visitor_typing,
-            "sneakPeek": self.sneak_peek,
-            "breadcrumbs": breadcrumbs,
-            "transcript": transcript,
-            "openPolls": self.open_polls,
-            "maxOpenPolls": self.max_open_polls,
-            "pendingMessages": self.outbox.len(),
-            "lastSequence": self.last_visitor_seq,
-            "ack": self.acked,
-        })
+        v["received"] = Value::Array(received);
+        v["transcript"] = Value::Array(transcript);
+        v
     }
 }
 
