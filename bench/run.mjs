@@ -349,6 +349,14 @@ async function measureSizes(browser, env, variant) {
   }
 }
 
+/** The Leptos floor's files (BENCH_FLOOR_DIST, built by scripts/bench.sh), or null. */
+function floorSizes() {
+  const dir = process.env.BENCH_FLOOR_DIST ? path.resolve(ROOT, process.env.BENCH_FLOOR_DIST) : null;
+  if (!dir || !fs.existsSync(dir)) return null;
+  const files = fs.readdirSync(dir).filter((f) => /\.(js|wasm)$/.test(f));
+  return files.length ? sum(files.map((f) => compress(fs.readFileSync(path.join(dir, f))))) : null;
+}
+
 // ------------------------------------------------------------------------------------------------
 // 2. Start-up and blocking time
 
@@ -692,6 +700,10 @@ async function main() {
   if (process.argv.includes('--report-only')) {
     // Rewrites RESULTS.md from results.json (after a change to the report's layout), measuring nothing.
     const R = JSON.parse(fs.readFileSync(path.join(path.dirname(OUT), 'results.json'), 'utf8'));
+    if (!R.floor) {
+      R.floor = floorSizes(); // static files: measurable after the run too
+      if (R.floor) fs.writeFileSync(path.join(path.dirname(OUT), 'results.json'), JSON.stringify(R, null, 1) + '\n');
+    }
     fs.writeFileSync(OUT, report(R));
     process.stdout.write(table(R).join('\n') + '\n');
     return;
@@ -723,6 +735,7 @@ async function main() {
   };
   try {
     R.machine = await machine(browser);
+    R.floor = floorSizes();
     await phase('sizes', async () => ({ widget: await measureSizes(browser, env, 'widget'), vanilla: await measureSizes(browser, env, 'vanilla') }));
     await phase('startup', () => measureStartup(browser, env));
     await phase('latency', async () => ({ widget: await measureLatency(browser, env, 'widget'), vanilla: await measureLatency(browser, env, 'vanilla') }));
@@ -762,6 +775,7 @@ function rows(R) {
     row('1', `… then loaded when the page is idle, before the chat is opened (${n('widget', 'idle')} / ${n('vanilla', 'idle')})`,
       sizes(s.widget.idle), sizes(s.vanilla.idle), '–', null);
     row('1', 'all files of the full chat UI, raw / gzip / brotli', sizes(s.widget.full), sizes(s.vanilla.full), '≤ 90 KB gzip', s.widget.full.gzip <= 90 * 1024);
+    if (R.floor) row('1', 'the Leptos floor alone: a minimal app with the same primitives (bench/leptos-floor: signals, an event, Show, keyed For), .js + .wasm', sizes(R.floor), '–', '–', null);
   }
   if (st) {
     const mp = (x) => `${ms(x.median)} / ${ms(x.p95)}`;

@@ -226,6 +226,7 @@
 
   function load() {
     if (loading) return loading;
+    if (!base) return Promise.resolve(false);
     var jsUrl = new URL(JS_FILE, base).href;
     var wasmUrl = new URL(WASM_FILE, base).href;
     loading = import(jsUrl)
@@ -240,10 +241,12 @@
       .catch(function (e) {
         console.error("chasitor: could not load the chat widget from " + base.href + ": " + e);
         if (early) early.removeAttribute("aria-busy");
+        loading = null; // the visitor's next intent tries again
         return false;
       });
-    loading.then(resolveReady);
-    return loading;
+    var attempt = loading;
+    attempt.then(resolveReady); // the first outcome settles Chasitor.ready
+    return attempt;
   }
 
   // The widget has replaced the early launcher: give its launcher the focus the early one had, and

@@ -12,5 +12,8 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 
 scripts/setup.sh
 trunk build --release --dist target/bench-dist
+# The Leptos floor (bench/leptos-floor): the smallest Leptos app with the widget's primitives,
+# built the same way, so the table shows what the framework alone costs.
+(cd bench/leptos-floor && trunk build --release --dist ../../target/bench-floor)
 cargo build --release -p chasitor-sim --locked
-CHASITOR_DIST=target/bench-dist node bench/run.mjs
+CHASITOR_DIST=target/bench-dist BENCH_FLOOR_DIST=target/bench-floor node bench/run.mjs

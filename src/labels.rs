@@ -86,6 +86,8 @@ labels! {
     status_queued: "statusQueued" => "Waiting",
     status_sending: "statusSending" => "Sending…",
     status_sent: "statusSent" => "Sent",
+    /// A visitor message the server refused: it was not delivered.
+    status_failed: "statusFailed" => "Not sent",
     ended_visitor: "endedVisitor" => "You ended the chat.",
     ended_agent: "endedAgent" => "{name} ended the chat.",
     ended_expired: "endedExpired" => "The chat has ended: the session expired.",

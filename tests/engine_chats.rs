@@ -1049,6 +1049,42 @@ fn a_409_ends_the_chat_without_a_storm() {
 }
 
 #[test]
+fn a_refused_message_is_marked_failed_and_the_chat_goes_on() {
+    let (mut c, _poll) = established();
+    c.send(1, "a");
+    let a = c.expect(Resource::ChatMessage);
+    c.send(2, "b");
+    c.send(3, "c");
+    c.events();
+    c.reply(&a, 400, "Bad Request");
+    let events = c.events();
+    assert!(
+        events.contains(&Event::VisitorMessage {
+            local_id: 1,
+            status: Delivery::Failed
+        }),
+        "{events:#?}"
+    );
+    assert!(events.contains(&Event::Error(EngineError::Rejected { local_ids: vec![1] })));
+    assert_eq!(c.e.state(), &ChatState::Established);
+    // The messages behind it still go, in one MultiNoun, and are confirmed.
+    let bc = c.expect(Resource::MultiNoun);
+    assert_body(&bc, message_body(&["b", "c"]));
+    c.ok(&bc);
+    let events = c.events();
+    for local_id in [2, 3] {
+        assert!(events.contains(&Event::VisitorMessage {
+            local_id,
+            status: Delivery::Sent
+        }));
+        assert!(!events.contains(&Event::VisitorMessage {
+            local_id,
+            status: Delivery::Failed
+        }));
+    }
+}
+
+#[test]
 fn a_403_ends_the_session_calmly() {
     let (mut c, poll) = established();
     c.reply(&poll, 403, "");

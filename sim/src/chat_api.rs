@@ -1049,6 +1049,7 @@ pub async fn middleware(St(sh): St<AppState>, req: Request, next: Next) -> Respo
         FaultAction::ServerError => {
             text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
         }
+        FaultAction::BadRequest => text(StatusCode::BAD_REQUEST, "Bad Request"),
         FaultAction::Drop => {
             let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
             r.extensions_mut().insert(DropConnection);

@@ -67,7 +67,7 @@ async fn list_sessions(St(sh): St<AppState>) -> Response {
     sessions.sort_by_key(|s| s.order);
     let views: Vec<_> = sessions.iter().map(|s| s.view()).collect();
     drop(st);
-    let list: Vec<Value> = views.into_iter().map(|v| v.to_json()).collect();
+    let list: Vec<Value> = views.into_iter().map(|v| v.into_json()).collect();
     Json(list).into_response()
 }
 
@@ -76,7 +76,7 @@ async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
     let view = find(&st, &id).map(Session::view);
     drop(st);
     match view {
-        Some(view) => Json(view.to_json()).into_response(),
+        Some(view) => Json(view.into_json()).into_response(),
         None => not_found("session"),
     }
 }
@@ -140,7 +140,7 @@ async fn session_action(
     // The chat's held poll, woken by the action, needs the state lock (released by now) and
     // answers before this answer's JSON is built: on a long chat that JSON is large.
     tokio::task::yield_now().await;
-    Json(view.to_json()).into_response()
+    Json(view.into_json()).into_response()
 }
 
 /// Does a control action on a session under the state lock; the session as it is after it.

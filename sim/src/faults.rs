@@ -15,6 +15,8 @@ pub enum FaultKind {
     DuplicatePoll,
     /// 500 without processing the request.
     ServerError,
+    /// 400 without processing the request: the server refuses it (a malformed message, say).
+    BadRequest,
     /// The connection closes without any HTTP answer.
     Drop,
     /// The request is handled normally after `ms` milliseconds.
@@ -109,6 +111,7 @@ pub enum FaultAction {
     None,
     Delay(Duration),
     ServerError,
+    BadRequest,
     Drop,
     /// 503 after the session moved to a new affinity.
     AffinityChanged,
@@ -134,6 +137,7 @@ pub fn take(state: &mut State, rel_path: &str, session: Option<&str>) -> FaultAc
     match kind {
         FaultKind::Delay => FaultAction::Delay(Duration::from_millis(ms)),
         FaultKind::ServerError => FaultAction::ServerError,
+        FaultKind::BadRequest => FaultAction::BadRequest,
         FaultKind::Drop => FaultAction::Drop,
         FaultKind::AffinityChange => {
             if let Some(s) = session.and_then(|id| state.sessions.get_mut(id)) {

@@ -376,7 +376,7 @@ pub struct SessionView {
 }
 
 impl SessionView {
-    pub fn to_json(self) -> Value {
+    pub fn into_json(self) -> Value {
         let mut v = self.head;
         let received: Vec<Value> = self
             .received

@@ -230,6 +230,24 @@ async fn server_error_fault_with_count_and_path() {
 }
 
 #[tokio::test]
+async fn bad_request_fault_refuses_without_processing() {
+    let sim = Sim::quick().await;
+    let mut v = sim.established("Andy L.").await;
+    sim.fault(json!({"kind": "bad_request", "path": "/Chasitor/ChatMessage"}))
+        .await;
+    assert_eq!(v.message("a").await, StatusCode::BAD_REQUEST);
+    assert_eq!(v.message("b").await, StatusCode::OK);
+    let texts: Vec<Value> = sim.session(&v.id).await["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "ChatMessage")
+        .map(|r| r["body"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("b")]);
+}
+
+#[tokio::test]
 async fn drop_closes_the_connection_without_an_answer() {
     let sim = Sim::quick().await;
     // Raw TCP: the request is read, then the connection closes with not a byte written.

@@ -199,6 +199,12 @@ impl Engine {
                 }));
                 let ids = post.message_ids();
                 if !ids.is_empty() {
+                    for &local_id in &ids {
+                        self.emit(Event::VisitorMessage {
+                            local_id,
+                            status: super::Delivery::Failed,
+                        });
+                    }
                     self.emit(Event::Error(EngineError::Rejected { local_ids: ids }));
                 }
                 if ends {

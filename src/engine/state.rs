@@ -55,6 +55,9 @@ pub enum Delivery {
     Sending,
     /// The server confirmed it.
     Sent,
+    /// The server refused it (an HTTP 4xx other than the chat ending): it will not be
+    /// delivered. Its text stays in the transcript, marked "Not sent".
+    Failed,
 }
 
 /// Something the UI should learn.

@@ -53,6 +53,7 @@ pub const GERMAN: &[(&str, &str)] = &[
     ("statusQueued", "Wartet"),
     ("statusSending", "Wird gesendet…"),
     ("statusSent", "Gesendet"),
+    ("statusFailed", "Nicht gesendet"),
     ("endedVisitor", "Sie haben den Chat beendet."),
     ("endedAgent", "{name} hat den Chat beendet."),
     (

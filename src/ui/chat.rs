@@ -168,11 +168,13 @@ fn RowView(row: Row) -> impl IntoView {
                 Delivery::Queued => "queued",
                 Delivery::Sending => "sending",
                 Delivery::Sent => "sent",
+                Delivery::Failed => "failed",
             };
             let status_text = move || match row.status.get().unwrap_or(Delivery::Sent) {
                 Delivery::Queued => labels.status_queued.clone(),
                 Delivery::Sending => labels.status_sending.clone(),
                 Delivery::Sent => labels.status_sent.clone(),
+                Delivery::Failed => labels.status_failed.clone(),
             };
             view! {
                 <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>

@@ -321,6 +321,31 @@ describe('fault matrix', () => {
     });
   });
 
+  test('400 on the message POST: the message is marked "Not sent", not retried, and the chat goes on', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'fault-400-post', async (w) => {
+      const site = env.sims.faults;
+      const { chat } = await chatWithWarmup(w, site, '400 on a POST');
+      const text = 'The server refuses this one.';
+      await chat.compose(text);
+      const t0 = Date.now();
+      await site.client.fault({ kind: 'bad_request', count: 1, path: MESSAGE_PATH });
+      await chat.pressEnter(text);
+      chat.visitor.pop(); // the server never takes it; its row stays in the transcript
+      const row = chat.ui.message('visitor', text);
+      await eventually(async () => (await row.getAttribute('data-status', { timeout: 1000 })) === 'failed',
+        { what: 'the refused message to show as not sent' });
+      assert.match(await row.textContent(), /Not sent/);
+      await w.screenshot('not-sent');
+      await chat.visitorSays('And this one?');
+      await chat.agentSays('That one arrived.');
+      const tries = (await logOf(site, chat.id, 'Chasitor/ChatMessage')).filter((r) => r.atMs >= t0).sort((a, b) => a.atMs - b.atMs);
+      assert.deepEqual(tries.map((r) => r.status), [400, 200], `the refused message is not retried: ${JSON.stringify(tries)}`);
+      assert.equal(await row.getAttribute('data-status'), 'failed', 'still marked not sent');
+      await chat.verify();
+      await checkBudget(chat, site, { faults: 1 });
+    });
+  });
+
   test('500 on the long poll: polled again after a backoff with the same ack, nothing lost', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'fault-500-poll', async (w) => {
       const site = env.sims.faults;
