@@ -814,6 +814,20 @@ fn visitor_ends_the_chat() {
 }
 
 #[test]
+fn no_new_poll_while_the_visitor_s_chat_end_is_on_its_way() {
+    let (mut c, poll) = established();
+    c.input(Input::End);
+    let end = c.expect(Resource::ChatEnd);
+    // The server ends the session and answers the held poll before the ChatEnd answer arrives.
+    c.reply(&poll, 204, "");
+    c.no_request();
+    c.ok(&end);
+    assert_eq!(c.e.state(), &ChatState::Ended(EndReason::Visitor));
+    c.no_request();
+    assert_eq!(c.e.outstanding_polls(), 0);
+}
+
+#[test]
 fn end_after_waiting_messages_goes_in_one_multinoun() {
     let (mut c, _poll) = established();
     c.send(1, "one");

@@ -363,7 +363,14 @@ impl Engine {
                 self.send_control(control, now);
             }
         }
-        if self.poll.due(now) && self.reconnect != Some(Reconnect::Requesting) {
+        // While the visitor's ChatEnd is on its way the chat is over for this client: the server
+        // answers the held poll as it ends the session, and a new poll would only get a 403.
+        let ending = self
+            .outbox
+            .current
+            .as_ref()
+            .is_some_and(|p| p.contains_end());
+        if self.poll.due(now) && self.reconnect != Some(Reconnect::Requesting) && !ending {
             self.send_poll(now);
         }
         if self.outbox.idle(now) {
