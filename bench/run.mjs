@@ -198,7 +198,11 @@ function installRowObserver() {
       const timer = B.setTimeout(() => reject(new Error(`no row ${text} after ${timeout} ms`)), timeout);
       B.rowWait.set(text, (t) => { clearTimeout(timer); resolve(t); });
     }));
-  B.rows = () => root.querySelectorAll('[part~=message]').length;
+  // All the rows (the widget keeps only the newest few hundred in the DOM and says how many in all).
+  B.rows = () => {
+    const t = root.querySelector('[part~=transcript]');
+    return t && t.dataset.rows ? Number(t.dataset.rows) : root.querySelectorAll('[part~=message]').length;
+  };
   B.transcript = () => root.querySelector('[part~=transcript]');
   /** Agent messages posted from the page to the control API, timed until their row is in the DOM. */
   B.agentRounds = async (id, n, prefix, gapMs) => {

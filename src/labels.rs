@@ -79,6 +79,8 @@ labels! {
     visitor_ended: "visitorEnded" => "You ended the chat.",
     typing: "typing" => "{name} is typing…",
     transcript: "transcript" => "Messages",
+    /// The button above a long transcript that shows the rows before the newest few hundred.
+    earlier: "earlier" => "Show earlier messages",
     composer: "composer" => "Message",
     placeholder: "placeholder" => "Type a message…",
     send: "send" => "Send",

@@ -171,6 +171,12 @@ impl Rows {
         }
     }
 
+    /// The number of rows (tracked: changes with every row added).
+    pub fn count(&self) -> usize {
+        self.track_appends();
+        self.len()
+    }
+
     /// The number of rows (untracked).
     pub fn len(&self) -> usize {
         self.chunks.with_untracked(|c| {

@@ -46,6 +46,7 @@ pub const GERMAN: &[(&str, &str)] = &[
     ("visitorEnded", "Sie haben den Chat beendet."),
     ("typing", "{name} schreibt…"),
     ("transcript", "Nachrichten"),
+    ("earlier", "Frühere Nachrichten anzeigen"),
     ("composer", "Nachricht"),
     ("placeholder", "Nachricht eingeben…"),
     ("send", "Senden"),

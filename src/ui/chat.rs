@@ -84,15 +84,35 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
     }
 }
 
+/// Chunks (of [`crate::driver::view::ROWS_PER_CHUNK`] rows) in the DOM until the visitor asks for
+/// earlier ones: a chat of any length keeps a few hundred rows in the page.
+const SHOWN_CHUNKS: usize = 5;
+
 /// The transcript: keyed rows in chunks of a hundred, so a new message touches the last chunk
 /// only, and a delivery status its own row only; each chunk has its own element, which the
-/// browser skips while it is out of view.
+/// browser skips while it is out of view. Only the newest chunks are in the DOM; "Show earlier
+/// messages" adds older ones, and once the visitor has asked, nothing they can see goes away.
 #[component]
 pub fn TranscriptView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
     let list: NodeRef<leptos::html::Div> = NodeRef::new();
     let label = ctx.label(|l| &l.transcript);
+    let earlier = ctx.label(|l| &l.earlier);
+    // The first chunk shown, once the visitor asked for earlier messages; until then the newest
+    // `SHOWN_CHUNKS`.
+    let first: RwSignal<Option<usize>> = RwSignal::new(None);
+    let hidden = move || {
+        let n = view.rows.chunks().len();
+        first
+            .get()
+            .map_or(n.saturating_sub(SHOWN_CHUNKS), |f| f.min(n))
+    };
+    let shown = move || {
+        let chunks = view.rows.chunks();
+        let from = hidden().min(chunks.len());
+        chunks[from..].to_vec()
+    };
     // Keep the newest row in sight.
     Effect::new(move |_| {
         view.rows.track_appends();
@@ -102,13 +122,31 @@ pub fn TranscriptView() -> impl IntoView {
         }
     });
     view! {
-        <div class="transcript" part="transcript" role="log" aria-live="polite" aria-label=label node_ref=list>
+        <div
+            class="transcript"
+            part="transcript"
+            role="log"
+            aria-live="polite"
+            aria-label=label
+            data-rows=move || view.rows.count()
+            node_ref=list
+        >
+            <Show when=move || hidden() != 0>
+                <button
+                    type="button"
+                    class="secondary earlier"
+                    part="earlier"
+                    on:click=move |_| first.set(Some(hidden().saturating_sub(SHOWN_CHUNKS)))
+                >
+                    {earlier.clone()}
+                </button>
+            </Show>
             // A list of rows, in one wrapper per chunk: the browser skips the style and layout of
             // the chunks out of view (content-visibility in widget.css), so a long chat costs what
             // a short one does.
             <div class="rows" role="list">
                 <For
-                    each=move || view.rows.chunks()
+                    each=shown
                     key=|chunk: &RowChunk| chunk.key
                     children=move |chunk: RowChunk| {
                         view! {

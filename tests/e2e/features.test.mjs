@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   eventually, launchBrowser, resetAll, screenshot, SCREENSHOTS, startEnvironment, stopEnvironment, waitAttr,
-  waitText, widget, withPage,
+  waitText, widget, widgetReady, withPage,
 } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -74,6 +74,7 @@ async function load(w, url, { state = 'visible' } = {}) {
   const ui = widget(w.page);
   await w.page.goto(url);
   await ui.launcher.waitFor({ state });
+  if (state === 'visible') await widgetReady(w.page);
   return ui;
 }
 

@@ -482,8 +482,15 @@ export function widget(page) {
       if (text !== undefined) l = l.filter({ hasText: text });
       return l;
     },
-    /** The transcript as `[author, text]` pairs, in display order. */
+    /** Puts every row of a long chat in the page ("Show earlier messages" until it is gone; after
+     * that the widget hides none). */
+    async showAll() {
+      const earlier = q('[part~=transcript] [part~=earlier]');
+      while (await earlier.count()) await earlier.click();
+    },
+    /** The transcript as `[author, text]` pairs, in display order (all of it). */
     async rows() {
+      await this.showAll();
       return parts.messages.evaluateAll((els) => els.map((e) => {
         const t = e.querySelector('[part~=text]');
         return [e.getAttribute('data-author'), (t ? t.textContent : e.textContent).replace(/\s+/g, ' ').trim()];
@@ -498,6 +505,14 @@ export function widget(page) {
       }, { what });
     },
   };
+}
+
+/**
+ * Waits until the widget itself has booted (the loader paints an early launcher first, which the
+ * widget then replaces: a test reading the launcher's attributes or styles waits for this).
+ */
+export async function widgetReady(page) {
+  await page.waitForFunction(() => performance.getEntriesByName('chasitor:widget-ready').length > 0, null, { polling: 20 });
 }
 
 /** The visible text of a locator's single element, whitespace collapsed. */

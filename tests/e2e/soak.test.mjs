@@ -94,7 +94,7 @@ test('soak: 500 messages each way with typing, two 503 handovers and five droppe
       }
       if (rand() < 0.5) await chat.agentTyping(false);
       const agentWant = (round + 1) * BURST;
-      await eventually(async () => (await agentRows.count()) >= agentWant,
+      await eventually(async () => (await ui.showAll(), await agentRows.count()) >= agentWant,
         { what: `round ${round}: ${agentWant} agent messages in the transcript`, timeout: BURST_TIMEOUT, interval: 100 });
 
       // The visitor's burst: type and press Enter, without waiting for each to go.
@@ -113,6 +113,7 @@ test('soak: 500 messages each way with typing, two 503 handovers and five droppe
         return visitorTexts(s).length >= visitorWant;
       }, { what: `round ${round}: the simulator to receive ${visitorWant} visitor messages`, timeout: BURST_TIMEOUT, interval: 100 });
       await eventually(async () => {
+        await ui.showAll();
         const statuses = await ui.message('visitor').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
         return statuses.length >= visitorWant && statuses.every((x) => x === 'sent');
       }, { what: `round ${round}: every visitor message shown as sent`, timeout: BURST_TIMEOUT, interval: 100 });
