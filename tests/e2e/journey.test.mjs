@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
-  eventually, launchBrowser, resetAll, startEnvironment, stopEnvironment, waitAttr, waitText, widget, withPage,
+  eventually, launchBrowser, resetAll, startEnvironment, stopEnvironment, waitAttr, waitText, widget, widgetReady,
+  withPage,
 } from './harness.mjs';
 
 const VISITOR = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
@@ -39,6 +40,8 @@ async function loadPage(w, url) {
   const ui = widget(w.page);
   await w.page.goto(url);
   await ui.launcher.waitFor({ state: 'visible' });
+  // The loader's early launcher first, then the widget's own: the tests read the widget's.
+  await widgetReady(w.page);
   await waitAttr(ui.launcher, 'aria-expanded', 'false', 'the launcher to start closed');
   return ui;
 }
