@@ -330,28 +330,22 @@ impl Config {
             }
         };
 
-        let position = match get("position").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("right") => Position::Right,
-            Some("left") => Position::Left,
-            Some(v) => {
-                return Err(ConfigError::new(
-                    "position",
-                    format!("is {v:?}: use \"right\" or \"left\""),
-                ))
-            }
-        };
-
-        let theme = match get("theme").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("light") => Theme::Light,
-            Some("dark") => Theme::Dark,
-            Some("auto") => Theme::Auto,
-            Some(v) => {
-                return Err(ConfigError::new(
-                    "theme",
-                    format!("is {v:?}: use \"light\", \"dark\" or \"auto\""),
-                ))
-            }
-        };
+        let position = keyword(
+            "position",
+            get("position"),
+            &[("right", Position::Right), ("left", Position::Left)],
+            Position::Right,
+        )?;
+        let theme = keyword(
+            "theme",
+            get("theme"),
+            &[
+                ("light", Theme::Light),
+                ("dark", Theme::Dark),
+                ("auto", Theme::Auto),
+            ],
+            Theme::Light,
+        )?;
 
         let max_message_length = match get("max-message-length") {
             None => DEFAULT_MAX_MESSAGE_LENGTH,
@@ -400,6 +394,28 @@ impl Config {
             unknown,
         })
     }
+}
+
+/// A setting that is one of a few keywords (any case); absent gives `default`. The error lists
+/// the keywords in the order given.
+fn keyword<T: Copy>(
+    setting: &'static str,
+    value: Option<&str>,
+    choices: &[(&str, T)],
+    default: T,
+) -> Result<T, ConfigError> {
+    let Some(v) = value.map(str::to_ascii_lowercase) else {
+        return Ok(default);
+    };
+    if let Some((_, t)) = choices.iter().find(|(k, _)| *k == v) {
+        return Ok(*t);
+    }
+    let names: Vec<String> = choices.iter().map(|(k, _)| format!("{k:?}")).collect();
+    let list = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    Err(ConfigError::new(setting, format!("is {v:?}: use {list}")))
 }
 
 fn endpoint(value: Option<&str>) -> Result<String, ConfigError> {
@@ -770,6 +786,18 @@ pub fn build_prechat(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyword_settings_take_any_case_and_name_the_choices() {
+        let theme = [("light", 1), ("dark", 2), ("auto", 3)];
+        assert_eq!(keyword("theme", None, &theme, 1).unwrap(), 1);
+        assert_eq!(keyword("theme", Some("DARK"), &theme, 1).unwrap(), 2);
+        let e = keyword("theme", Some("Pink"), &theme, 1).unwrap_err();
+        assert_eq!(e.setting, "theme");
+        assert_eq!(e.problem, r#"is "pink": use "light", "dark" or "auto""#);
+        let e = keyword("position", Some("up"), &[("right", 0), ("left", 1)], 0).unwrap_err();
+        assert_eq!(e.problem, r#"is "up": use "right" or "left""#);
+    }
 
     fn base() -> Vec<(String, String)> {
         vec![

@@ -2,7 +2,7 @@
 //! direction and the look (accent, font, radius, launcher size, z-index). Pure, like the rest of
 //! [`crate::config`].
 
-use super::ConfigError;
+use super::{keyword, ConfigError};
 
 /// The settings of this module, as on the script tag without `data-`.
 pub const EXTRA_SETTINGS: [&str; 11] = [
@@ -176,17 +176,16 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, Config
             ))
         }
     };
-    let dir = match get("dir").map(str::to_ascii_lowercase).as_deref() {
-        None | Some("auto") => None,
-        Some("ltr") => Some(Dir::Ltr),
-        Some("rtl") => Some(Dir::Rtl),
-        Some(v) => {
-            return Err(ConfigError::new(
-                "dir",
-                format!("is {v:?}: use \"ltr\", \"rtl\" or \"auto\""),
-            ))
-        }
-    };
+    let dir = keyword(
+        "dir",
+        get("dir"),
+        &[
+            ("ltr", Some(Dir::Ltr)),
+            ("rtl", Some(Dir::Rtl)),
+            ("auto", None),
+        ],
+        None,
+    )?;
     let launcher_size = match get("launcher-size") {
         None => None,
         Some(v) => match v.trim_end_matches("px").parse::<u32>() {
@@ -211,16 +210,12 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, Config
             }
         },
     };
-    let load = match get("load").map(str::to_ascii_lowercase).as_deref() {
-        None | Some("idle") => Load::Idle,
-        Some("intent") => Load::Intent,
-        Some(v) => {
-            return Err(ConfigError::new(
-                "load",
-                format!("is {v:?}: use \"idle\" or \"intent\""),
-            ))
-        }
-    };
+    let load = keyword(
+        "load",
+        get("load"),
+        &[("idle", Load::Idle), ("intent", Load::Intent)],
+        Load::Idle,
+    )?;
     Ok(Extras {
         sneak_peek: boolean("sneak-peek", get("sneak-peek"), true)?,
         offline_message: get("offline-message").map(str::to_string),
