@@ -164,6 +164,11 @@ impl Rows {
         self.chunks.get()
     }
 
+    /// The number of chunks (tracked).
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.with(Vec::len)
+    }
+
     /// Tracks the addition of rows (the chunk list and the last chunk).
     pub fn track_appends(&self) {
         if let Some(last) = self.chunks.with(|c| c.last().cloned()) {

@@ -102,15 +102,16 @@ pub fn TranscriptView() -> impl IntoView {
     // The first chunk shown, once the visitor asked for earlier messages; until then the newest
     // `SHOWN_CHUNKS`.
     let first: RwSignal<Option<usize>> = RwSignal::new(None);
-    let hidden = move || {
-        let n = view.rows.chunks().len();
+    // The number of chunks not in the page: read by the button and the list, computed once.
+    let hidden = Memo::new(move |_| {
+        let n = view.rows.chunk_count();
         first
             .get()
             .map_or(n.saturating_sub(SHOWN_CHUNKS), |f| f.min(n))
-    };
+    });
     let shown = move || {
         let chunks = view.rows.chunks();
-        let from = hidden().min(chunks.len());
+        let from = hidden.get().min(chunks.len());
         chunks[from..].to_vec()
     };
     // Keep the newest row in sight.
@@ -131,12 +132,12 @@ pub fn TranscriptView() -> impl IntoView {
             data-rows=move || view.rows.count()
             node_ref=list
         >
-            <Show when=move || hidden() != 0>
+            <Show when=move || hidden.get() != 0>
                 <button
                     type="button"
                     class="secondary earlier"
                     part="earlier"
-                    on:click=move |_| first.set(Some(hidden().saturating_sub(SHOWN_CHUNKS)))
+                    on:click=move |_| first.set(Some(hidden.get_untracked().saturating_sub(SHOWN_CHUNKS)))
                 >
                     {earlier.clone()}
                 </button>
