@@ -4,37 +4,21 @@
 // often than that. The simulator announces a 10 s ping rate (the widget's lower bound).
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DIST, availableButton, buildSim, eventually, launchBrowser, startSim, waitAttr, widget, withPage } from './harness.mjs';
+import { availableButton, eventually, launchBrowser, startSite, waitAttr, widget, withPage } from './harness.mjs';
 
 const PING_SECONDS = 10;
 let sim;
 let browser;
-let tmp;
 
 before(async () => {
-  buildSim();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chasitor-ping-'));
-  fs.cpSync(DIST, tmp, { recursive: true });
-  sim = await startSim({ name: 'ping-rate', staticDir: tmp, extraArgs: ['--ping-rate-seconds', String(PING_SECONDS)] });
-  const cfg = sim.config;
-  fs.writeFileSync(path.join(tmp, 'ping.html'), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Ping rate</title></head>
-<body><h1>Ping rate</h1>
-<script src="/chasitor.js" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}"
-  data-deployment-id="${cfg.deploymentId}" data-button-id="${availableButton(cfg)}" async></script>
-</body></html>
-`);
+  sim = await startSite({ name: 'ping-rate', extraArgs: ['--ping-rate-seconds', String(PING_SECONDS)] });
   browser = await launchBrowser();
 }, { timeout: 10 * 60_000 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await sim?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('the closed launcher re-checks availability at the ping rate, and no more often', { timeout: 120_000 }, async () => {
@@ -42,7 +26,7 @@ test('the closed launcher re-checks availability at the ping rate, and no more o
     const c = sim.client;
     const buttonId = availableButton(sim.config);
     const ui = widget(w.page);
-    await w.page.goto(`${sim.base}/ping.html`);
+    await w.page.goto(sim.page('ping'));
     await waitAttr(ui.launcher, 'data-available', 'true', 'the launcher to show online');
 
     const checks = async () => (await c.requests()).filter((r) => r.path.endsWith('/Visitor/Availability'));

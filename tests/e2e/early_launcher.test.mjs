@@ -8,41 +8,23 @@
 // Playwright's request routing: the real files and the real simulator answer, only later.
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DIST, availableButton, buildSim, launchBrowser, startSim, widget, withPage } from './harness.mjs';
+import { launchBrowser, startSite, widget, withPage } from './harness.mjs';
 
 let sim;
 let browser;
-let tmp;
-
-function page(name, attrs = '', htmlAttrs = 'lang="en"') {
-  const cfg = sim.config;
-  fs.writeFileSync(path.join(tmp, `${name}.html`), `<!doctype html>
-<html ${htmlAttrs}><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${name}</title></head>
-<body><h1>An ordinary page</h1><p>With the chat widget's one script tag.</p>
-<script src="/chasitor.js" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}"
-  data-deployment-id="${cfg.deploymentId}" data-button-id="${availableButton(cfg)}" ${attrs} async></script>
-</body></html>
-`);
-  return `${sim.base}/${name}.html`;
-}
 
 before(async () => {
-  buildSim();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chasitor-early-'));
-  fs.cpSync(DIST, tmp, { recursive: true });
-  sim = await startSim({ name: 'early-launcher', staticDir: tmp });
+  sim = await startSite({ name: 'early-launcher' });
   browser = await launchBrowser();
 }, { timeout: 10 * 60_000 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await sim?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+const page = (name, attrs, htmlAttrs) => sim.page(name, { attrs, htmlAttrs });
 
 /** Holds back every request matching `pattern` until `release()`; `seen` counts the requests. */
 async function hold(pg, pattern) {
@@ -169,6 +151,9 @@ test('data-load="intent": no wasm until the visitor reaches for the launcher', {
   await withPage(browser, 'early-intent', async (w) => {
     const pg = w.page;
     await sim.client.reset();
+    // Requests of the widget's module or wasm, counted when they start (not when they finish).
+    const widgetFiles = [];
+    pg.on('request', (r) => { if (/\/chasitor-[^/]*(\.js|_bg\.wasm)$/.test(r.url())) widgetFiles.push(r.url()); });
     await pg.goto(page('intent', 'data-load="intent"'));
     const ui = widget(pg);
     await ui.launcher.waitFor({ state: 'visible' });
@@ -178,12 +163,12 @@ test('data-load="intent": no wasm until the visitor reaches for the launcher', {
       if (document.readyState === 'complete') idle();
       else addEventListener('load', idle, { once: true });
     }));
-    const wasmRequests = () => pg.evaluate(() => performance.getEntriesByType('resource').filter((e) => /_bg\.wasm$/.test(e.name)).length);
-    assert.equal(await wasmRequests(), 0, 'no wasm while the visitor has not reached for the chat');
+    const wasmRequests = () => widgetFiles.filter((u) => u.endsWith('_bg.wasm')).length;
+    assert.deepEqual(widgetFiles, [], 'no module and no wasm while the visitor has not reached for the chat');
     assert.equal((await sim.client.requests()).filter((r) => r.path.includes('/chat/rest/')).length, 0, 'no chat API request either');
     await ui.launcher.hover();
     await mark(pg, 'chasitor:widget-ready');
-    assert.equal(await wasmRequests(), 1);
+    assert.equal(wasmRequests(), 1);
   });
 });
 

@@ -260,10 +260,11 @@ const HOSTILE_CSS = `
   button { display: none !important }
 `;
 
-function pageHtml({ title, css = '', scriptSrc, endpoint, cfg, buttonId, body = '' }) {
+/** A host page with the loader's script tag; `attrs` (raw) are added to the tag, `htmlAttrs` to <html>. */
+function pageHtml({ title, css = '', scriptSrc, endpoint, cfg, buttonId, body = '', attrs = '', htmlAttrs = 'lang="en"' }) {
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   return `<!doctype html>
-<html lang="en">
+<html ${htmlAttrs}>
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -275,10 +276,45 @@ function pageHtml({ title, css = '', scriptSrc, endpoint, cfg, buttonId, body = 
   <h1>${esc(title)}</h1>
   <p>An ordinary page of a site that embeds the chasitor chat widget with one script tag.</p>
   ${body}
-  <script src="${esc(scriptSrc)}" data-endpoint="${esc(endpoint)}" data-org-id="${esc(cfg.orgId)}" data-deployment-id="${esc(cfg.deploymentId)}" data-button-id="${esc(buttonId)}" async></script>
+  <script src="${esc(scriptSrc)}" data-endpoint="${esc(endpoint)}" data-org-id="${esc(cfg.orgId)}" data-deployment-id="${esc(cfg.deploymentId)}" data-button-id="${esc(buttonId)}" ${attrs} async></script>
 </body>
 </html>
 `;
+}
+
+/**
+ * One simulator serving a copy of dist/, with host pages made on demand: `site.page(name, { attrs,
+ * htmlAttrs })` writes `name.html` (the loader's tag for the first available button, plus `attrs`)
+ * and returns its URL. `stop()` stops the simulator and removes the copy.
+ */
+export async function startSite({ name, extraArgs }) {
+  if (!fs.existsSync(path.join(DIST, 'chasitor.js'))) {
+    throw new Error(`${path.join(DIST, 'chasitor.js')} is missing: run \`trunk build --release\` first`);
+  }
+  buildSim();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `chasitor-${slug(name)}-`));
+  fs.cpSync(DIST, dir, { recursive: true });
+  let sim;
+  try {
+    sim = await startSim({ name, staticDir: dir, extraArgs });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    sim, client: sim.client, config: sim.config, base: sim.base,
+    page(page, { attrs = '', htmlAttrs } = {}) {
+      fs.writeFileSync(path.join(dir, `${page}.html`), pageHtml({
+        title: page, scriptSrc: '/chasitor.js', endpoint: '/chat/rest', cfg: sim.config,
+        buttonId: availableButton(sim.config), attrs, htmlAttrs,
+      }));
+      return `${sim.base}/${page}.html`;
+    },
+    async stop() {
+      await sim.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The id of the simulator's first available button. */

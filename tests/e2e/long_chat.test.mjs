@@ -3,39 +3,23 @@
 // rest back; once the visitor has asked for them, new messages hide nothing.
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DIST, availableButton, buildSim, eventually, launchBrowser, startSim, widget, withPage } from './harness.mjs';
+import { eventually, launchBrowser, startSite, widget, withPage } from './harness.mjs';
 
 const AGENT_MESSAGES = 620; // 6 chunks of 100 rows and more: more than the widget keeps in the page
 const KEPT_ROWS = 500; // SHOWN_CHUNKS (5) × ROWS_PER_CHUNK (100), src/ui/chat.rs
 
 let sim;
 let browser;
-let tmp;
 
 before(async () => {
-  buildSim();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chasitor-long-'));
-  fs.cpSync(DIST, tmp, { recursive: true });
-  sim = await startSim({ name: 'long-chat', staticDir: tmp });
-  const cfg = sim.config;
-  fs.writeFileSync(path.join(tmp, 'long.html'), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Long chat</title></head>
-<body><h1>Long chat</h1>
-<script src="/chasitor.js" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}"
-  data-deployment-id="${cfg.deploymentId}" data-button-id="${availableButton(cfg)}" async></script>
-</body></html>
-`);
+  sim = await startSite({ name: 'long-chat' });
   browser = await launchBrowser();
 }, { timeout: 10 * 60_000 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await sim?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('a long chat keeps the newest rows in the page; "Show earlier messages" brings back the rest', { timeout: 180_000 }, async () => {
@@ -43,7 +27,7 @@ test('a long chat keeps the newest rows in the page; "Show earlier messages" bri
     const pg = w.page;
     const c = sim.client;
     const ui = widget(pg);
-    await pg.goto(`${sim.base}/long.html`);
+    await pg.goto(sim.page('long'));
     await ui.launcher.click();
     await ui.firstName.fill('Ada');
     await ui.email.fill('ada@example.com');
