@@ -7,6 +7,11 @@
 //! that are not strings (a `prechatFields` array, a `labels` object, a number) are taken as JSON.
 
 use crate::config::Config;
+use crate::core::{Core, Input, Settings};
+use crate::driver::shell::{lock_manager, now_ms, random_id};
+use crate::driver::storage::SessionStore;
+use crate::driver::{site_api, view, Intents, Shell, STORAGE_PREFIX};
+use crate::engine::EngineConfig;
 use crate::labels::Labels;
 use crate::ui::Setup;
 use wasm_bindgen::prelude::*;
@@ -71,7 +76,8 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
 
     // The label table follows the browser's language unless data-language names one.
     crate::config::set_browser_language(web_sys::window().and_then(|w| w.navigator().language()));
-    let setup = match Config::from_pairs(&settings_pairs(&config)) {
+    let settings_js = config.clone();
+    let config = match Config::from_pairs(&settings_pairs(&config)) {
         Ok(config) => {
             if !config.unknown.is_empty() {
                 web_sys::console::warn_1(
@@ -83,13 +89,13 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
                 );
             }
             crate::driver::panic::install(&config.labels.unavailable);
-            Setup::Ready(Box::new(config))
+            Ok(config)
         }
         Err(e) => {
             web_sys::console::error_1(&e.to_string().into());
             let labels = Labels::english();
             crate::driver::panic::install(&labels.unavailable);
-            Setup::Unavailable(Box::new(labels))
+            Err(labels)
         }
     };
 
@@ -124,7 +130,7 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
             let _ = style.set_property_with_priority(name, value, "important");
         }
         // The look settings (accent, font, radius, launcher size, z-index) as custom properties.
-        if let Setup::Ready(config) = &setup {
+        if let Ok(config) = &config {
             for (name, value) in config.extras.css_properties() {
                 let _ = style.set_property(name, &value);
             }
@@ -133,12 +139,105 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
     if !is_early {
         body.append_child(&host)?;
     }
-    crate::ui::mount_in_shadow(&host, setup)?;
+    match config {
+        Ok(config) => {
+            start(config, &host, settings_js)?;
+        }
+        Err(labels) => {
+            // Nothing to tear down: the unavailable launcher stays for the page's life.
+            std::mem::forget(crate::ui::mount_in_shadow(
+                &host,
+                Setup::Unavailable(Box::new(labels)),
+            )?);
+        }
+    }
     if !is_early {
         mark("chasitor:launcher-ready");
     }
     mark("chasitor:widget-ready");
     Ok(())
+}
+
+/// The widget with valid settings: the core (resuming a saved chat), the loop around it,
+/// `window.Chasitor`, the view in `host`'s shadow root. `settings_js` boots it again after
+/// `Chasitor.destroy()`.
+fn start(
+    config: Config,
+    host: &web_sys::Element,
+    settings_js: JsValue,
+) -> Result<web_sys::HtmlElement, JsValue> {
+    let store = SessionStore::new(STORAGE_PREFIX);
+    let core = Core::new(core_settings(&config), &|key| store.get_raw(key), now_ms());
+    let (view, writer) = view::view_signals();
+    let shell = Shell::new(core, writer, config.endpoint.clone());
+    let handle = Shell::handle(&shell);
+    let queue = site_api::install(&handle, env!("CARGO_PKG_VERSION"));
+    let setup = Setup::Ready {
+        config: Box::new(config),
+        view,
+        intents: Intents::new(shell.clone()),
+    };
+    let (container, mounted) = crate::ui::mount_in_shadow(host, setup)?;
+    let host = host.clone();
+    Shell::on_teardown(&shell, move || {
+        drop(mounted);
+        host.remove();
+        site_api::stub_after_destroy(settings_js);
+    });
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        handle.input(Input::Visibility {
+            hidden: document.hidden(),
+        });
+    }
+    // Replay what the page asked before the widget was there, once boot has returned.
+    wasm_bindgen_futures::spawn_local(async move { site_api::replay(queue, &handle) });
+    Ok(container)
+}
+
+/// The whole widget for `config` in `host`'s shadow root (what `boot` does once it has the
+/// settings and the host); returns the container inside the shadow root.
+pub fn mount(config: Config, host: &web_sys::Element) -> Result<web_sys::HtmlElement, JsValue> {
+    start(config, host, JsValue::UNDEFINED)
+}
+
+/// What the core needs from the settings and the browser.
+pub fn core_settings(config: &Config) -> Settings {
+    let window = web_sys::window();
+    let navigator = window.as_ref().map(|w| w.navigator());
+    let language = config
+        .language
+        .clone()
+        .or_else(|| navigator.as_ref().and_then(|n| n.language()))
+        .unwrap_or_else(|| "en-US".to_string());
+    let user_agent = navigator
+        .as_ref()
+        .and_then(|n| n.user_agent().ok())
+        .unwrap_or_default();
+    let screen_resolution = window
+        .as_ref()
+        .and_then(|w| w.screen().ok())
+        .and_then(|s| Some(format!("{}x{}", s.width().ok()?, s.height().ok()?)))
+        .unwrap_or_default();
+    Settings {
+        endpoint: config.endpoint.clone(),
+        engine: EngineConfig {
+            org_id: config.org_id.clone(),
+            deployment_id: config.deployment_id.clone(),
+            button_id: config.button_id.clone(),
+            api_version: config.api_version.clone(),
+            language,
+            user_agent,
+            screen_resolution,
+            ..EngineConfig::default()
+        },
+        sneak_peek: config.extras.sneak_peek,
+        sound: config.extras.sound,
+        web_locks: lock_manager().is_some(),
+        tab_id: random_id(),
+        url: window
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default(),
+    }
 }
 
 /// `performance.mark(name)`, if the page has it (the benchmark, bench/run.mjs, reads the marks).

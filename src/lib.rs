@@ -8,6 +8,7 @@
 //! - `ui` (wasm32 only): Leptos components that read signals and send intents.
 
 pub mod config;
+pub mod core;
 pub mod engine;
 pub mod labels;
 pub mod protocol;
@@ -19,4 +20,4 @@ mod embed;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
-pub use embed::boot;
+pub use embed::{boot, mount};

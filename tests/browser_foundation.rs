@@ -32,8 +32,7 @@ async fn root_component_mounts_in_a_shadow_root_with_its_css() {
         ("buttonId", "573000000000001"),
     ])
     .unwrap();
-    let container =
-        chasitor::ui::mount_in_shadow(&host, chasitor::ui::Setup::Ready(Box::new(config))).unwrap();
+    let container = chasitor::mount(config, &host).unwrap();
     next_tick().await;
 
     let shadow = host.shadow_root().expect("the host has a shadow root");
@@ -108,87 +107,4 @@ fn session_store_ignores_values_that_no_longer_decode() {
     let store = SessionStore::new("chasitor-test:");
     store.set("snapshot", "not a snapshot").unwrap();
     assert_eq!(store.get::<Saved>("snapshot"), None);
-}
-
-#[wasm_bindgen_test]
-fn the_transcript_is_stored_in_chunks_and_reads_back_exactly() {
-    use chasitor::driver::transcript_store::TranscriptStore;
-    use chasitor::driver::{Author, Item, Transcript};
-    use chasitor::engine::Delivery;
-
-    let raw = || {
-        web_sys::window()
-            .unwrap()
-            .session_storage()
-            .unwrap()
-            .unwrap()
-    };
-    let store = SessionStore::new("chasitor-chunks:");
-    let item = |n: u64| Item {
-        id: 0,
-        author: if n.is_multiple_of(2) {
-            Author::Visitor
-        } else {
-            Author::Agent
-        },
-        name: "Andy".into(),
-        text: format!("message {n}"),
-        note: None,
-        at: 1_700_000_000_000.0 + n as f64,
-        local_id: (n.is_multiple_of(2)).then_some(n + 1),
-        status: (n.is_multiple_of(2)).then_some(Delivery::Queued),
-    };
-    let mut t = Transcript::default();
-    let mut ts = TranscriptStore::new("transcript");
-    // One row at a time, saved after each, like the driver.
-    for n in 0..250 {
-        t.push(item(n));
-        ts.changed(t.items.len() - 1);
-        ts.save(&store, &t).unwrap();
-    }
-    // A status change in a full chunk rewrites that chunk.
-    let changed = t.set_status(5, Delivery::Sent).expect("row 4 changed");
-    assert_eq!(changed, 4);
-    ts.changed(changed);
-    ts.save(&store, &t).unwrap();
-    let head = raw()
-        .get_item("chasitor-chunks:transcript")
-        .unwrap()
-        .unwrap();
-    assert!(head.contains("\"chunks\":2") && head.contains("message 249"));
-    assert!(!head.contains("message 199\""), "{head}");
-    assert!(raw()
-        .get_item("chasitor-chunks:transcript:1")
-        .unwrap()
-        .is_some());
-    assert!(raw()
-        .get_item("chasitor-chunks:transcript:2")
-        .unwrap()
-        .is_none());
-    assert_eq!(TranscriptStore::new("transcript").load(&store), t);
-
-    // Replaced by a shorter transcript: the chunks it no longer has are removed.
-    let mut short = Transcript::default();
-    for n in 0..30 {
-        short.push(item(n));
-    }
-    ts.changed(0);
-    ts.save(&store, &short).unwrap();
-    assert!(raw()
-        .get_item("chasitor-chunks:transcript:0")
-        .unwrap()
-        .is_none());
-    assert_eq!(TranscriptStore::new("transcript").load(&store), short);
-
-    // The older form (every row in `transcript`) still reads back.
-    store.set("transcript", &t).unwrap();
-    assert_eq!(TranscriptStore::new("transcript").load(&store), t);
-
-    ts.changed(0);
-    ts.save(&store, &t).unwrap();
-    ts.clear(&store);
-    for key in ["transcript", "transcript:0", "transcript:1"] {
-        let key = format!("chasitor-chunks:{key}");
-        assert!(raw().get_item(&key).unwrap().is_none(), "{key}");
-    }
 }

@@ -5,7 +5,6 @@
 #![cfg(target_arch = "wasm32")]
 
 use chasitor::config::Config;
-use chasitor::ui::{mount_in_shadow, Setup};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -168,9 +167,7 @@ fn config() -> Config {
 fn mount() -> web_sys::Element {
     let host = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
-    mount_in_shadow(&host, Setup::Ready(Box::new(config())))
-        .unwrap()
-        .unchecked_into()
+    chasitor::mount(config(), &host).unwrap().unchecked_into()
 }
 
 fn find(root: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {

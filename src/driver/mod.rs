@@ -1,28 +1,84 @@
-//! Browser IO around the engine: fetch, timers, sessionStorage. Nothing else in the crate touches
-//! them.
+//! Browser IO around the core: nothing here decides anything a native test cannot reach.
 //!
-//! - [`chat`]: the [`Driver`], the loop that feeds the engine and runs its requests and timer;
+//! - [`shell`]: the one loop that owns the [`crate::core::Core`] and every browser handle
+//!   (fetches, the timer, Web Locks, the tabs' channel, listeners) and tears them down;
 //! - [`net`]: one request through `fetch`, with an abort signal;
-//! - [`view`]: the signals the UI reads ([`ChatView`]) and the stored transcript;
-//! - [`storage`]: sessionStorage under the `chasitor:` prefix (the transcript in chunks:
-//!   `transcript_store`);
-//! - [`tab_lock`]: one poller per chat across tabs (Web Locks, BroadcastChannel);
-//! - [`api`]: the site owner's `window.Chasitor` (methods, events, the loader's queue) and
-//!   breadcrumbs;
-//! - [`availability`]: Visitor/Availability on load and at the ping rate;
-//! - [`extras`]: the signals and hooks of the extras (post-chat URL, sound, sneak peek, download);
+//! - [`view`]: the signals the UI reads ([`ChatView`]) and the driver writes;
+//! - [`storage`]: sessionStorage under the `chasitor:` prefix;
+//! - [`site_api`]: the site owner's `window.Chasitor` (methods, events, the loader's queue);
+//! - [`sound`], [`download`]: the new-message beep and the transcript download;
+//! - [`js`]: helpers for browser APIs without web-sys bindings;
 //! - [`panic`]: the last line of defence, a panic hook that shows "chat unavailable".
 
-pub mod api;
-pub mod availability;
-pub mod chat;
-pub mod extras;
+pub mod download;
+pub mod js;
 pub mod net;
 pub mod panic;
+pub mod shell;
+pub mod site_api;
+pub mod sound;
 pub mod storage;
-pub mod tab_lock;
-pub mod transcript_store;
 pub mod view;
 
-pub use chat::{Driver, STORAGE_PREFIX};
-pub use view::{Author, Banner, ChatView, Item, Note, QueueInfo, Row, Rows, Transcript};
+use crate::core::Input;
+use crate::engine::Prechat;
+pub use shell::{Handle, Shell, STORAGE_PREFIX};
+use std::rc::Rc;
+pub use view::{Author, Banner, ChatView, Item, Note, QueueInfo, Row, Rows};
+
+/// What the UI can ask for: intents, each an input to the loop. Holds the loop alive as long as
+/// the UI that holds it (the loop lets the UI go at teardown).
+#[derive(Clone)]
+pub struct Intents {
+    handle: Handle,
+    _shell: Rc<Shell>,
+}
+
+impl Intents {
+    pub fn new(shell: Rc<Shell>) -> Intents {
+        Intents {
+            handle: Shell::handle(&shell),
+            _shell: shell,
+        }
+    }
+
+    /// The visitor sent the pre-chat form.
+    pub fn start(&self, prechat: Prechat) {
+        self.handle.input(Input::Start(prechat));
+    }
+
+    /// The visitor sends `text` (already within the length limit).
+    pub fn send(&self, text: String) {
+        self.handle.input(Input::Send(text));
+    }
+
+    /// The visitor typed: `text` is the composer's content now.
+    pub fn typed(&self, text: &str) {
+        self.handle.input(Input::Typed(text.to_string()));
+    }
+
+    /// The visitor confirmed ending the chat.
+    pub fn end(&self) {
+        self.handle.input(Input::End);
+    }
+
+    /// After the chat ended: back to a fresh pre-chat form.
+    pub fn new_chat(&self) {
+        self.handle.input(Input::NewChat);
+    }
+
+    /// The window was opened (`true`) or minimised.
+    pub fn set_open(&self, open: bool) {
+        self.handle.input(Input::SetOpen(open));
+    }
+
+    /// "Continue here": the chat moves to this tab.
+    pub fn take_over(&self) {
+        self.handle.input(Input::TakeOver);
+    }
+
+    /// "Check again": availability now.
+    pub fn check_availability(&self) {
+        self.handle.input(Input::CheckAvailability);
+    }
+}

@@ -51,16 +51,25 @@ impl SessionStore {
 
     /// The value stored under `key`, if there is one and it still decodes as `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let raw = Self::storage()?.get_item(&self.full_key(key)).ok()??;
-        serde_json::from_str(&raw).ok()
+        serde_json::from_str(&self.get_raw(key)?).ok()
     }
 
     /// Stores `value` under `key` as JSON.
     pub fn set<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), StorageError> {
-        let storage = Self::storage().ok_or(StorageError::Unavailable)?;
         let json = serde_json::to_string(value).map_err(|e| StorageError::Encode(e.to_string()))?;
+        self.set_raw(key, &json)
+    }
+
+    /// The text stored under `key`.
+    pub fn get_raw(&self, key: &str) -> Option<String> {
+        Self::storage()?.get_item(&self.full_key(key)).ok()?
+    }
+
+    /// Stores `json` (already encoded) under `key`.
+    pub fn set_raw(&self, key: &str, json: &str) -> Result<(), StorageError> {
+        let storage = Self::storage().ok_or(StorageError::Unavailable)?;
         storage
-            .set_item(&self.full_key(key), &json)
+            .set_item(&self.full_key(key), json)
             .map_err(|e| StorageError::Write(format!("{e:?}")))
     }
 

@@ -1,118 +1,13 @@
-//! What the UI shows, as signals: the driver writes them from the engine's events, the
-//! components read them. The transcript is also plain data ([`Transcript`]) so it can be stored
-//! in sessionStorage and restored exactly.
+//! What the UI shows, as signals: the driver sets them from the core's [`ViewChange`]s
+//! ([`ViewWriter::apply`]), the components read them ([`ChatView`], read-only).
 
+pub use crate::core::transcript::{Author, Item, Note, ROWS_PER_CHUNK};
+use crate::core::view_model::ViewChange;
+pub use crate::core::view_model::{Banner, QueueInfo};
 use crate::engine::{ChatState, Delivery};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// Who wrote a transcript row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Author {
-    Agent,
-    Visitor,
-    System,
-}
-
-impl Author {
-    /// The row's `data-author`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Author::Agent => "agent",
-            Author::Visitor => "visitor",
-            Author::System => "system",
-        }
-    }
-}
-
-/// What a system row says (its text comes from the labels when shown).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Note {
-    AgentJoined,
-    Transferred,
-    AgentLeft,
-    AgentEnded,
-    VisitorEnded,
-}
-
-/// One row of the transcript.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Item {
-    /// Unique in the transcript, rising: the row's key.
-    pub id: u64,
-    pub author: Author,
-    /// The agent's name (agent rows and notes naming an agent).
-    #[serde(default)]
-    pub name: String,
-    /// The message, shown as text (never as HTML). Empty for notes.
-    #[serde(default)]
-    pub text: String,
-    #[serde(default)]
-    pub note: Option<Note>,
-    /// When it was shown first (ms since the epoch).
-    pub at: f64,
-    /// The engine's id of a visitor message.
-    #[serde(default)]
-    pub local_id: Option<u64>,
-    /// Where a visitor message is.
-    #[serde(default)]
-    pub status: Option<Delivery>,
-}
-
-/// The transcript as stored in sessionStorage.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Transcript {
-    pub items: Vec<Item>,
-    /// The next row id.
-    pub next_id: u64,
-    /// The next visitor message's `local_id`.
-    pub next_local_id: u64,
-}
-
-impl Transcript {
-    /// Appends a row; returns its id.
-    pub fn push(&mut self, mut item: Item) -> u64 {
-        self.next_id = self.next_id.max(self.items.last().map_or(0, |i| i.id + 1));
-        item.id = self.next_id;
-        self.next_id += 1;
-        self.items.push(item);
-        self.next_id - 1
-    }
-
-    /// A fresh `local_id` for a visitor message.
-    pub fn take_local_id(&mut self) -> u64 {
-        let used = self
-            .items
-            .iter()
-            .filter_map(|i| i.local_id)
-            .max()
-            .map_or(1, |m| m + 1);
-        let id = self.next_local_id.max(used).max(1);
-        self.next_local_id = id + 1;
-        id
-    }
-
-    /// Sets the delivery status of the visitor message `local_id`; its row's index when it
-    /// changed.
-    pub fn set_status(&mut self, local_id: u64, status: Delivery) -> Option<usize> {
-        let index = self
-            .items
-            .iter()
-            .rposition(|i| i.local_id == Some(local_id))?;
-        let item = &mut self.items[index];
-        // Never back from Sent (a late event after a restore).
-        if item.status == Some(status) || item.status == Some(Delivery::Sent) {
-            return None;
-        }
-        item.status = Some(status);
-        Some(index)
-    }
-}
-
-/// Rows per chunk of the shown transcript and per sessionStorage key of the stored one.
-pub const ROWS_PER_CHUNK: usize = 100;
 
 /// A transcript row as the UI holds it: the row itself (shared, never copied again) and its
 /// delivery status as its own signal, so a status change touches that row only. Reference
@@ -196,7 +91,7 @@ impl Rows {
     }
 
     /// Appends a row.
-    pub fn push(&self, item: Item) {
+    fn push(&self, item: Item) {
         let last = self.chunks.with_untracked(|c| c.last().cloned());
         match last.filter(|l| l.rows.with_untracked(Vec::len) < ROWS_PER_CHUNK) {
             Some(last) => last.rows.update(|rows| rows.push(Rows::row(item))),
@@ -211,7 +106,7 @@ impl Rows {
     }
 
     /// Sets the delivery status of the row at `index`.
-    pub fn set_status(&self, index: usize, status: Option<Delivery>) {
+    fn set_status(&self, index: usize, status: Option<Delivery>) {
         let chunk = self
             .chunks
             .with_untracked(|c| c.get(index / ROWS_PER_CHUNK).cloned());
@@ -227,7 +122,7 @@ impl Rows {
     }
 
     /// Replaces every row (a restore, a new chat, a hand-over from another tab).
-    pub fn reset(&self, items: &[Item]) {
+    fn reset(&self, items: &[Item]) {
         let chunks = items
             .chunks(ROWS_PER_CHUNK)
             .map(|rows| RowChunk {
@@ -246,20 +141,6 @@ impl Rows {
         })
     }
 
-    /// The visitor message `local_id`'s text (untracked, newest first).
-    pub fn visitor_text(&self, local_id: u64) -> Option<String> {
-        self.chunks.with_untracked(|c| {
-            c.iter().rev().find_map(|chunk| {
-                chunk.rows.with_untracked(|rows| {
-                    rows.iter()
-                        .rev()
-                        .find(|r| r.item.local_id == Some(local_id))
-                        .map(|r| r.item.text.clone())
-                })
-            })
-        })
-    }
-
     /// Every row as plain data, with its current status (untracked).
     pub fn items(&self) -> Vec<Item> {
         self.chunks.with_untracked(|c| {
@@ -274,66 +155,131 @@ impl Rows {
     }
 }
 
-/// The calm message at the top of the window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Banner {
-    /// Requests fail and are retried.
-    ConnectionProblem,
-    /// The server warns the visitor is idle.
-    IdleWarning,
-}
-
-/// Position and estimated wait in the queue.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct QueueInfo {
-    /// `None`: the server does not track positions.
-    pub position: Option<u32>,
-    pub estimated_wait_secs: Option<u32>,
-}
-
-/// Everything the UI shows, as signals (all `Copy`).
+/// Everything the UI shows, as read-only signals (all `Copy`).
 #[derive(Clone, Copy, Debug)]
 pub struct ChatView {
-    pub state: RwSignal<ChatState>,
-    pub queue: RwSignal<QueueInfo>,
+    pub state: ReadSignal<ChatState>,
+    pub queue: ReadSignal<QueueInfo>,
     /// The agent chatting now.
-    pub agent: RwSignal<Option<String>>,
-    pub agent_typing: RwSignal<bool>,
+    pub agent: ReadSignal<Option<String>>,
+    pub agent_typing: ReadSignal<bool>,
     /// The transcript as shown.
     pub rows: Rows,
     /// Agent messages that arrived while the window was closed.
-    pub unread: RwSignal<u32>,
+    pub unread: ReadSignal<u32>,
     /// The window is open (not minimised).
-    pub open: RwSignal<bool>,
-    pub banner: RwSignal<Option<Banner>>,
-    /// The widget cannot work (bad settings, or a crash).
-    pub unavailable: RwSignal<bool>,
-    /// The chat is open in another tab of this browser (see `driver::tab_lock`).
-    pub other_tab: RwSignal<bool>,
+    pub open: ReadSignal<bool>,
+    pub banner: ReadSignal<Option<Banner>>,
+    /// The chat is open in another tab of this browser.
+    pub other_tab: ReadSignal<bool>,
     /// "Continue here" was pressed; the other tab is handing the chat over.
-    pub taking_over: RwSignal<bool>,
+    pub taking_over: ReadSignal<bool>,
+    /// `Visitor/Availability` for the button: `None` until known.
+    pub available: ReadSignal<Option<bool>>,
+    /// The estimated wait before a chat starts, in seconds, when the server knows it.
+    pub wait_secs: ReadSignal<Option<u32>>,
+    /// The post-chat page the server named (http(s) only).
+    pub post_chat_url: ReadSignal<Option<String>>,
+    /// Pre-chat answers given by the site (`Chasitor.setPrechat`), by field name.
+    pub prefill: ReadSignal<Vec<(String, String)>>,
 }
 
-impl ChatView {
-    pub fn new() -> ChatView {
+/// The driver's side of the signals: it alone writes them.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewWriter {
+    state: WriteSignal<ChatState>,
+    queue: WriteSignal<QueueInfo>,
+    agent: WriteSignal<Option<String>>,
+    agent_typing: WriteSignal<bool>,
+    rows: Rows,
+    unread: WriteSignal<u32>,
+    open: WriteSignal<bool>,
+    banner: WriteSignal<Option<Banner>>,
+    other_tab: WriteSignal<bool>,
+    taking_over: WriteSignal<bool>,
+    available: WriteSignal<Option<bool>>,
+    wait_secs: WriteSignal<Option<u32>>,
+    post_chat_url: WriteSignal<Option<String>>,
+    prefill: WriteSignal<Vec<(String, String)>>,
+}
+
+/// The signals: what the components read and what the driver writes.
+pub fn view_signals() -> (ChatView, ViewWriter) {
+    let (state, set_state) = signal(ChatState::Idle);
+    let (queue, set_queue) = signal(QueueInfo::default());
+    let (agent, set_agent) = signal(None);
+    let (agent_typing, set_agent_typing) = signal(false);
+    let (unread, set_unread) = signal(0);
+    let (open, set_open) = signal(false);
+    let (banner, set_banner) = signal(None);
+    let (other_tab, set_other_tab) = signal(false);
+    let (taking_over, set_taking_over) = signal(false);
+    let (available, set_available) = signal(None);
+    let (wait_secs, set_wait_secs) = signal(None);
+    let (post_chat_url, set_post_chat_url) = signal(None);
+    let (prefill, set_prefill) = signal(Vec::new());
+    let rows = Rows::new();
+    (
         ChatView {
-            state: RwSignal::new(ChatState::Idle),
-            queue: RwSignal::new(QueueInfo::default()),
-            agent: RwSignal::new(None),
-            agent_typing: RwSignal::new(false),
-            rows: Rows::new(),
-            unread: RwSignal::new(0),
-            open: RwSignal::new(false),
-            banner: RwSignal::new(None),
-            unavailable: RwSignal::new(false),
-            other_tab: RwSignal::new(false),
-            taking_over: RwSignal::new(false),
-        }
-    }
+            state,
+            queue,
+            agent,
+            agent_typing,
+            rows,
+            unread,
+            open,
+            banner,
+            other_tab,
+            taking_over,
+            available,
+            wait_secs,
+            post_chat_url,
+            prefill,
+        },
+        ViewWriter {
+            state: set_state,
+            queue: set_queue,
+            agent: set_agent,
+            agent_typing: set_agent_typing,
+            rows,
+            unread: set_unread,
+            open: set_open,
+            banner: set_banner,
+            other_tab: set_other_tab,
+            taking_over: set_taking_over,
+            available: set_available,
+            wait_secs: set_wait_secs,
+            post_chat_url: set_post_chat_url,
+            prefill: set_prefill,
+        },
+    )
 }
 
-impl Default for ChatView {
-    fn default() -> Self {
-        ChatView::new()
+impl ViewWriter {
+    /// One change from the core.
+    pub fn apply(&self, change: ViewChange) {
+        match change {
+            ViewChange::State(v) => self.state.set(v),
+            ViewChange::Queue(v) => self.queue.set(v),
+            ViewChange::Agent(v) => self.agent.set(v),
+            ViewChange::AgentTyping(v) => self.agent_typing.set(v),
+            ViewChange::Banner(v) => self.banner.set(v),
+            ViewChange::Unread(v) => self.unread.set(v),
+            ViewChange::Open(v) => self.open.set(v),
+            ViewChange::OtherTab(v) => self.other_tab.set(v),
+            ViewChange::TakingOver(v) => self.taking_over.set(v),
+            ViewChange::Available {
+                available,
+                wait_secs,
+            } => {
+                self.available.set(Some(available));
+                self.wait_secs.set(wait_secs);
+            }
+            ViewChange::PostChatUrl(v) => self.post_chat_url.set(v),
+            ViewChange::Prefill(v) => self.prefill.set(v),
+            ViewChange::RowsReset(items) => self.rows.reset(&items),
+            ViewChange::RowAdded(item) => self.rows.push(item),
+            ViewChange::RowStatus { index, status } => self.rows.set_status(index, status),
+        }
     }
 }

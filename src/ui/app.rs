@@ -1,77 +1,34 @@
 use super::chat::{Composer, QueueView, TranscriptView, TypingIndicator};
+use super::ctx::{Ctx, Stage};
 use super::ended::{EndConfirm, EndedView, OfflineView};
 use super::prechat::PrechatForm;
-use crate::config::Config;
-use crate::driver::{Banner, ChatView, Driver};
-use crate::engine::{ChatState, EndReason};
+use crate::config::{Config, Dir};
+use crate::driver::{Banner, ChatView, Intents};
+use crate::engine::ChatState;
 use crate::labels::Labels;
 use leptos::prelude::*;
 
 /// What the widget mounts with.
 pub enum Setup {
-    /// Valid settings: the whole widget.
-    Ready(Box<Config>),
+    /// Valid settings: the whole widget, with its signals and intents.
+    Ready {
+        config: Box<Config>,
+        view: ChatView,
+        intents: Intents,
+    },
     /// Bad settings: only a launcher that says chat is unavailable.
     Unavailable(Box<Labels>),
-}
-
-/// What every component can reach (all `Copy`): the signals, the settings and the driver's
-/// intents.
-#[derive(Clone, Copy)]
-pub struct Ctx {
-    pub view: ChatView,
-    pub config: StoredValue<Config>,
-    driver: StoredValue<Driver, LocalStorage>,
-    /// The end-chat confirm step is showing.
-    pub confirming_end: RwSignal<bool>,
-    /// The composer's text (kept while the window is minimised).
-    pub draft: RwSignal<String>,
-}
-
-impl Ctx {
-    /// The driver, to call an intent on.
-    pub fn driver(&self) -> Driver {
-        self.driver.get_value()
-    }
-
-    /// A label (cloned).
-    pub fn label(&self, pick: impl Fn(&Labels) -> &String) -> String {
-        self.config.with_value(|c| pick(&c.labels).clone())
-    }
-}
-
-/// Which part of the journey the window shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    Prechat,
-    /// SessionId and ChasitorInit on their way.
-    Connecting,
-    Queued,
-    Chat,
-    Ended,
-    Offline,
-    /// The chat is open in another tab of this browser.
-    OtherTab,
-}
-
-impl Stage {
-    pub fn of(state: &ChatState) -> Stage {
-        match state {
-            ChatState::Idle => Stage::Prechat,
-            ChatState::SessionRequested | ChatState::Initialising => Stage::Connecting,
-            ChatState::Queued => Stage::Queued,
-            ChatState::Established | ChatState::Reconnecting => Stage::Chat,
-            ChatState::Ended(EndReason::RequestFailed { .. }) => Stage::Offline,
-            ChatState::Ended(_) => Stage::Ended,
-        }
-    }
 }
 
 /// The widget's root component.
 #[component]
 pub fn App(setup: Setup) -> impl IntoView {
     match setup {
-        Setup::Ready(config) => view! { <Widget config=*config /> }.into_any(),
+        Setup::Ready {
+            config,
+            view,
+            intents,
+        } => view! { <Widget config=*config view intents /> }.into_any(),
         Setup::Unavailable(labels) => view! { <UnavailableLauncher labels=*labels /> }.into_any(),
     }
 }
@@ -97,23 +54,13 @@ pub fn UnavailableLauncher(labels: Labels) -> impl IntoView {
 }
 
 #[component]
-fn Widget(config: Config) -> impl IntoView {
-    let view = ChatView::new();
+fn Widget(config: Config, view: ChatView, intents: Intents) -> impl IntoView {
     let position = config.position.as_str();
     let theme = config.theme.as_str();
-    let dir = super::features::dir(&config);
-    let driver = Driver::new(&config, view);
-    super::features::setup(&config, &driver, view);
+    let dir = dir(&config);
     let root: NodeRef<leptos::html::Div> = NodeRef::new();
     super::a11y::manage_focus(view.open, root);
-    let ctx = Ctx {
-        view,
-        config: StoredValue::new(config),
-        driver: StoredValue::new_local(driver),
-        confirming_end: RwSignal::new(false),
-        draft: RwSignal::new(String::new()),
-    };
-    provide_context(ctx);
+    provide_context(Ctx::new(view, config, intents));
 
     view! {
         <div
@@ -168,7 +115,7 @@ fn Launcher() -> impl IntoView {
     let unread_label = ctx.label(|l| &l.unread);
     let toggle = move |ev: leptos::ev::MouseEvent| {
         let now_open = !open.get_untracked();
-        ctx.driver().set_open(now_open);
+        ctx.intents().set_open(now_open);
         if now_open {
             // Opened by the visitor: move the focus into the window.
             focus_first_input(ev.target());
@@ -192,17 +139,13 @@ fn Launcher() -> impl IntoView {
             part="launcher"
             aria-expanded=move || open.get().to_string()
             aria-label=aria_label
-            data-available=move || {
-                use_context::<crate::driver::extras::ExtrasView>()
-                    .and_then(|e| e.available.get())
-                    .map(|a| a.to_string())
-            }
+            data-available=move || view.available.get().map(|a| a.to_string())
             on:click=toggle
         >
             <Show when=move || !open.get() fallback=|| view! { <CloseIcon /> }>
                 <ChatIcon />
                 <span class="launcher-label">{label.clone()}</span>
-                <super::features::Presence />
+                <super::availability::Presence />
             </Show>
             <Show when=show_unread>
                 {
@@ -299,7 +242,7 @@ fn ChatWindow() -> impl IntoView {
             hidden=move || !view.open.get()
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" {
-                    ctx.driver().set_open(false);
+                    ctx.intents().set_open(false);
                 }
             }
         >
@@ -325,7 +268,7 @@ fn ChatWindow() -> impl IntoView {
                     part="close"
                     aria-label=minimise.clone()
                     title=minimise
-                    on:click=move |_| ctx.driver().set_open(false)
+                    on:click=move |_| ctx.intents().set_open(false)
                 >
                     <CloseIcon />
                 </button>
@@ -361,5 +304,27 @@ fn ChatWindow() -> impl IntoView {
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// The widget's text direction: `data-dir`, else the host page's `dir` (on `<html>` or
+/// `<body>`), else the language's.
+pub fn dir(config: &Config) -> &'static str {
+    if let Some(d) = config.extras.dir {
+        return d.as_str();
+    }
+    let document = web_sys::window().and_then(|w| w.document());
+    let page = document.as_ref().and_then(|d| {
+        let html = d.document_element().and_then(|e| e.get_attribute("dir"));
+        let body = d.body().and_then(|b| b.get_attribute("dir"));
+        body.filter(|v| !v.is_empty())
+            .or(html)
+            .map(|v| v.to_ascii_lowercase())
+    });
+    match page.as_deref() {
+        Some("rtl") => Dir::Rtl.as_str(),
+        Some("ltr") => Dir::Ltr.as_str(),
+        _ if config.labels.rtl => Dir::Rtl.as_str(),
+        _ => Dir::Ltr.as_str(),
     }
 }

@@ -1,7 +1,7 @@
 //! The chat itself: the queue view, the transcript, the agent's typing indicator and the
 //! composer.
 
-use super::app::{Ctx, Stage};
+use super::ctx::{Ctx, Stage};
 use crate::driver::view::RowChunk;
 use crate::driver::{Author, Note, Row};
 use crate::engine::{ChatState, Delivery};
@@ -281,7 +281,7 @@ pub fn Composer() -> impl IntoView {
         if let Some(el) = box_ref.get_untracked() {
             el.set_value("");
         }
-        ctx.driver().send(text);
+        ctx.intents().send(text);
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -300,7 +300,7 @@ pub fn Composer() -> impl IntoView {
         } else if shortened.get_untracked() && value.chars().count() < max {
             shortened.set(false);
         }
-        ctx.driver().typed(&value);
+        ctx.intents().typed(&value);
         draft.set(value);
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

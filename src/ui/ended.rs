@@ -1,7 +1,7 @@
 //! The end of a chat: the confirm step, the "chat ended" view with a new-chat button, and the
 //! offline view.
 
-use super::app::Ctx;
+use super::ctx::Ctx;
 use crate::engine::{ChatState, EndReason};
 use leptos::prelude::*;
 
@@ -29,7 +29,7 @@ pub fn EndConfirm() -> impl IntoView {
                     part="end-confirm"
                     on:click=move |_| {
                         ctx.confirming_end.set(false);
-                        ctx.driver().end();
+                        ctx.intents().end();
                     }
                 >
                     {yes}
@@ -62,8 +62,8 @@ pub fn EndedView() -> impl IntoView {
     view! {
         <div class="ended" part="ended" role="status">
             <p>{text}</p>
-            <super::features::AfterChat />
-            <button type="button" class="primary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
+            <super::after_chat::AfterChat />
+            <button type="button" class="primary" part="new-chat" on:click=move |_| ctx.intents().new_chat()>
                 {new_chat}
             </button>
         </div>
@@ -75,16 +75,16 @@ pub fn EndedView() -> impl IntoView {
 pub fn OfflineView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let title = ctx.label(|l| &l.offline_title);
-    let text = super::features::offline_text(&ctx);
+    let text = super::availability::offline_text(&ctx);
     let again = ctx.label(|l| &l.new_chat);
     let ended = move || ctx.view.state.get().is_ended();
     view! {
         <div class="offline" part="offline" role="status">
             <h3>{title}</h3>
             <p>{text}</p>
-            <super::features::OfflineActions />
+            <super::availability::OfflineActions />
             <Show when=ended>
-                <button type="button" class="secondary" part="new-chat" on:click=move |_| ctx.driver().new_chat()>
+                <button type="button" class="secondary" part="new-chat" on:click=move |_| ctx.intents().new_chat()>
                     {again.clone()}
                 </button>
             </Show>

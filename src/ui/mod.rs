@@ -5,18 +5,23 @@
 //! - [`chat`]: the queue view, the transcript, the typing indicator and the composer;
 //! - [`ended`]: the end-chat confirm step, the ended view and the offline view;
 //! - [`other_tab`]: the notice while the chat is open in another tab;
-//! - [`features`]: issue 7's extras (presence, wait estimate, offline contact, download);
+//! - [`availability`]: presence, the wait estimate, the offline view's actions;
+//! - [`after_chat`]: the transcript download and the post-chat link;
+//! - [`ctx`]: what components reach through the context, and the journey's stages;
 //! - [`a11y`]: focus management;
 //! - [`mount`]: mounting in a shadow root.
 
 mod a11y;
+pub mod after_chat;
 pub mod app;
+pub mod availability;
 pub mod chat;
+pub mod ctx;
 pub mod ended;
-pub mod features;
 mod mount;
 pub mod other_tab;
 pub mod prechat;
 
-pub use app::{App, Ctx, Setup, Stage};
+pub use app::{App, Setup};
+pub use ctx::{Ctx, Stage};
 pub use mount::{mount_in_shadow, WIDGET_CSS};

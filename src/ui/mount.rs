@@ -15,8 +15,8 @@ pub const WIDGET_CSS: &str = concat!(
 
 /// Gives `host` an open shadow root (or takes the one the loader made for its early launcher,
 /// emptied), gives it the widget's stylesheet, puts a container in it, and mounts [`App`] into
-/// the container. Returns the container.
-pub fn mount_in_shadow(host: &Element, setup: Setup) -> Result<HtmlElement, JsValue> {
+/// the container. Returns the container and what unmounts the view (dropping it does).
+pub fn mount_in_shadow(host: &Element, setup: Setup) -> Result<(HtmlElement, Mounted), JsValue> {
     let document = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("the host element has no document"))?;
@@ -42,9 +42,11 @@ pub fn mount_in_shadow(host: &Element, setup: Setup) -> Result<HtmlElement, JsVa
     let container: HtmlElement = document.create_element("div")?.dyn_into()?;
     container.set_class_name("chasitor-root");
     shadow.append_child(&container)?;
-    leptos::mount::mount_to(container.clone(), move || {
+    let handle = leptos::mount::mount_to(container.clone(), move || {
         leptos::prelude::view! { <App setup /> }
-    })
-    .forget();
-    Ok(container)
+    });
+    Ok((container, Mounted(Box::new(handle))))
 }
+
+/// A mounted view: dropping it unmounts it.
+pub struct Mounted(#[allow(dead_code)] Box<dyn std::any::Any>);

@@ -1,7 +1,7 @@
 //! The notice a tab shows while the chat is open in another tab of the same browser (a
 //! duplicated tab, or the tab the chat moved to), with "Continue here" to move it to this tab.
 
-use super::app::Ctx;
+use super::ctx::Ctx;
 use leptos::prelude::*;
 
 /// "This chat is open in another tab." and a button that takes the chat over.
@@ -19,7 +19,7 @@ pub fn OtherTabNotice() -> impl IntoView {
                 class="primary"
                 part="continue-here"
                 disabled=move || view.taking_over.get()
-                on:click=move |_| ctx.driver().take_over()
+                on:click=move |_| ctx.intents().take_over()
             >
                 {button}
             </button>

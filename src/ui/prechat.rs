@@ -2,7 +2,7 @@
 //! errors; a valid form becomes the chat request's visitorName, prechatDetails and
 //! prechatEntities.
 
-use super::app::Ctx;
+use super::ctx::Ctx;
 use crate::config::{build_prechat, check_prechat, FieldKind, FieldProblem, PrechatField};
 use crate::labels::fill;
 use leptos::prelude::*;
@@ -12,8 +12,8 @@ use wasm_bindgen::JsCast;
 /// The pre-chat form, or the offline view when Visitor/Availability says no agent is there.
 #[component]
 pub fn PrechatForm() -> impl IntoView {
-    let extras = use_context::<crate::driver::extras::ExtrasView>();
-    let offline = move || extras.is_some_and(|e| e.available.get() == Some(false));
+    let view = expect_context::<Ctx>().view;
+    let offline = move || view.available.get() == Some(false);
     view! {
         <Show when=move || !offline() fallback=|| view! { <super::ended::OfflineView /> }>
             <Form />
@@ -27,16 +27,15 @@ fn Form() -> impl IntoView {
     let fields: Vec<PrechatField> = ctx.config.with_value(|c| c.prechat_fields.clone());
     let values: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
     // Answers the site gave (Chasitor.setPrechat) fill the fields.
-    if let Some(extras) = use_context::<crate::driver::extras::ExtrasView>() {
-        Effect::new(move |_| {
-            let given = extras.prefill.get();
-            values.update(|m| {
-                for (name, value) in given {
-                    m.insert(name, value);
-                }
-            });
+    let prefill = ctx.view.prefill;
+    Effect::new(move |_| {
+        let given = prefill.get();
+        values.update(|m| {
+            for (name, value) in given {
+                m.insert(name, value);
+            }
         });
-    }
+    });
     let problems: RwSignal<Vec<(String, FieldProblem)>> = RwSignal::new(Vec::new());
     let form_ref: NodeRef<leptos::html::Form> = NodeRef::new();
 
@@ -63,7 +62,7 @@ fn Form() -> impl IntoView {
         }
         problems.set(Vec::new());
         let prechat = build_prechat(&fields_for_submit, value);
-        ctx.driver().start(prechat);
+        ctx.intents().start(prechat);
     };
 
     let rows = fields
@@ -74,7 +73,7 @@ fn Form() -> impl IntoView {
     view! {
         <form class="prechat" part="prechat" novalidate=true node_ref=form_ref on:submit=on_submit>
             <p class="intro">{intro}</p>
-            <super::features::WaitEstimate />
+            <super::availability::WaitEstimate />
             {rows}
             <button type="submit" class="primary" part="start">
                 {start}

@@ -1,0 +1,71 @@
+//! What every component reaches through the context ([`Ctx`]) and which part of the journey the
+//! window shows ([`Stage`]).
+
+use crate::config::Config;
+use crate::driver::{ChatView, Intents};
+use crate::engine::{ChatState, EndReason};
+use crate::labels::Labels;
+use leptos::prelude::*;
+
+/// What every component can reach (all `Copy`): the signals (read-only), the settings
+/// and the intents.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub view: ChatView,
+    pub config: StoredValue<Config>,
+    intents: StoredValue<Intents, LocalStorage>,
+    /// The end-chat confirm step is showing.
+    pub confirming_end: RwSignal<bool>,
+    /// The composer's text (kept while the window is minimised).
+    pub draft: RwSignal<String>,
+}
+
+impl Ctx {
+    /// A context for the widget's components.
+    pub fn new(view: ChatView, config: Config, intents: Intents) -> Ctx {
+        Ctx {
+            view,
+            config: StoredValue::new(config),
+            intents: StoredValue::new_local(intents),
+            confirming_end: RwSignal::new(false),
+            draft: RwSignal::new(String::new()),
+        }
+    }
+
+    /// The intents, to call one on.
+    pub fn intents(&self) -> Intents {
+        self.intents.get_value()
+    }
+
+    /// A label (cloned).
+    pub fn label(&self, pick: impl Fn(&Labels) -> &String) -> String {
+        self.config.with_value(|c| pick(&c.labels).clone())
+    }
+}
+
+/// Which part of the journey the window shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Prechat,
+    /// SessionId and ChasitorInit on their way.
+    Connecting,
+    Queued,
+    Chat,
+    Ended,
+    Offline,
+    /// The chat is open in another tab of this browser.
+    OtherTab,
+}
+
+impl Stage {
+    pub fn of(state: &ChatState) -> Stage {
+        match state {
+            ChatState::Idle => Stage::Prechat,
+            ChatState::SessionRequested | ChatState::Initialising => Stage::Connecting,
+            ChatState::Queued => Stage::Queued,
+            ChatState::Established | ChatState::Reconnecting => Stage::Chat,
+            ChatState::Ended(EndReason::RequestFailed { .. }) => Stage::Offline,
+            ChatState::Ended(_) => Stage::Ended,
+        }
+    }
+}
