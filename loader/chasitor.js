@@ -35,7 +35,7 @@
   var api = window.Chasitor && typeof window.Chasitor === "object" ? window.Chasitor : {};
   var queue = Array.isArray(api.q) ? api.q : [];
   api.q = queue;
-  ["open", "close", "toggle", "endChat", "sendCustomEvent", "setPrechat", "on", "off"].forEach(
+  ["open", "close", "toggle", "endChat", "sendCustomEvent", "setPrechat", "on", "off", "destroy"].forEach(
     function (name) {
       if (typeof api[name] === "function") return;
       api[name] = function () {

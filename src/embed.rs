@@ -184,10 +184,15 @@ fn start(
         host.remove();
         site_api::stub_after_destroy(settings_js);
     });
-    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-        handle.input(Input::Visibility {
-            hidden: document.hidden(),
-        });
+    if let Some(window) = web_sys::window() {
+        if let Some(document) = window.document() {
+            handle.input(Input::Visibility {
+                hidden: document.hidden(),
+            });
+        }
+        if !window.navigator().on_line() {
+            handle.input(Input::Online(false));
+        }
     }
     // Replay what the page asked before the widget was there, once boot has returned.
     wasm_bindgen_futures::spawn_local(async move { site_api::replay(queue, &handle) });

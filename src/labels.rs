@@ -100,6 +100,8 @@ labels! {
     offline_text: "offlineText" => "No agent is available right now. Please try again later.",
     reconnecting: "reconnecting" => "Reconnecting…",
     connection_problem: "connectionProblem" => "Connection problem. Trying again…",
+    /// While the visitor's browser is offline.
+    connection_lost: "connectionLost" => "Connection lost. Reconnecting…",
     idle_warning: "idleWarning" => "Are you still there? The chat ends soon without a reply.",
     crashed: "crashed" => "Chat is unavailable right now. Please reload the page.",
     /// The launcher's status while agents are online / offline (Visitor/Availability).

@@ -1188,8 +1188,142 @@ fn retries_give_up_after_the_budget() {
     assert_eq!(waits, vec![500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
     assert_eq!(c.now - t, 35_500);
     assert!(matches!(c.e.state(), ChatState::Ended(EndReason::Error(_))));
+    // The server is told too, best effort: one ChatEnd whose answer nobody waits for.
+    let end = c.expect(Resource::ChatEnd);
+    assert_post(&end, Resource::ChatEnd, "aff-1", 2);
+    assert_body(&end, json!({"type": "ChatEndReason", "reason": "client"}));
+    c.network_error(&end);
     c.no_request();
     assert_eq!(c.e.next_deadline(), None);
+}
+
+#[test]
+fn offline_spends_no_budget_and_online_resumes_at_once_with_nothing_lost() {
+    let (mut c, poll) = established();
+    c.input(Input::Online(false));
+    // The held poll breaks with the network.
+    c.network_error(&poll);
+    c.send(1, "typed in the tunnel");
+    // Ten minutes offline: timers fire, nothing goes out, the chat lives.
+    let t = c.now;
+    while c.now < t + 600_000 {
+        let when = c.e.next_deadline().unwrap_or(c.now + 10_000).max(c.now + 1);
+        c.at(when.min(t + 600_000));
+        c.no_request();
+    }
+    assert_eq!(c.e.state(), &ChatState::Established);
+    let queued: Vec<Event> = c
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::VisitorMessage { .. }))
+        .collect();
+    assert_eq!(
+        queued,
+        vec![Event::VisitorMessage {
+            local_id: 1,
+            status: Delivery::Queued
+        }]
+    );
+    // Back online: the poll (same ack) and the message go at once, the message once.
+    c.input(Input::Online(true));
+    let mut reqs = c.requests();
+    reqs.sort_by_key(|r| r.resource == Resource::ChatMessage);
+    assert_eq!(
+        reqs.iter().map(|r| r.resource).collect::<Vec<_>>(),
+        vec![Resource::Messages, Resource::ChatMessage]
+    );
+    assert_poll(&reqs[0], 2, "aff-1");
+    assert_body(&reqs[1], message_body(&["typed in the tunnel"]));
+    c.ok(&reqs[1]);
+    assert!(c.events().contains(&Event::VisitorMessage {
+        local_id: 1,
+        status: Delivery::Sent
+    }));
+    c.deliver(
+        &reqs[0],
+        3,
+        300,
+        vec![msg(
+            "ChatMessage",
+            json!({"name": "Andy L.", "text": "Written while you were away"}),
+        )],
+    );
+    assert!(c.events().contains(&Event::AgentMessage {
+        name: "Andy L.".into(),
+        text: "Written while you were away".into()
+    }));
+    assert_poll(&c.expect(Resource::Messages), 3, "aff-1");
+}
+
+#[test]
+fn back_online_the_budget_is_fresh_but_a_failing_server_still_ends_the_chat() {
+    let (mut c, poll) = established();
+    let t = c.now;
+    c.network_error(&poll);
+    // 20 s of failures against the server (of a 30 s budget), then the network goes.
+    while c.now < t + 20_000 {
+        let when = c.e.next_deadline().unwrap();
+        c.at(when);
+        let p = c.expect(Resource::Messages);
+        c.network_error(&p);
+    }
+    c.input(Input::Online(false));
+    c.at(c.now + 120_000);
+    c.no_request();
+    c.input(Input::Online(true));
+    // A whole budget (30 s in these tests) of a reachable, failing server ends it.
+    let start = c.now;
+    loop {
+        let p = c.expect(Resource::Messages);
+        c.reply(&p, 500, "Internal Server Error");
+        if c.e.state().is_ended() {
+            break;
+        }
+        let when = c.e.next_deadline().unwrap();
+        c.at(when);
+    }
+    assert!(
+        c.now - start >= 30_000,
+        "the budget counts afresh: {}",
+        c.now - start
+    );
+    assert!(matches!(c.e.state(), ChatState::Ended(EndReason::Error(_))));
+    assert_eq!(c.expect(Resource::ChatEnd).sequence(), Some(2));
+}
+
+#[test]
+fn a_frozen_page_sends_nothing_and_retries_at_once_when_resumed() {
+    let (mut c, poll) = established();
+    c.input(Input::Frozen(true));
+    c.send(1, "hello");
+    c.no_request();
+    // The poll died meanwhile (its deadline passed while frozen): abandoned, no budget spent.
+    c.at(c.now + 120_000);
+    assert!(c.aborts().contains(&poll.id));
+    c.no_request();
+    c.input(Input::Frozen(false));
+    let reqs = c.requests();
+    assert_eq!(reqs.len(), 2, "{reqs:#?}");
+    assert_eq!(c.e.state(), &ChatState::Established);
+}
+
+#[test]
+fn becoming_visible_retries_at_once_instead_of_waiting_out_the_backoff() {
+    let (mut c, poll) = established();
+    c.rand = 0;
+    c.network_error(&poll);
+    for wait in [500, 1000, 2000] {
+        c.at(c.now + wait);
+        let p = c.expect(Resource::Messages);
+        c.network_error(&p);
+    }
+    assert_eq!(
+        c.e.next_deadline(),
+        Some(c.now + 4000),
+        "a long backoff step waits"
+    );
+    c.input(Input::Wake);
+    assert_poll(&c.expect(Resource::Messages), 2, "aff-1");
 }
 
 #[test]

@@ -74,6 +74,8 @@ pub struct Availability {
     active: bool,
     /// The first check was answered (or failed): the ping rate is asked for next.
     first_done: bool,
+    /// The visitor asked to check again: one check now, even while paused.
+    asked: bool,
     requests: Vec<HttpRequest>,
     /// What the last check said, not yet taken by [`Availability::poll_known`].
     known: Option<Known>,
@@ -90,6 +92,7 @@ impl Availability {
             failures: 0,
             active: true,
             first_done: false,
+            asked: false,
             requests: Vec::new(),
             known: None,
         }
@@ -100,9 +103,11 @@ impl Availability {
         self.active = active;
     }
 
-    /// Checks now (the offline view's "Check again"), unless a check is on its way.
+    /// Checks now (the offline view's "Check again", shown while the window is open), unless a
+    /// check is on its way.
     pub fn refresh(&mut self, now: Millis) {
         self.next_check = Some(now);
+        self.asked = true;
     }
 
     /// Issues what is due; `next_id` gives each request its id.
@@ -113,7 +118,10 @@ impl Availability {
         let asking = if self.first_done && self.ping_ms.is_none() {
             // Right after the first check: the ping rate, once.
             Asking::Settings
-        } else if self.next_check.is_some_and(|t| t <= now) && (self.active || !self.first_done) {
+        } else if self.next_check.is_some_and(|t| t <= now)
+            && (self.active || self.asked || !self.first_done)
+        {
+            self.asked = false;
             Asking::Availability
         } else {
             return;
@@ -229,7 +237,7 @@ impl Availability {
             None
         } else if self.first_done && self.ping_ms.is_none() {
             Some(0)
-        } else if self.active || !self.first_done {
+        } else if self.active || self.asked || !self.first_done {
             self.next_check
         } else {
             None

@@ -32,7 +32,7 @@ use std::collections::{HashMap, VecDeque};
 pub use tabs::LockMode;
 use tabs::{lock_name, TabEffect, TabSignal, Tabs};
 use transcript::{Transcript, TranscriptStore, Write};
-use view_model::{Notice, SiteEvent, ViewChange, ViewModel};
+use view_model::{Connection, Notice, SiteEvent, ViewChange, ViewModel};
 
 /// The visitor counts as typing until this long after the last keystroke.
 pub const TYPING_IDLE_MS: u64 = 2_000;
@@ -134,6 +134,10 @@ pub enum Input {
     Visibility {
         hidden: bool,
     },
+    /// The browser went online or offline (`navigator.onLine`, `online` / `offline`).
+    Online(bool),
+    /// The page was frozen or resumed (Page Lifecycle `freeze` / `resume`).
+    Frozen(bool),
     /// A storage write failed: everything is written again at the next change.
     StorageFailed,
     /// The site tears the widget down (`Chasitor.destroy()`): abort everything, let the lock go,
@@ -223,6 +227,8 @@ pub struct Core {
     peek: Option<(Millis, String)>,
     /// The URL of the last breadcrumb (or of the page at start).
     last_url: String,
+    /// The browser says it is online.
+    online: bool,
     /// Requests on their way, by the id the driver knows: which machine, under which id.
     wire: HashMap<RequestId, Source>,
     next_wire: u64,
@@ -278,6 +284,7 @@ impl Core {
         let mut core = Core {
             tabs: Tabs::new(settings.tab_id.clone(), settings.web_locks),
             last_url: settings.url.clone(),
+            online: true,
             settings,
             engine,
             role: Role::Free,
@@ -385,7 +392,17 @@ impl Core {
             Input::LockLost { generation } => self.tabs.lock_lost(generation),
             Input::TabMessage(text) => self.tabs.message(&text, now),
             Input::PageHide => self.publish(now),
-            Input::Visibility { hidden } => self.view.hidden = hidden,
+            Input::Visibility { hidden } => {
+                self.view.hidden = hidden;
+                if !hidden {
+                    self.engine.handle(EngineInput::Wake, now, rand);
+                }
+            }
+            Input::Online(online) => {
+                self.online = online;
+                self.engine.handle(EngineInput::Online(online), now, rand);
+            }
+            Input::Frozen(frozen) => self.engine.handle(EngineInput::Frozen(frozen), now, rand),
             Input::StorageFailed => {
                 self.view.store.write_failed();
                 self.saved_snapshot = None;
@@ -480,6 +497,21 @@ impl Core {
         matches!(self.role, Role::Free | Role::Owner)
     }
 
+    /// The connection's trouble, if any, while a chat runs here.
+    fn connection(&self) -> Option<Connection> {
+        if !self.runs_here() || !live(self.engine.state()) {
+            None
+        } else if !self.online {
+            Some(Connection::Offline)
+        } else if *self.engine.state() == ChatState::Reconnecting {
+            Some(Connection::Reconnecting)
+        } else if self.engine.retrying() {
+            Some(Connection::Retrying)
+        } else {
+            None
+        }
+    }
+
     // ----- the debouncers -----
 
     fn typed(&mut self, text: String, now: Millis, rand: u32) {
@@ -523,6 +555,7 @@ impl Core {
         if self.engine.state().is_ended() {
             self.peek = None;
         }
+        self.view.set_connection(self.connection());
         self.availability
             .set_active(!self.view.open && !live(self.engine.state()));
         let next_wire = &mut self.next_wire;

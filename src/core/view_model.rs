@@ -5,16 +5,36 @@
 
 use super::transcript::{Author, Item, Note, Transcript, TranscriptStore};
 use super::Millis;
-use crate::engine::{ChatState, Delivery, EndReason, EngineError, Event};
+use crate::engine::{ChatState, Delivery, EndReason, Event};
 use std::collections::VecDeque;
 
 /// The calm message at the top of the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Banner {
-    /// Requests fail and are retried.
-    ConnectionProblem,
     /// The server warns the visitor is idle.
     IdleWarning,
+}
+
+/// The connection's trouble, while there is some (the status line, part `connection`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// The visitor's browser is offline.
+    Offline,
+    /// Requests fail and are retried.
+    Retrying,
+    /// The server moved the chat (503): finding it again.
+    Reconnecting,
+}
+
+impl Connection {
+    /// The status line's `data-connection`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Connection::Offline => "offline",
+            Connection::Retrying => "retrying",
+            Connection::Reconnecting => "reconnecting",
+        }
+    }
 }
 
 /// Position and estimated wait in the queue.
@@ -34,6 +54,7 @@ pub enum ViewChange {
     Agent(Option<String>),
     AgentTyping(bool),
     Banner(Option<Banner>),
+    Connection(Option<Connection>),
     /// Agent messages that arrived while the window was closed.
     Unread(u32),
     /// The window is open (not minimised).
@@ -126,6 +147,7 @@ pub struct ViewModel {
     pub agent: Option<String>,
     pub agent_typing: bool,
     pub banner: Option<Banner>,
+    pub connection: Option<Connection>,
     pub unread: u32,
     pub open: bool,
     pub other_tab: bool,
@@ -161,6 +183,7 @@ impl ViewModel {
             agent: None,
             agent_typing: false,
             banner: None,
+            connection: None,
             unread: 0,
             open: false,
             other_tab: false,
@@ -237,6 +260,13 @@ impl ViewModel {
         if self.banner != banner {
             self.banner = banner;
             self.changes.push_back(ViewChange::Banner(banner));
+        }
+    }
+
+    pub fn set_connection(&mut self, connection: Option<Connection>) {
+        if self.connection != connection {
+            self.connection = connection;
+            self.changes.push_back(ViewChange::Connection(connection));
         }
     }
 
@@ -515,9 +545,6 @@ impl ViewModel {
                     self.site(SiteEvent::Error {
                         message: error.to_string(),
                     });
-                }
-                if matches!(error, EngineError::Retrying { .. }) {
-                    self.set_banner(Some(Banner::ConnectionProblem));
                 }
             }
         }

@@ -24,7 +24,7 @@ use crate::core::Input;
 use crate::engine::Prechat;
 pub use shell::{Handle, Shell, STORAGE_PREFIX};
 use std::rc::Rc;
-pub use view::{Author, Banner, ChatView, Item, Note, QueueInfo, Row, Rows};
+pub use view::{Author, Banner, ChatView, Connection, Item, Note, QueueInfo, Row, Rows};
 
 /// What the UI can ask for: intents, each an input to the loop. Holds the loop alive as long as
 /// the UI that holds it (the loop lets the UI go at teardown).

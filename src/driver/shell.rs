@@ -378,6 +378,20 @@ impl Owner {
                 h.input(Input::Visibility { hidden: d.hidden() })
             });
         }
+        for (event, online) in [("online", true), ("offline", false)] {
+            let h = handle.clone();
+            self.add_listener(window.clone().into(), event, move |_| {
+                h.input(Input::Online(online))
+            });
+        }
+        if let Some(document) = window.document() {
+            for (event, frozen) in [("freeze", true), ("resume", false)] {
+                let h = handle.clone();
+                self.add_listener(document.clone().into(), event, move |_| {
+                    h.input(Input::Frozen(frozen))
+                });
+            }
+        }
         for event in ["popstate", "hashchange"] {
             let h = handle.clone();
             self.add_listener(window.clone().into(), event, move |_| {

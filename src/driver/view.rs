@@ -3,7 +3,7 @@
 
 pub use crate::core::transcript::{Author, Item, Note, ROWS_PER_CHUNK};
 use crate::core::view_model::ViewChange;
-pub use crate::core::view_model::{Banner, QueueInfo};
+pub use crate::core::view_model::{Banner, Connection, QueueInfo};
 use crate::engine::{ChatState, Delivery};
 use leptos::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -170,6 +170,8 @@ pub struct ChatView {
     /// The window is open (not minimised).
     pub open: ReadSignal<bool>,
     pub banner: ReadSignal<Option<Banner>>,
+    /// The connection's trouble, while there is some.
+    pub connection: ReadSignal<Option<Connection>>,
     /// The chat is open in another tab of this browser.
     pub other_tab: ReadSignal<bool>,
     /// "Continue here" was pressed; the other tab is handing the chat over.
@@ -195,6 +197,7 @@ pub struct ViewWriter {
     unread: WriteSignal<u32>,
     open: WriteSignal<bool>,
     banner: WriteSignal<Option<Banner>>,
+    connection: WriteSignal<Option<Connection>>,
     other_tab: WriteSignal<bool>,
     taking_over: WriteSignal<bool>,
     available: WriteSignal<Option<bool>>,
@@ -212,6 +215,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
     let (unread, set_unread) = signal(0);
     let (open, set_open) = signal(false);
     let (banner, set_banner) = signal(None);
+    let (connection, set_connection) = signal(None);
     let (other_tab, set_other_tab) = signal(false);
     let (taking_over, set_taking_over) = signal(false);
     let (available, set_available) = signal(None);
@@ -229,6 +233,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
             unread,
             open,
             banner,
+            connection,
             other_tab,
             taking_over,
             available,
@@ -245,6 +250,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
             unread: set_unread,
             open: set_open,
             banner: set_banner,
+            connection: set_connection,
             other_tab: set_other_tab,
             taking_over: set_taking_over,
             available: set_available,
@@ -264,6 +270,7 @@ impl ViewWriter {
             ViewChange::Agent(v) => self.agent.set(v),
             ViewChange::AgentTyping(v) => self.agent_typing.set(v),
             ViewChange::Banner(v) => self.banner.set(v),
+            ViewChange::Connection(v) => self.connection.set(v),
             ViewChange::Unread(v) => self.unread.set(v),
             ViewChange::Open(v) => self.open.set(v),
             ViewChange::OtherTab(v) => self.other_tab.set(v),

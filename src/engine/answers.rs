@@ -119,7 +119,12 @@ impl Engine {
     }
 
     fn control_retry(&mut self, what: &str, problem: String, now: Millis, rand: u32) {
-        match self.control.retry.fail(now, self.cfg.retry_budget_ms, rand) {
+        let paused = self.suspended();
+        match self
+            .control
+            .retry
+            .fail_unless_paused(paused, now, self.cfg.retry_budget_ms, rand)
+        {
             Some(wait) => {
                 self.control.retry_at = Some(now + wait);
                 self.emit(Event::Error(EngineError::Retrying {
@@ -128,7 +133,7 @@ impl Engine {
                     retry_in_ms: wait,
                 }));
             }
-            None => self.finish(EndReason::Error(format!("{what} failed: {problem}"))),
+            None => self.give_up(format!("{what} failed: {problem}"), now),
         }
     }
 
@@ -227,7 +232,12 @@ impl Engine {
     }
 
     fn post_retry(&mut self, what: &str, problem: String, ends: bool, now: Millis, rand: u32) {
-        match self.outbox.retry.fail(now, self.cfg.retry_budget_ms, rand) {
+        let paused = self.suspended();
+        match self
+            .outbox
+            .retry
+            .fail_unless_paused(paused, now, self.cfg.retry_budget_ms, rand)
+        {
             Some(wait) => {
                 self.outbox.retry_at = Some(now + wait);
                 self.emit(Event::Error(EngineError::Retrying {
@@ -237,7 +247,7 @@ impl Engine {
                 }));
             }
             None if ends => self.finish(EndReason::Visitor),
-            None => self.finish(EndReason::Error(format!("{what} failed: {problem}"))),
+            None => self.give_up(format!("{what} failed: {problem}"), now),
         }
     }
 

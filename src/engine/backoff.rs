@@ -46,6 +46,35 @@ impl Retry {
         now.saturating_sub(first) < budget_ms
     }
 
+    /// A failure while the browser is offline or the page frozen: the next wait, counted as an
+    /// attempt but spending none of the budget (the visitor's own network is down, not the
+    /// server).
+    pub fn fail_paused(&mut self, rand: u32) -> u64 {
+        let wait = backoff_delay(self.attempts, rand);
+        self.attempts = self.attempts.saturating_add(1);
+        wait
+    }
+
+    /// [`Retry::fail`], or [`Retry::fail_paused`] while `paused`.
+    pub fn fail_unless_paused(
+        &mut self,
+        paused: bool,
+        now: Millis,
+        budget_ms: u64,
+        rand: u32,
+    ) -> Option<u64> {
+        if paused {
+            Some(self.fail_paused(rand))
+        } else {
+            self.fail(now, budget_ms, rand)
+        }
+    }
+
+    /// Whether a run of failures is on (no success since the first one).
+    pub fn failing(&self) -> bool {
+        self.attempts > 0
+    }
+
     /// A success ends the run.
     pub fn succeed(&mut self) {
         *self = Retry::default();
@@ -72,6 +101,20 @@ mod tests {
             }
         }
         assert_eq!(backoff_delay(0, 1), 499);
+    }
+
+    #[test]
+    fn failures_while_paused_spend_no_budget() {
+        let mut r = Retry::default();
+        assert_eq!(r.fail_paused(0), 500);
+        assert_eq!(r.fail_paused(0), 1000);
+        assert!(r.failing());
+        // The budget counts from the first failure outside the pause.
+        assert_eq!(r.fail(100_000, 3000, 0), Some(2000));
+        assert_eq!(r.fail(102_000, 3000, 0), Some(4000));
+        assert_eq!(r.fail(103_000, 3000, 0), None);
+        r.succeed();
+        assert!(!r.failing());
     }
 
     #[test]

@@ -33,10 +33,10 @@ impl Engine {
             Answer::Transient { problem, .. } => self.poll_retry(problem, now, rand),
             // A dead poll is replaced at once (within the retry budget).
             Answer::TimedOut => {
-                if !self.poll.retry.fail_now(now, self.cfg.retry_budget_ms) {
-                    self.finish(EndReason::Error(
-                        "Messages: the long poll keeps timing out".into(),
-                    ));
+                if self.suspended() {
+                    self.poll.retry.fail_paused(rand);
+                } else if !self.poll.retry.fail_now(now, self.cfg.retry_budget_ms) {
+                    self.give_up("Messages: the long poll keeps timing out".into(), now);
                 }
             }
             Answer::Refused { status, body } => {
@@ -53,7 +53,12 @@ impl Engine {
     }
 
     fn poll_retry(&mut self, problem: String, now: Millis, rand: u32) {
-        match self.poll.retry.fail(now, self.cfg.retry_budget_ms, rand) {
+        let paused = self.suspended();
+        match self
+            .poll
+            .retry
+            .fail_unless_paused(paused, now, self.cfg.retry_budget_ms, rand)
+        {
             Some(wait) => {
                 self.poll.retry_at = Some(now + wait);
                 self.emit(Event::Error(EngineError::Retrying {
@@ -62,7 +67,7 @@ impl Engine {
                     retry_in_ms: wait,
                 }));
             }
-            None => self.finish(EndReason::Error(format!("Messages failed: {problem}"))),
+            None => self.give_up(format!("Messages failed: {problem}"), now),
         }
     }
 

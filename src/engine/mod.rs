@@ -93,6 +93,9 @@ pub struct Engine {
     /// The visitor's typing state as last queued.
     typing: bool,
     end_requested: bool,
+    /// The browser is offline / the page is frozen: nothing goes out, no budget is spent.
+    offline: bool,
+    frozen: bool,
     /// Visitor messages the server confirmed (to skip resending ones a lost answer hid).
     confirmed_messages: u64,
     post_chat_url: Option<String>,
@@ -120,6 +123,8 @@ impl Engine {
             sneak_peek_position: 0,
             typing: false,
             end_requested: false,
+            offline: false,
+            frozen: false,
             confirmed_messages: 0,
             post_chat_url: None,
             next_id: 1,
@@ -140,6 +145,9 @@ impl Engine {
             Input::CustomEvent { event_type, data } => self.custom_event(event_type, data),
             Input::End => self.end(),
             Input::Breadcrumb(location) => self.breadcrumb(location, now),
+            Input::Online(online) => self.set_paused(!online, self.frozen, now),
+            Input::Frozen(frozen) => self.set_paused(self.offline, frozen, now),
+            Input::Wake => self.retry_now(now),
             Input::Response { id, outcome } => self.response(id, outcome, now, rand),
             Input::Tick => self.tick(now, rand),
         }
@@ -179,6 +187,21 @@ impl Engine {
         .min()
     }
 
+    /// Whether the browser is offline or the page frozen (nothing goes out meanwhile).
+    pub fn suspended(&self) -> bool {
+        self.offline || self.frozen
+    }
+
+    /// Whether requests are failing and being retried (or the affinity is being re-found), with
+    /// no success since: what the window shows as "reconnecting".
+    pub fn retrying(&self) -> bool {
+        !self.base.is_ended()
+            && (self.reconnect.is_some()
+                || self.control.retry.failing()
+                || self.poll.retry.failing()
+                || self.outbox.retry.failing())
+    }
+
     /// The chat's state.
     pub fn state(&self) -> &ChatState {
         &self.state
@@ -207,6 +230,35 @@ impl Engine {
     /// The engine's configuration.
     pub fn config(&self) -> &EngineConfig {
         &self.cfg
+    }
+
+    // ----- the visitor's network and page -----
+
+    fn set_paused(&mut self, offline: bool, frozen: bool, now: Millis) {
+        let was = self.suspended();
+        self.offline = offline;
+        self.frozen = frozen;
+        if was && !self.suspended() {
+            // Back: the failures meanwhile were the visitor's network, not the server's. A
+            // fresh budget, and no waiting out a long backoff step.
+            self.control.retry.succeed();
+            self.poll.retry.succeed();
+            self.outbox.retry.succeed();
+            self.retry_now(now);
+        }
+    }
+
+    /// Whatever waits out a backoff goes now.
+    fn retry_now(&mut self, now: Millis) {
+        for at in [
+            &mut self.control.retry_at,
+            &mut self.poll.retry_at,
+            &mut self.outbox.retry_at,
+        ] {
+            if at.is_some() {
+                *at = Some(now);
+            }
+        }
     }
 
     // ----- visitor intents -----
@@ -297,7 +349,8 @@ impl Engine {
     /// `POST Visitor/Breadcrumb` now, outside the sequenced outbox (it is a Visitor resource),
     /// with the session key so the server can show it to the chat's agent.
     fn breadcrumb(&mut self, location: String, now: Millis) {
-        if !self.accepting() || self.reconnect.is_some() || location.is_empty() {
+        if !self.accepting() || self.reconnect.is_some() || self.suspended() || location.is_empty()
+        {
             return;
         }
         let Some(key) = self.session.as_ref().map(|s| s.key.clone()) else {
@@ -355,7 +408,7 @@ impl Engine {
 
     /// Issues whatever is due: the control GET, the poll, the next POST.
     fn pump(&mut self, now: Millis) {
-        if self.base.is_ended() {
+        if self.base.is_ended() || self.suspended() {
             return;
         }
         if let Some(control) = self.control.want {
@@ -585,6 +638,25 @@ impl Engine {
         self.reconnect = None;
         self.base = ChatState::Ended(reason);
         self.sync_state();
+    }
+
+    /// The retry budget is spent with the server reachable and failing: the chat ends here, and
+    /// the server is told too, best effort (one ChatEnd whose answer nobody waits for), so no
+    /// agent waits for a visitor who is gone.
+    fn give_up(&mut self, detail: String, now: Millis) {
+        self.finish(EndReason::Error(detail));
+        let Some(sequence) = self.session.as_ref().map(|_| self.outbox.next_seq) else {
+            return;
+        };
+        let body = serde_json::to_string(&crate::protocol::ChatEndReason::client()).ok();
+        let _ = self.issue(
+            Resource::ChatEnd,
+            Vec::new(),
+            body,
+            Some(sequence),
+            REQUEST_TIMEOUT_MS,
+            now,
+        );
     }
 
     fn learn_post_chat_url(&mut self, url: Option<String>) {

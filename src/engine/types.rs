@@ -70,6 +70,14 @@ pub enum Input {
     /// The visitor is on a new page (a single-page app navigated): `POST Visitor/Breadcrumb`
     /// with this URL, while a chat runs. Fire and forget: its answer changes nothing.
     Breadcrumb(String),
+    /// The browser's connectivity (`navigator.onLine`, `online` / `offline` events). While
+    /// offline no request goes out and no retry budget is spent; back online, whatever waits is
+    /// retried at once with a fresh budget.
+    Online(bool),
+    /// The page was frozen (`freeze`) or resumed (`resume`): as offline, then online.
+    Frozen(bool),
+    /// The page became visible again: whatever waits out a backoff is retried at once.
+    Wake,
     /// The outcome of a request from [`crate::engine::Engine::poll_request`].
     Response { id: RequestId, outcome: Outcome },
     /// The time from [`crate::engine::Engine::next_deadline`] has come.

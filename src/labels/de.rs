@@ -77,6 +77,7 @@ pub const GERMAN: &[(&str, &str)] = &[
     ),
     ("reconnecting", "Verbindung wird wiederhergestellt…"),
     ("connectionProblem", "Verbindungsproblem. Neuer Versuch…"),
+    ("connectionLost", "Verbindung unterbrochen. Neuer Versuch…"),
     (
         "idleWarning",
         "Sind Sie noch da? Ohne Antwort endet der Chat bald.",

@@ -3,8 +3,7 @@ use super::ctx::{Ctx, Stage};
 use super::ended::{EndConfirm, EndedView, OfflineView};
 use super::prechat::PrechatForm;
 use crate::config::{Config, Dir};
-use crate::driver::{Banner, ChatView, Intents};
-use crate::engine::ChatState;
+use crate::driver::{Banner, ChatView, Connection, Intents};
 use crate::labels::Labels;
 use leptos::prelude::*;
 
@@ -146,6 +145,7 @@ fn Launcher() -> impl IntoView {
                 <ChatIcon />
                 <span class="launcher-label">{label.clone()}</span>
                 <super::availability::Presence />
+                <LauncherConnection />
             </Show>
             <Show when=show_unread>
                 {
@@ -206,8 +206,6 @@ fn ChatWindow() -> impl IntoView {
     let title = ctx.label(|l| &l.title);
     let minimise = ctx.label(|l| &l.minimise);
     let end_label = ctx.label(|l| &l.end_chat);
-    let reconnecting = ctx.label(|l| &l.reconnecting);
-    let problem = ctx.label(|l| &l.connection_problem);
     let idle = ctx.label(|l| &l.idle_warning);
 
     let can_end = move || matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat);
@@ -221,16 +219,7 @@ fn ChatWindow() -> impl IntoView {
         Stage::Chat => view.agent.get().unwrap_or_default(),
         _ => String::new(),
     };
-    let banner = move || {
-        if view.state.get() == ChatState::Reconnecting {
-            return Some(reconnecting.clone());
-        }
-        match view.banner.get() {
-            Some(Banner::ConnectionProblem) => Some(problem.clone()),
-            Some(Banner::IdleWarning) => Some(idle.clone()),
-            None => None,
-        }
-    };
+    let banner = move || view.banner.get().map(|Banner::IdleWarning| idle.clone());
 
     view! {
         <section
@@ -276,6 +265,7 @@ fn ChatWindow() -> impl IntoView {
             <Show when=move || ctx.confirming_end.get() && can_end()>
                 <EndConfirm />
             </Show>
+            <ConnectionLine />
             {move || banner().map(|text| view! { <p class="banner" role="status">{text}</p> })}
             <div class="body">
                 <Show when=move || stage.get() == Stage::Prechat>
@@ -326,5 +316,47 @@ pub fn dir(config: &Config) -> &'static str {
         Some("ltr") => Dir::Ltr.as_str(),
         _ if config.labels.rtl => Dir::Rtl.as_str(),
         _ => Dir::Ltr.as_str(),
+    }
+}
+
+/// The text of a connection trouble.
+fn connection_text(labels: &Labels, connection: Connection) -> String {
+    match connection {
+        Connection::Offline => labels.connection_lost.clone(),
+        Connection::Retrying => labels.connection_problem.clone(),
+        Connection::Reconnecting => labels.reconnecting.clone(),
+    }
+}
+
+/// The connection's trouble on the launcher while the window is minimised: a dot, and its text
+/// for screen readers.
+#[component]
+fn LauncherConnection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let labels = ctx.config.with_value(|c| c.labels.clone());
+    move || {
+        ctx.view.connection.get().map(|c| {
+            view! {
+                <span class="launcher-connection" part="launcher-connection" data-connection=c.as_str() aria-hidden="true"></span>
+                <span class="sr-only">", " {connection_text(&labels, c)}</span>
+            }
+        })
+    }
+}
+
+/// The status line while the connection has trouble (the visitor's network is down, requests
+/// are retried, the chat is being found again); gone when it is back.
+#[component]
+fn ConnectionLine() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let labels = ctx.config.with_value(|c| c.labels.clone());
+    move || {
+        ctx.view.connection.get().map(|c| {
+            view! {
+                <p class="banner connection" part="connection" role="status" data-connection=c.as_str()>
+                    {connection_text(&labels, c)}
+                </p>
+            }
+        })
     }
 }
