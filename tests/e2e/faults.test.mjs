@@ -396,7 +396,7 @@ describe('fault matrix', () => {
       const polls = net.list.filter((e) => e.resource === 'System/Messages');
       for (let i = 1; i < polls.length; i++) {
         assert.ok(polls[i - 1].tDone !== undefined && polls[i - 1].tDone <= polls[i].t + 5,
-          `poll #${polls[i].n} went out before poll #${polls[i - 1].n} was done\n${net.describe()}`);
+          `poll #${polls[i].n} went out before poll #${polls[i - 1].n} was done (${polls[i - 1].tDone - polls[i].t} ms later)\n${net.describe()}`);
       }
       // The server's side of the abandoned poll: it shows in the log as a poll whose client went
       // away (status 0), at the latest when the delay is over. Only then is the chat checked again,

@@ -1,6 +1,6 @@
 // The soak test of issue 6 (item 4): one long chat in headless Chromium against the simulator,
 // 500 messages each way in bursts, random agent typing, two 503 handovers and five dropped
-// connections spread through it. Then: zero lost and zero doubled in both directions (the DOM
+// connections spread through it, and two spells of 90 s offline (issue 13) while both sides write. Then: zero lost and zero doubled in both directions (the DOM
 // transcript and the simulator's `received` list), one poll open at a time throughout
 // (maxOpenPolls 1, also sampled after every round), a bound on the requests made, and the page's
 // JS heap, wasm memory and DOM node count (shadow root included) printed at the end.
@@ -24,6 +24,9 @@ const ROUNDS = PER_SIDE / BURST;
 /** Rounds (0-based) with a 503 handover: on the poll before the agent's burst, and in the middle of the visitor's. */
 const HANDOVER_POLL_ROUND = 6;
 const HANDOVER_MID_BURST_ROUND = 14;
+/** Rounds spent offline (issue 13): the browser loses the network for OFFLINE_MS while both sides write. */
+const OFFLINE_ROUNDS = [7, 14];
+const OFFLINE_MS = 90_000;
 /** Rounds with a dropped connection (3 drops each, so the widget itself sees at least one; see fault-kit). */
 const DROPS = [
   { round: 2, path: '/System/Messages' },
@@ -61,7 +64,7 @@ function prng(seed) {
 
 const pad = (n) => String(n).padStart(3, '0');
 
-test('soak: 500 messages each way with typing, two 503 handovers and five dropped connections', { timeout: 10 * 60_000 }, async () => {
+test('soak: 500 messages each way with typing, two 503 handovers, five dropped connections and two 90 s offline spells', { timeout: 15 * 60_000 }, async () => {
   const seed = Number(process.env.SOAK_SEED || Date.now() % 100_000);
   const rand = prng(seed);
   process.stderr.write(`# soak: seed ${seed} (SOAK_SEED=${seed} replays it)\n`);
@@ -84,6 +87,12 @@ test('soak: 500 messages each way with typing, two 503 handovers and five droppe
       if (round === HANDOVER_POLL_ROUND) {
         await c.fault({ kind: 'affinity_change', count: 1, path: '/System/Messages' });
       }
+      const offline = OFFLINE_ROUNDS.includes(round);
+      const offlineSince = Date.now();
+      if (offline) {
+        await w.context.setOffline(true);
+        await ui.page.locator('[part~=window] [part~=connection][data-connection=offline]').waitFor({ state: 'visible' });
+      }
 
       // The agent's burst, with typing now and then.
       if (rand() < 0.6) await chat.agentTyping(true);
@@ -94,8 +103,10 @@ test('soak: 500 messages each way with typing, two 503 handovers and five droppe
       }
       if (rand() < 0.5) await chat.agentTyping(false);
       const agentWant = (round + 1) * BURST;
-      await eventually(async () => (await ui.showAll(), await agentRows.count()) >= agentWant,
+      const agentShown = () => eventually(async () => (await ui.showAll(), await agentRows.count()) >= agentWant,
         { what: `round ${round}: ${agentWant} agent messages in the transcript`, timeout: BURST_TIMEOUT, interval: 100 });
+      // Offline, the agent's burst waits on the server until the network is back.
+      if (!offline) await agentShown();
 
       // The visitor's burst: type and press Enter, without waiting for each to go.
       for (let i = 0; i < BURST; i++) {
@@ -105,6 +116,12 @@ test('soak: 500 messages each way with typing, two 503 handovers and five droppe
           await c.action(chat.id, 'affinity-change', {});
         }
         await chat.visitorTypes(`Visitor message ${pad(n)} of ${PER_SIDE}.`);
+      }
+      if (offline) {
+        await w.page.waitForTimeout(Math.max(0, OFFLINE_MS - (Date.now() - offlineSince)));
+        assert.equal(await ui.ended.count(), 0, `round ${round}: the chat did not end while offline`);
+        await w.context.setOffline(false);
+        await agentShown();
       }
       const visitorWant = (round + 1) * BURST;
       await eventually(async () => {
