@@ -83,7 +83,7 @@ impl Checker {
         .to_query();
         match self.get(Resource::Settings, query).await {
             Some(body) => SettingsResponse::from_json(&body)
-                .map(|s| ping_ms(s.ping_rate))
+                .map(|s| ping_ms(*s.ping_rate))
                 .unwrap_or(DEFAULT_PING_MS),
             None => DEFAULT_PING_MS,
         }
@@ -107,9 +107,9 @@ impl Checker {
             .results
             .iter()
             .find(|r| same_id(&r.id, &self.button_id));
-        let available = result.is_some_and(|r| r.is_available);
+        let available = result.is_some_and(|r| *r.is_available);
         let wait = result
-            .and_then(|r| r.estimated_wait_time)
+            .and_then(|r| *r.estimated_wait_time)
             .filter(|w| w.is_finite() && *w > 0.0)
             .map(|w| w.round().min(f64::from(u32::MAX)) as u32);
         self.extras.available.set(Some(available));
