@@ -610,6 +610,21 @@ mod tests {
     }
 
     #[test]
+    fn the_browser_language_picks_the_labels_unless_a_language_is_set() {
+        let english = Labels::for_language("en");
+        let german = Labels::for_language("de-DE");
+        assert_ne!(english, german);
+        assert_eq!(Config::from_pairs(&base(), None).unwrap().labels, english);
+        assert_eq!(
+            Config::from_pairs(&base(), Some("de-DE")).unwrap().labels,
+            german
+        );
+        let set = Config::from_pairs(&with(&[("language", "en-GB")]), Some("de-DE")).unwrap();
+        assert_eq!(set.labels, english);
+        assert_eq!(set.language.as_deref(), Some("en-GB"));
+    }
+
+    #[test]
     fn unknown_settings_are_reported_not_fatal() {
         let c = Config::from_pairs(&with(&[("data-colour", "red"), ("src", "x")]), None).unwrap();
         assert_eq!(c.unknown, ["colour", "src"]);

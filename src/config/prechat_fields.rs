@@ -96,33 +96,22 @@ pub fn default_prechat_fields() -> Vec<PrechatField> {
 }
 
 /// One item of `prechat-fields` as written. Every key is optional; unknown keys are ignored.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 struct FieldJson {
-    #[serde(default)]
     name: Key<String>,
-    #[serde(default)]
     label: Key<String>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     kind: Key<String>,
-    #[serde(default)]
     entity_field: Key<String>,
-    #[serde(default)]
     entity: Key<String>,
-    #[serde(default)]
     transcript_fields: Key<Names>,
     /// Accepted for `transcriptFields` when that is absent.
-    #[serde(default)]
     transcript_field: Key<Names>,
-    #[serde(default)]
     autocomplete: Key<String>,
-    #[serde(default)]
     required: Key<bool>,
-    #[serde(default)]
     find_by: Key<bool>,
-    #[serde(default)]
     display_to_agent: Key<bool>,
-    #[serde(default)]
     visitor_name: Key<bool>,
 }
 
