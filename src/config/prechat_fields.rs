@@ -96,22 +96,33 @@ pub fn default_prechat_fields() -> Vec<PrechatField> {
 }
 
 /// One item of `prechat-fields` as written. Every key is optional; unknown keys are ignored.
-#[derive(Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct FieldJson {
+    #[serde(default)]
     name: Key<String>,
+    #[serde(default)]
     label: Key<String>,
-    #[serde(rename = "type")]
+    #[serde(default, rename = "type")]
     kind: Key<String>,
+    #[serde(default)]
     entity_field: Key<String>,
+    #[serde(default)]
     entity: Key<String>,
+    #[serde(default)]
     transcript_fields: Key<Names>,
     /// Accepted for `transcriptFields` when that is absent.
+    #[serde(default)]
     transcript_field: Key<Names>,
+    #[serde(default)]
     autocomplete: Key<String>,
+    #[serde(default)]
     required: Key<bool>,
+    #[serde(default)]
     find_by: Key<bool>,
+    #[serde(default)]
     display_to_agent: Key<bool>,
+    #[serde(default)]
     visitor_name: Key<bool>,
 }
 
@@ -181,9 +192,9 @@ pub(super) fn parse(json: &str) -> Result<Vec<PrechatField>, ConfigError> {
     };
     let mut fields: Vec<PrechatField> = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        // An object only: serde would also take a list of the values in order.
+        // An object only (serde would also take a list of the values in order).
         let json = match item {
-            Value::Object(_) => FieldJson::deserialize(item).ok(),
+            Value::Object(map) => FieldJson::deserialize(map).ok(),
             _ => None,
         };
         let Some(json) = json else {

@@ -50,31 +50,41 @@ pub struct ChasitorInit {
 
 /// A pre-chat detail (guide: CustomDetail). Also appears in ChatRequestSuccess `customDetails`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct CustomDetail {
+    #[serde(default)]
     pub label: Lenient<String>,
+    #[serde(default)]
     pub value: Lenient<String>,
     /// Wire `entityFieldMaps` as in the guide's ChasitorInit example (`entityMaps`, used by some
     /// clients, is accepted on input). Left out when empty.
     #[serde(
+        default,
         rename = "entityFieldMaps",
         alias = "entityMaps",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub entity_maps: Lenient<Vec<EntityFieldMap>>,
     /// Transcript fields to save the value to, e.g. "c__EmailAddress".
+    #[serde(default)]
     pub transcript_fields: Lenient<Vec<String>>,
+    #[serde(default)]
     pub display_to_agent: Lenient<bool>,
 }
 
 /// One element of a CustomDetail's `entityFieldMaps`, as in the guide's ChasitorInit example.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct EntityFieldMap {
+    #[serde(default)]
     pub entity_name: String,
+    #[serde(default)]
     pub field_name: String,
+    #[serde(default)]
     pub is_fast_fillable: Lenient<bool>,
+    #[serde(default)]
     pub is_auto_queryable: Lenient<bool>,
+    #[serde(default)]
     pub is_exact_matchable: Lenient<bool>,
 }
 

@@ -167,7 +167,10 @@ fn typed<T: DeserializeOwned>(
     } else {
         body
     };
-    match T::deserialize(&input) {
+    // From an owned value (a copy: `input` is kept for Unknown), as every other decode here:
+    // decoding from `&Value` as well compiled each message type's decoder twice (about 4 KB of
+    // wasm).
+    match T::deserialize(input.clone()) {
         Ok(t) => wrap(t),
         Err(_) => ServerMessage::Unknown {
             type_name: type_name.to_string(),
@@ -357,20 +360,22 @@ macro_rules! string_enum {
 
 /// The visitor's location from their IP address (guide: GeoLocation).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct GeoLocation {
     /// ISO 3166-1 alpha-2, e.g. "US".
+    #[serde(default)]
     pub country_code: Lenient<String>,
+    #[serde(default)]
     pub country_name: Lenient<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latitude: Lenient<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Lenient<Option<f64>>,
 }
 
@@ -382,48 +387,51 @@ pub fn known_wait_seconds(estimated_wait_time: Option<f64>) -> Option<u32> {
 
 /// ChatRequestSuccess: the request was routed to agents; the chat starts at ChatEstablished.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ChatRequestSuccess {
     /// 0 forever with routing that does not track positions: show "waiting" then.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_position: Lenient<Option<u32>>,
     /// Seconds; -1 when unknown (see [`known_wait_seconds`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_wait_time: Lenient<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_location: Lenient<Option<GeoLocation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oref: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_chat_url: Lenient<Option<String>>,
+    #[serde(default)]
     pub custom_details: Lenient<Vec<CustomDetail>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_id: Lenient<Option<String>>,
 }
 
 /// ChatRequestFail: no chat. Reasons seen: "Unavailable", "NoPost", "InternalFailure" ("" when the
 /// server gives none).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ChatRequestFail {
+    #[serde(default)]
     pub reason: Lenient<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_chat_url: Lenient<Option<String>>,
 }
 
 /// The visitor idle time-out of the chat (in ChatEstablished/ChatTransferred). Not described by the
 /// guide; the shape is what the server sends: `{"isEnabled":..,"warningTime":..,"timeout":..}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ChasitorIdleTimeoutSettings {
+    #[serde(default)]
     pub is_enabled: Lenient<bool>,
     /// Seconds of visitor silence before the warning.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning_time: Lenient<Option<u32>>,
     /// Seconds of visitor silence before the chat ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Lenient<Option<u32>>,
 }
 
@@ -448,9 +456,9 @@ pub struct ChatEstablished {
 
 /// When an agent message is meant to appear (bots and auto-greetings may delay it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct MessageSchedule {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_delay_milliseconds: Lenient<Option<f64>>,
 }
 
@@ -470,13 +478,13 @@ pub struct AgentChatMessage {
 
 /// ChatEnded: the chat is over (ended by the agent). The guide documents no body.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ChatEnded {
     /// e.g. "agent", when the server says.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Lenient<Option<String>>,
     /// Record ids attached to the chat, for a post-chat page; passed through as received.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attached_records: Option<Value>,
 }
 
@@ -500,12 +508,12 @@ pub struct ChatTransferred {
 
 /// QueueUpdate: the visitor's place in the queue changed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct QueueUpdate {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Lenient<Option<u32>>,
     /// Seconds; -1 when unknown (see [`known_wait_seconds`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_wait_time: Lenient<Option<f64>>,
 }
 
@@ -542,34 +550,40 @@ impl Default for TranscriptEntryType {
 
 /// One line of the transcript in ChasitorSessionData.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct TranscriptEntry {
-    #[serde(rename = "type")]
+    #[serde(default, rename = "type")]
     pub entry_type: TranscriptEntryType,
+    #[serde(default)]
     pub name: Lenient<String>,
+    #[serde(default)]
     pub content: Lenient<String>,
     /// Milliseconds since the epoch; 0 when absent.
+    #[serde(default)]
     pub timestamp: Lenient<i64>,
     /// Order within the chat; 0 when absent.
+    #[serde(default)]
     pub sequence: Lenient<i64>,
 }
 
 /// ChasitorSessionData: the state to restore after a ReconnectSession. Transcript entries that
 /// do not fit are dropped, the rest kept.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ChasitorSessionData {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_position: Lenient<Option<u32>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_location: Lenient<Option<GeoLocation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oref: Lenient<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_chat_url: Lenient<Option<String>>,
+    #[serde(default)]
     pub sneak_peek_enabled: Lenient<bool>,
+    #[serde(default)]
     pub chat_messages: Lenient<Vec<TranscriptEntry>>,
 }
 
@@ -621,8 +635,8 @@ pub struct AvailabilityResult {
 
 /// `Visitor/Availability` answer. Results that do not fit (no `id`) are dropped.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct AvailabilityResponse {
+    #[serde(default)]
     pub results: Lenient<Vec<AvailabilityResult>>,
 }
 
@@ -719,15 +733,16 @@ pub struct Button {
 
 /// `Visitor/Settings` answer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct SettingsResponse {
     /// How often the visitor should ping (the guide's table spells it `pingrate`: accepted).
     /// 0 when absent.
-    #[serde(alias = "pingrate")]
+    #[serde(default, alias = "pingrate")]
     pub ping_rate: Lenient<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_server_url: Lenient<Option<String>>,
     /// Buttons that do not fit (no `id`) are dropped.
+    #[serde(default)]
     pub buttons: Lenient<Vec<Button>>,
 }
 
