@@ -75,9 +75,9 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
         .ok_or_else(|| JsValue::from_str("chasitor: the page has no <body> yet"))?;
 
     // The label table follows the browser's language unless data-language names one.
-    crate::config::set_browser_language(web_sys::window().and_then(|w| w.navigator().language()));
+    let browser_language = web_sys::window().and_then(|w| w.navigator().language());
     let settings_js = config.clone();
-    let config = match Config::from_pairs(&settings_pairs(&config)) {
+    let config = match Config::from_pairs(&settings_pairs(&config), browser_language.as_deref()) {
         Ok(config) => {
             if !config.unknown.is_empty() {
                 web_sys::console::warn_1(

@@ -4,6 +4,7 @@
 //! - [`protocol`]: the API's request and response bodies and its resource table (pure, no IO);
 //! - [`engine`]: the chat session as a state machine (pure, no IO, no clock of its own);
 //! - [`config`] and [`labels`]: the site owner's settings and every visible string (pure);
+//! - [`prechat`]: the pre-chat form's checks and the chat request's pre-chat part (pure);
 //! - `driver` (wasm32 only): fetch, timers, sessionStorage around the engine, the only IO;
 //! - `ui` (wasm32 only): Leptos components that read signals and send intents.
 
@@ -11,6 +12,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod labels;
+pub mod prechat;
 pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]

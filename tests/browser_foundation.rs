@@ -25,12 +25,15 @@ async fn root_component_mounts_in_a_shadow_root_with_its_css() {
     let host = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
 
-    let config = chasitor::config::Config::from_pairs(&[
-        ("endpoint", "/chat/rest"),
-        ("orgId", "00D000000000001"),
-        ("deploymentId", "572000000000001"),
-        ("buttonId", "573000000000001"),
-    ])
+    let config = chasitor::config::Config::from_pairs(
+        &[
+            ("endpoint", "/chat/rest"),
+            ("orgId", "00D000000000001"),
+            ("deploymentId", "572000000000001"),
+            ("buttonId", "573000000000001"),
+        ],
+        None,
+    )
     .unwrap();
     let container = chasitor::mount(config, &host).unwrap();
     next_tick().await;

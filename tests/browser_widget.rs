@@ -154,12 +154,15 @@ async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
 }
 
 fn config() -> Config {
-    Config::from_pairs(&[
-        ("endpoint", ENDPOINT),
-        ("orgId", "00D000000000001"),
-        ("deploymentId", "572000000000001"),
-        ("buttonId", "573000000000001"),
-    ])
+    Config::from_pairs(
+        &[
+            ("endpoint", ENDPOINT),
+            ("orgId", "00D000000000001"),
+            ("deploymentId", "572000000000001"),
+            ("buttonId", "573000000000001"),
+        ],
+        None,
+    )
     .unwrap()
 }
 

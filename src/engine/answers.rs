@@ -86,7 +86,7 @@ impl Engine {
                             .ok_or_else(|| "no ReconnectSession message in the answer".to_string())
                     });
                 match token {
-                    Ok(r) => self.reconnected(r.affinity_token, r.reset_sequence),
+                    Ok(r) => self.reconnected(r.affinity_token, r.reset_sequence.0),
                     Err(detail) => self.control_retry(what, detail, now, rand),
                 }
             }
@@ -140,10 +140,10 @@ impl Engine {
     fn session_created(&mut self, s: SessionIdResponse) {
         let body = self.init_body(&s.id);
         self.session = Some(SessionInfo {
+            client_poll_timeout: s.poll_timeout_secs(),
             id: s.id,
             key: s.key,
             affinity: s.affinity_token,
-            client_poll_timeout: s.client_poll_timeout,
         });
         self.control.want = None;
         self.control.retry.succeed();

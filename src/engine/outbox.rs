@@ -5,7 +5,7 @@ use super::backoff::Retry;
 use super::types::{Flight, Millis};
 use crate::protocol::{
     ChasitorResyncState, ChasitorSneakPeek, ChatEndReason, ChatMessageBody, CustomEventBody,
-    Header, MultiNoun, NounWrapper, Resource,
+    Header, JsonText, MultiNoun, NounWrapper, Resource,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -86,7 +86,7 @@ impl Outgoing {
             }
             Outgoing::CustomEvent { event_type, data } => serde_json::to_string(&CustomEventBody {
                 event_type: event_type.clone(),
-                data: data.clone(),
+                data: JsonText(data.clone()),
             })
             .ok(),
             Outgoing::Typing(_) => None,

@@ -1,10 +1,187 @@
-//! Lenient field decoders: the server (and the guide's examples) write numbers as strings now and
-//! then, and optional fields may come as `null` or in an odd shape. An optional field that does not
-//! fit becomes `None` (or its default) instead of failing the whole message.
+//! Lenient fields: the server (and the guide's examples) write numbers as strings now and then,
+//! and optional fields may come as `null` or in an odd shape. A field that does not fit becomes
+//! its fallback (`None`, an empty list, 0, false, "") instead of failing the whole message.
+//!
+//! One wrapper does it: a field of type [`Lenient<T>`] reads any JSON value and keeps what fits
+//! `T` (see [`Loose`]). An absent field takes the fallback through `#[serde(default)]` on the
+//! field (on the field rather than the struct: serde then makes no whole default struct to take
+//! the missing fields from, which is measurably less wasm).
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use std::fmt;
+use std::ops::Deref;
+
+/// A field that never fails to decode: a value that does not fit `T` becomes `T::default()`.
+/// Reads as `T` (`Deref`, `.0`), compares with a `T`, serializes as `T`.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Lenient<T>(pub T);
+
+impl<'de, T: Loose + Default> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(Lenient::from_value)
+    }
+}
+
+impl<T: Loose + Default> Lenient<T> {
+    /// What fits `T`, else `T::default()`. Apart from `deserialize`, which is compiled once per
+    /// `T` and deserializer, so that it stays small.
+    fn from_value(v: Value) -> Self {
+        Lenient(T::loose(v).unwrap_or_default())
+    }
+}
+
+impl<T> Deref for Lenient<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> From<T> for Lenient<T> {
+    fn from(t: T) -> Self {
+        Lenient(t)
+    }
+}
+
+impl From<&str> for Lenient<String> {
+    fn from(s: &str) -> Self {
+        Lenient(s.to_string())
+    }
+}
+
+impl<T: PartialEq> PartialEq<T> for Lenient<T> {
+    fn eq(&self, other: &T) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Lenient<String> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Lenient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a JSON value may be read as. The default reads it with serde (nested structs and
+/// string enums); scalars are looser (see each impl).
+pub trait Loose: DeserializeOwned {
+    /// The value as `Self`, or `None` when it does not fit.
+    fn loose(v: Value) -> Option<Self> {
+        serde_json::from_value(v).ok()
+    }
+}
+
+/// A number from a JSON number or a numeric string ("30", " 2.5 "); not NaN or infinite.
+impl Loose for f64 {
+    fn loose(v: Value) -> Option<f64> {
+        number(&v)
+    }
+}
+
+/// An integer from a JSON number or a numeric string; a fractional value is truncated.
+impl Loose for i64 {
+    fn loose(v: Value) -> Option<i64> {
+        integer(&v)
+    }
+}
+
+/// A non-negative integer that fits in u32.
+impl Loose for u32 {
+    fn loose(v: Value) -> Option<u32> {
+        integer(&v).and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+/// A boolean or "true"/"false" (any case).
+impl Loose for bool {
+    fn loose(v: Value) -> Option<bool> {
+        boolean(&v)
+    }
+}
+
+/// A string; numbers and booleans are written out.
+impl Loose for String {
+    fn loose(v: Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Always fits: `Some` when the value fits `T`, else `None`.
+impl<T: Loose> Loose for Option<T> {
+    fn loose(v: Value) -> Option<Option<T>> {
+        Some(T::loose(v))
+    }
+}
+
+/// Always fits: a list keeps the elements that fit `T`; a lone value that fits (a string for a
+/// list of strings) is a list of one; anything else is empty.
+impl<T: Loose> Loose for Vec<T> {
+    fn loose(v: Value) -> Option<Vec<T>> {
+        Some(match v {
+            Value::Array(items) => items.into_iter().filter_map(T::loose).collect(),
+            v @ Value::String(_) => T::loose(v).into_iter().collect(),
+            _ => Vec::new(),
+        })
+    }
+}
+
+/// A boolean that is `true` unless the value is `false` (or "false"): absent, null or anything
+/// else is `true`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TrueUnlessFalse(pub bool);
+
+impl Default for TrueUnlessFalse {
+    fn default() -> Self {
+        TrueUnlessFalse(true)
+    }
+}
+
+impl Loose for TrueUnlessFalse {
+    fn loose(v: Value) -> Option<Self> {
+        boolean(&v).map(TrueUnlessFalse)
+    }
+}
+
+impl<'de> Deserialize<'de> for TrueUnlessFalse {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Lenient::deserialize(d).map(|Lenient(t)| t)
+    }
+}
+
+/// Any JSON as text: a string as it is, null (or absent) as "", other JSON written out compactly.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct JsonText(pub String);
+
+impl Loose for JsonText {
+    fn loose(v: Value) -> Option<Self> {
+        Some(JsonText(match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Lenient::deserialize(d).map(|Lenient(t)| t)
+    }
+}
 
 /// A number from a JSON number or a numeric string ("30", " 2.5 ").
 pub(crate) fn number(v: &Value) -> Option<f64> {
@@ -32,25 +209,6 @@ pub(crate) fn integer(v: &Value) -> Option<i64> {
     (x >= i64::MIN as f64 && x <= i64::MAX as f64).then_some(x.trunc() as i64)
 }
 
-pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(number(&Value::deserialize(d)?))
-}
-
-/// An integer, or 0.
-pub(crate) fn int_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    Ok(integer(&Value::deserialize(d)?).unwrap_or(0))
-}
-
-/// A non-negative integer that fits in u32; anything else is `None`.
-pub(crate) fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(integer(&Value::deserialize(d)?).and_then(|i| u32::try_from(i).ok()))
-}
-
-/// `f64` or 0.0.
-pub(crate) fn f64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(number(&Value::deserialize(d)?).unwrap_or(0.0))
-}
-
 fn boolean(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
@@ -58,77 +216,6 @@ fn boolean(v: &Value) -> Option<bool> {
         Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
-}
-
-/// A boolean (or "true"/"false"); anything else, and absence, is `false`.
-pub(crate) fn bool_or_false<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(boolean(&Value::deserialize(d)?).unwrap_or(false))
-}
-
-/// A boolean (or "true"/"false"); anything else is `true` (used where the guide says "always true").
-pub(crate) fn bool_or_true<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(boolean(&Value::deserialize(d)?).unwrap_or(true))
-}
-
-pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(boolean(&Value::deserialize(d)?))
-}
-
-fn string(v: Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// A string (numbers and booleans are written out); anything else is `None`.
-pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(string(Value::deserialize(d)?))
-}
-
-/// A string (numbers and booleans are written out); anything else is "".
-pub(crate) fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(string(Value::deserialize(d)?).unwrap_or_default())
-}
-
-/// Any value as a string: strings as they are, other JSON written out compactly, null as "".
-pub(crate) fn any_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
-
-/// `Some(T)` if the value fits `T`, else `None`.
-pub(crate) fn opt<'de, D: Deserializer<'de>, T: DeserializeOwned>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
-}
-
-/// A list whose elements that do not fit `T` are dropped; a non-list is empty.
-pub(crate) fn vec_skip_bad<'de, D: Deserializer<'de>, T: DeserializeOwned>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
-}
-
-/// A list of strings; non-string elements are written out, a non-list is empty.
-pub(crate) fn vec_string<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items.into_iter().filter_map(string).collect(),
-        Value::String(s) => vec![s],
-        _ => Vec::new(),
-    })
 }
 
 #[cfg(test)]

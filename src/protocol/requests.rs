@@ -2,7 +2,7 @@
 //! camelCase JSON; optional fields are left out when `None`. Decoding (used by the simulator and
 //! tests) is lenient: missing lists are empty, missing booleans false.
 
-use super::lenient;
+use super::lenient::{JsonText, Lenient, Loose};
 use super::resources::Resource;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -52,25 +52,24 @@ pub struct ChasitorInit {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomDetail {
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub label: String,
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub value: String,
+    #[serde(default)]
+    pub label: Lenient<String>,
+    #[serde(default)]
+    pub value: Lenient<String>,
     /// Wire `entityFieldMaps` as in the guide's ChasitorInit example (`entityMaps`, used by some
     /// clients, is accepted on input). Left out when empty.
     #[serde(
         default,
         rename = "entityFieldMaps",
         alias = "entityMaps",
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "lenient::vec_skip_bad"
+        skip_serializing_if = "Vec::is_empty"
     )]
-    pub entity_maps: Vec<EntityFieldMap>,
+    pub entity_maps: Lenient<Vec<EntityFieldMap>>,
     /// Transcript fields to save the value to, e.g. "c__EmailAddress".
-    #[serde(default, deserialize_with = "lenient::vec_string")]
-    pub transcript_fields: Vec<String>,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub display_to_agent: bool,
+    #[serde(default)]
+    pub transcript_fields: Lenient<Vec<String>>,
+    #[serde(default)]
+    pub display_to_agent: Lenient<bool>,
 }
 
 /// One element of a CustomDetail's `entityFieldMaps`, as in the guide's ChasitorInit example.
@@ -81,13 +80,18 @@ pub struct EntityFieldMap {
     pub entity_name: String,
     #[serde(default)]
     pub field_name: String,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub is_fast_fillable: bool,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub is_auto_queryable: bool,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub is_exact_matchable: bool,
+    #[serde(default)]
+    pub is_fast_fillable: Lenient<bool>,
+    #[serde(default)]
+    pub is_auto_queryable: Lenient<bool>,
+    #[serde(default)]
+    pub is_exact_matchable: Lenient<bool>,
 }
+
+// Read with serde where they sit in a lenient list (ChatRequestSuccess `customDetails`,
+// `entityFieldMaps`): one that does not fit is left out.
+impl Loose for CustomDetail {}
+impl Loose for EntityFieldMap {}
 
 /// A record to find or create from the pre-chat details (guide: Entity).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -151,8 +155,8 @@ pub struct CustomEventBody {
     /// Wire `type`: the event's name, e.g. "PromptForCreditCard".
     #[serde(rename = "type")]
     pub event_type: String,
-    #[serde(default, deserialize_with = "lenient::any_as_string")]
-    pub data: String,
+    #[serde(default)]
+    pub data: JsonText,
 }
 
 /// `POST System/MultiNoun`: several POSTs in one request.

@@ -1,11 +1,12 @@
 //! Response bodies (guide v56, chapters 8 and 9) and the long-poll envelope.
 //!
 //! Decoding is lenient where the server is: numbers may come as numeric strings, optional fields
-//! that are `null` or oddly shaped become `None`, booleans the guide says default to false do so.
+//! that are `null` or oddly shaped become `None`, booleans the guide says default to false do so
+//! (fields of type [`Lenient`], [`TrueUnlessFalse`] and [`JsonText`]).
 //! A message whose required fields are missing or of the wrong type becomes
 //! [`ServerMessage::Unknown`], never an error for the whole batch.
 
-use super::lenient;
+use super::lenient::{self, JsonText, Lenient, Loose, TrueUnlessFalse};
 use super::requests::CustomDetail;
 use super::ProtocolError;
 use serde::de::DeserializeOwned;
@@ -15,23 +16,6 @@ use serde_json::{Map, Value};
 
 /// The poll timeout used when the SessionId answer has none (or an unusable one), in seconds.
 pub const DEFAULT_CLIENT_POLL_TIMEOUT: u32 = 30;
-
-fn default_client_poll_timeout() -> u32 {
-    DEFAULT_CLIENT_POLL_TIMEOUT
-}
-
-/// A number or numeric string of at least 1 second; anything else is the default (30).
-fn client_poll_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = Value::deserialize(d)?;
-    Ok(lenient::integer(&v)
-        .and_then(|i| u32::try_from(i).ok())
-        .filter(|secs| *secs > 0)
-        .unwrap_or(DEFAULT_CLIENT_POLL_TIMEOUT))
-}
-
-fn true_() -> bool {
-    true
-}
 
 /// Decodes a whole answer body as `T`.
 fn decode<T: DeserializeOwned>(text: &str, expected: &'static str) -> Result<T, ProtocolError> {
@@ -63,19 +47,24 @@ pub struct SessionIdResponse {
     pub key: String,
     /// The `X-LIVEAGENT-AFFINITY` header from now on.
     pub affinity_token: String,
-    /// Seconds after which an unanswered long poll is dead. Accepts a number or a numeric string
-    /// (the guide shows "30"); absent, zero, negative or not a number gives 30.
-    #[serde(
-        default = "default_client_poll_timeout",
-        deserialize_with = "client_poll_timeout"
-    )]
-    pub client_poll_timeout: u32,
+    /// Seconds after which an unanswered long poll is dead, as sent: a number or a numeric
+    /// string (the guide shows "30"). Use [`SessionIdResponse::poll_timeout_secs`].
+    #[serde(default)]
+    pub client_poll_timeout: Lenient<Option<u32>>,
 }
 
 impl SessionIdResponse {
     /// Decodes the answer body.
     pub fn from_json(text: &str) -> Result<SessionIdResponse, ProtocolError> {
         decode(text, "SessionId")
+    }
+
+    /// The long poll's time-out in seconds: `clientPollTimeout`, or 30 when it is absent, zero,
+    /// negative or not a number.
+    pub fn poll_timeout_secs(&self) -> u32 {
+        self.client_poll_timeout
+            .filter(|secs| *secs > 0)
+            .unwrap_or(DEFAULT_CLIENT_POLL_TIMEOUT)
     }
 }
 
@@ -178,7 +167,10 @@ fn typed<T: DeserializeOwned>(
     } else {
         body
     };
-    match T::deserialize(&input) {
+    // From an owned value (a copy: `input` is kept for Unknown), as every other decode here:
+    // decoding from `&Value` as well compiled each message type's decoder twice (about 4 KB of
+    // wasm).
+    match T::deserialize(input.clone()) {
         Ok(t) => wrap(t),
         Err(_) => ServerMessage::Unknown {
             type_name: type_name.to_string(),
@@ -371,40 +363,20 @@ macro_rules! string_enum {
 #[serde(rename_all = "camelCase")]
 pub struct GeoLocation {
     /// ISO 3166-1 alpha-2, e.g. "US".
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub country_code: String,
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub country_name: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub region: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub city: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub organization: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub latitude: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub country_code: Lenient<String>,
+    #[serde(default)]
+    pub country_name: Lenient<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Lenient<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Lenient<Option<f64>>,
 }
 
 /// The estimated wait in whole seconds, or `None` when the server could not compute it (-1).
@@ -418,51 +390,23 @@ pub fn known_wait_seconds(estimated_wait_time: Option<f64>) -> Option<u32> {
 #[serde(rename_all = "camelCase")]
 pub struct ChatRequestSuccess {
     /// 0 forever with routing that does not track positions: show "waiting" then.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub queue_position: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_position: Lenient<Option<u32>>,
     /// Seconds; -1 when unknown (see [`known_wait_seconds`]).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub estimated_wait_time: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub geo_location: Option<GeoLocation>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub oref: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub post_chat_url: Option<String>,
-    #[serde(default, deserialize_with = "lenient::vec_skip_bad")]
-    pub custom_details: Vec<CustomDetail>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub visitor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Lenient<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo_location: Lenient<Option<GeoLocation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oref: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_chat_url: Lenient<Option<String>>,
+    #[serde(default)]
+    pub custom_details: Lenient<Vec<CustomDetail>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Lenient<Option<String>>,
 }
 
 /// ChatRequestFail: no chat. Reasons seen: "Unavailable", "NoPost", "InternalFailure" ("" when the
@@ -470,14 +414,10 @@ pub struct ChatRequestSuccess {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRequestFail {
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub reason: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub post_chat_url: Option<String>,
+    #[serde(default)]
+    pub reason: Lenient<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_chat_url: Lenient<Option<String>>,
 }
 
 /// The visitor idle time-out of the chat (in ChatEstablished/ChatTransferred). Not described by the
@@ -485,22 +425,14 @@ pub struct ChatRequestFail {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChasitorIdleTimeoutSettings {
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub is_enabled: bool,
+    #[serde(default)]
+    pub is_enabled: Lenient<bool>,
     /// Seconds of visitor silence before the warning.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub warning_time: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning_time: Lenient<Option<u32>>,
     /// Seconds of visitor silence before the chat ends.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub timeout: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Lenient<Option<u32>>,
 }
 
 /// ChatEstablished: an agent accepted the chat. `name` is required; the rest is lenient.
@@ -509,52 +441,39 @@ pub struct ChasitorIdleTimeoutSettings {
 pub struct ChatEstablished {
     /// The agent's display name.
     pub name: String,
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub user_id: String,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub sneak_peek_enabled: bool,
+    #[serde(default)]
+    pub user_id: Lenient<String>,
+    #[serde(default)]
+    pub sneak_peek_enabled: Lenient<bool>,
     /// Wire `chasitorIdleTimeout` (the guide's table spells it `chasitorIdletimeout`: accepted).
     #[serde(
         default,
         alias = "chasitorIdletimeout",
-        deserialize_with = "lenient::opt",
         skip_serializing_if = "Option::is_none"
     )]
-    pub chasitor_idle_timeout: Option<ChasitorIdleTimeoutSettings>,
+    pub chasitor_idle_timeout: Lenient<Option<ChasitorIdleTimeoutSettings>>,
 }
 
 /// When an agent message is meant to appear (bots and auto-greetings may delay it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageSchedule {
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub response_delay_milliseconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_delay_milliseconds: Lenient<Option<f64>>,
 }
 
 /// ChatMessage from the agent. `text` is required; `name` defaults to "".
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentChatMessage {
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub name: String,
+    #[serde(default)]
+    pub name: Lenient<String>,
     pub text: String,
     /// The agent's user id, sent by newer servers.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub agent_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub schedule: Option<MessageSchedule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Lenient<Option<MessageSchedule>>,
 }
 
 /// ChatEnded: the chat is over (ended by the agent). The guide documents no body.
@@ -562,12 +481,8 @@ pub struct AgentChatMessage {
 #[serde(rename_all = "camelCase")]
 pub struct ChatEnded {
     /// e.g. "agent", when the server says.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Lenient<Option<String>>,
     /// Record ids attached to the chat, for a post-chat page; passed through as received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attached_records: Option<Value>,
@@ -579,40 +494,27 @@ pub struct ChatEnded {
 pub struct ChatTransferred {
     /// The new agent's display name.
     pub name: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub sneak_peek_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Lenient<Option<String>>,
+    #[serde(default)]
+    pub sneak_peek_enabled: Lenient<bool>,
     #[serde(
         default,
         alias = "chasitorIdletimeout",
-        deserialize_with = "lenient::opt",
         skip_serializing_if = "Option::is_none"
     )]
-    pub chasitor_idle_timeout: Option<ChasitorIdleTimeoutSettings>,
+    pub chasitor_idle_timeout: Lenient<Option<ChasitorIdleTimeoutSettings>>,
 }
 
 /// QueueUpdate: the visitor's place in the queue changed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueUpdate {
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub position: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Lenient<Option<u32>>,
     /// Seconds; -1 when unknown (see [`known_wait_seconds`]).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub estimated_wait_time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Lenient<Option<f64>>,
 }
 
 /// CustomEvent from the agent. `type` is required; a non-string `data` is kept as JSON text.
@@ -620,8 +522,8 @@ pub struct QueueUpdate {
 pub struct CustomEventMessage {
     #[serde(rename = "type")]
     pub event_type: String,
-    #[serde(default, deserialize_with = "lenient::any_as_string")]
-    pub data: String,
+    #[serde(default)]
+    pub data: JsonText,
 }
 
 /// NewVisitorBreadcrumb: the page the visitor is on.
@@ -650,18 +552,18 @@ impl Default for TranscriptEntryType {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptEntry {
-    #[serde(rename = "type", default)]
+    #[serde(default, rename = "type")]
     pub entry_type: TranscriptEntryType,
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub name: String,
-    #[serde(default, deserialize_with = "lenient::string_or_empty")]
-    pub content: String,
+    #[serde(default)]
+    pub name: Lenient<String>,
+    #[serde(default)]
+    pub content: Lenient<String>,
     /// Milliseconds since the epoch; 0 when absent.
-    #[serde(default, deserialize_with = "lenient::int_or_zero")]
-    pub timestamp: i64,
+    #[serde(default)]
+    pub timestamp: Lenient<i64>,
     /// Order within the chat; 0 when absent.
-    #[serde(default, deserialize_with = "lenient::int_or_zero")]
-    pub sequence: i64,
+    #[serde(default)]
+    pub sequence: Lenient<i64>,
 }
 
 /// ChasitorSessionData: the state to restore after a ReconnectSession. Transcript entries that
@@ -669,40 +571,20 @@ pub struct TranscriptEntry {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChasitorSessionData {
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub queue_position: Option<u32>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub geo_location: Option<GeoLocation>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub oref: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub post_chat_url: Option<String>,
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub sneak_peek_enabled: bool,
-    #[serde(default, deserialize_with = "lenient::vec_skip_bad")]
-    pub chat_messages: Vec<TranscriptEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_position: Lenient<Option<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo_location: Lenient<Option<GeoLocation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oref: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_chat_url: Lenient<Option<String>>,
+    #[serde(default)]
+    pub sneak_peek_enabled: Lenient<bool>,
+    #[serde(default)]
+    pub chat_messages: Lenient<Vec<TranscriptEntry>>,
 }
 
 string_enum! {
@@ -726,8 +608,8 @@ pub struct IdleTimeoutWarning {
 pub struct ReconnectSessionMessage {
     /// The guide says this "may be undefined" and is "always set to true": absent (or not a
     /// boolean) is taken as `true`.
-    #[serde(default = "true_", deserialize_with = "lenient::bool_or_true")]
-    pub reset_sequence: bool,
+    #[serde(default)]
+    pub reset_sequence: TrueUnlessFalse,
     pub affinity_token: String,
 }
 
@@ -744,22 +626,18 @@ pub struct SwitchServer {
 pub struct AvailabilityResult {
     pub id: String,
     /// An offline button has no `isAvailable` at all: false.
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub is_available: bool,
+    #[serde(default)]
+    pub is_available: Lenient<bool>,
     /// Seconds; -1 when unknown. Only with `needEstimatedWaitTime=1`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub estimated_wait_time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Lenient<Option<f64>>,
 }
 
 /// `Visitor/Availability` answer. Results that do not fit (no `id`) are dropped.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AvailabilityResponse {
-    #[serde(default, deserialize_with = "lenient::vec_skip_bad")]
-    pub results: Vec<AvailabilityResult>,
+    #[serde(default)]
+    pub results: Lenient<Vec<AvailabilityResult>>,
 }
 
 /// Finds the `type_name` message in an envelope, or decodes the text as the bare body.
@@ -797,7 +675,7 @@ impl AvailabilityResponse {
 
     /// Whether `id` is available (false when not listed).
     pub fn is_available(&self, id: &str) -> bool {
-        self.results.iter().any(|r| r.id == id && r.is_available)
+        self.results.iter().any(|r| r.id == id && *r.is_available)
     }
 }
 
@@ -815,99 +693,42 @@ string_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct Button {
     pub id: String,
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "lenient::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub button_type: Option<ButtonType>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub endpoint_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub prechat_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub language: Option<String>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub button_type: Lenient<Option<ButtonType>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prechat_url: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Lenient<Option<String>>,
     /// Absent means false.
-    #[serde(default, deserialize_with = "lenient::bool_or_false")]
-    pub is_available: bool,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_image_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_image_width: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_image_height: Option<f64>,
+    #[serde(default)]
+    pub is_available: Lenient<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_image_url: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_image_width: Lenient<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_image_height: Lenient<Option<f64>>,
     /// "Slide", "Fade", "Appear" or "Custom".
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_renderer: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_start_position: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_end_position: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub has_invite_after_accept: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub has_invite_after_reject: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_renderer: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_start_position: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_end_position: Lenient<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_invite_after_accept: Lenient<Option<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_invite_after_reject: Lenient<Option<bool>>,
     /// Seconds before an invitation is rejected automatically.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_reject_time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_reject_time: Lenient<Option<f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_rules: Option<Value>,
     /// Seconds; -1 when unknown. Only with `needEstimatedWaitTime=1`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub estimated_wait_time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Lenient<Option<f64>>,
 }
 
 /// `Visitor/Settings` answer.
@@ -916,17 +737,13 @@ pub struct Button {
 pub struct SettingsResponse {
     /// How often the visitor should ping (the guide's table spells it `pingrate`: accepted).
     /// 0 when absent.
-    #[serde(default, alias = "pingrate", deserialize_with = "lenient::f64_or_zero")]
-    pub ping_rate: f64,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub content_server_url: Option<String>,
+    #[serde(default, alias = "pingrate")]
+    pub ping_rate: Lenient<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_server_url: Lenient<Option<String>>,
     /// Buttons that do not fit (no `id`) are dropped.
-    #[serde(default, deserialize_with = "lenient::vec_skip_bad")]
-    pub buttons: Vec<Button>,
+    #[serde(default)]
+    pub buttons: Lenient<Vec<Button>>,
 }
 
 impl SettingsResponse {
@@ -955,3 +772,13 @@ impl VisitorIdResponse {
         })
     }
 }
+
+// Nested types read with serde where they sit in a lenient field: one that does not fit is `None`
+// (or left out of its list).
+impl Loose for GeoLocation {}
+impl Loose for ChasitorIdleTimeoutSettings {}
+impl Loose for MessageSchedule {}
+impl Loose for TranscriptEntry {}
+impl Loose for AvailabilityResult {}
+impl Loose for ButtonType {}
+impl Loose for Button {}

@@ -3,8 +3,9 @@
 //! prechatEntities.
 
 use super::ctx::Ctx;
-use crate::config::{build_prechat, check_prechat, FieldKind, FieldProblem, PrechatField};
+use crate::config::{FieldKind, PrechatField};
 use crate::labels::fill;
+use crate::prechat::{build_prechat, check_prechat, FieldProblem};
 use leptos::prelude::*;
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
