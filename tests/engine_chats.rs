@@ -1334,9 +1334,14 @@ fn a_dead_poll_is_abandoned_and_replaced() {
     assert_eq!(c.e.next_deadline(), Some(t + 35_000));
     c.at(t + 34_999);
     c.no_request();
-    // The engine gives up on it itself: the driver aborts it.
+    // The engine gives up on it itself: the driver aborts it, and the replacement waits for the
+    // aborted connection to close (the server must never see two polls).
     c.at(t + 35_000);
     assert_eq!(c.aborts(), vec![poll.id]);
+    c.no_request();
+    c.at(t + 35_000 + ABANDON_PAUSE_MS - 1);
+    c.no_request();
+    c.at(t + 35_000 + ABANDON_PAUSE_MS);
     let next = c.expect(Resource::Messages);
     assert_poll(&next, 2, "aff-1");
     assert_eq!(c.e.outstanding_polls(), 1);

@@ -31,7 +31,7 @@ mod types;
 
 pub use backoff::{backoff_delay, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 pub use outbox::{Outgoing, PendingPost, MAX_BATCH};
-pub use poll::POLL_MARGIN_MS;
+pub use poll::{ABANDON_PAUSE_MS, POLL_MARGIN_MS};
 pub use snapshot::{SessionInfo, Snapshot};
 pub use state::{ChatState, Delivery, EndReason, EngineError, Event};
 pub use types::{EngineConfig, HttpRequest, Input, Millis, Outcome, Prechat, RequestId};
@@ -382,6 +382,9 @@ impl Engine {
             self.poll.flight = None;
             self.aborts.push_back(f.id);
             self.poll_answer(Outcome::TimedOut, now, rand);
+            if self.poll.flight.is_none() && self.poll.retry_at.is_none() {
+                self.poll.retry_at = Some(now.saturating_add(poll::ABANDON_PAUSE_MS));
+            }
         }
         if let Some(f) = self.outbox.flight.filter(|f| f.deadline <= now) {
             self.outbox.flight = None;

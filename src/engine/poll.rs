@@ -6,6 +6,11 @@ use super::types::{Flight, Millis};
 /// Added to `clientPollTimeout` before a poll counts as dead.
 pub const POLL_MARGIN_MS: u64 = 5_000;
 
+/// How long the replacement of a poll the engine abandoned (and the driver aborted) waits: time
+/// for the aborted connection to close, so the server never sees two polls of the session at once
+/// (it answers 409 to that and ends the chat).
+pub const ABANDON_PAUSE_MS: u64 = 100;
+
 /// The poll loop's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Poll {
