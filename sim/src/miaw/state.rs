@@ -1208,20 +1208,21 @@ impl Miaw {
     fn view_of(&self, c: &Conversation) -> ConversationView {
         let v = self.visitors.get(&c.visitor);
         let dep = v.map(|v| &self.deployments[v.dep]);
-        let prechat: Vec<Value> = c
-            .routing_attributes
+        // Pre-chat details in the form's order, with the form's labels.
+        let fields = dep
+            .and_then(|d| d.pre_chat.as_ref())
+            .map_or(&[][..], |f| &f.fields[..]);
+        let prechat: Vec<Value> = fields
             .iter()
-            .map(|(k, val)| {
-                let label = dep
-                    .and_then(|d| d.pre_chat.as_ref())
-                    .and_then(|f| f.fields.iter().find(|f| &f.name == k))
-                    .and_then(|f| f.label.clone())
-                    .unwrap_or_else(|| k.clone());
-                let value = match val {
+            .filter_map(|f| {
+                let value = match c.routing_attributes.get(&f.name)? {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                json!({"label": label, "name": k, "value": value, "displayToAgent": true})
+                let label = f.label.clone().unwrap_or_else(|| f.name.clone());
+                Some(
+                    json!({"label": label, "name": f.name, "value": value, "displayToAgent": true}),
+                )
             })
             .collect();
         let received: Vec<Value> = c
