@@ -102,6 +102,9 @@ impl Streaming {
                 return None;
             }
             if self.cut {
+                // Let the server write what was sent so far (it flushes while the body waits),
+                // then cut the connection without ending the chunked body.
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 self.done = true;
                 return Some(Err(std::io::Error::other("stream cut by the drop fault")));
             }
