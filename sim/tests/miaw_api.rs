@@ -646,3 +646,61 @@ async fn unknown_routes_are_json_404() {
     let a: Value = sim.ctl_get("/enhanced-chat").await;
     assert_eq!(a[0]["esDeveloperName"], DEFAULT_ES_DEVELOPER_NAME);
 }
+
+#[tokio::test]
+async fn the_config_file_holds_enhanced_chat_deployments() {
+    let dir = std::env::temp_dir().join(format!("chasitor-sim-miaw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let only_miaw = write(
+        "miaw.json",
+        r#"{"enhancedChat": [{"orgId": "00DAA0000000001", "esDeveloperName": "Shop",
+            "preChat": {"displayContext": "Session",
+                        "fields": [{"name": "_email", "type": "Email", "required": true}]}}]}"#,
+    );
+    let file = chasitor_sim::load_config(&only_miaw).unwrap();
+    assert!(file.orgs.is_empty());
+    let d = &file.enhanced_chat[0];
+    assert_eq!(d.token_lifetime_seconds, 21600.0);
+    assert_eq!(d.rate_limit, None);
+    assert!(d.allowed_origins.is_empty());
+    assert_eq!(d.estimated_wait_time, -1);
+    let only_la = write(
+        "la.json",
+        r#"{"orgs": [{"id": "00DAA0000000001", "deployments": ["572AA0000000001"]}]}"#,
+    );
+    assert!(chasitor_sim::load_config(&only_la)
+        .unwrap()
+        .enhanced_chat
+        .is_empty());
+    let typo = write(
+        "typo.json",
+        r#"{"enhancedChat": [{"orgId": "00D", "esDeveloperName": "x", "tokenLifetime": 5}]}"#,
+    );
+    assert!(chasitor_sim::load_config(&typo).is_err());
+    let empty = write("empty.json", r#"{"orgs": [], "enhancedChat": []}"#);
+    assert!(chasitor_sim::load_config(&empty).is_err());
+
+    let sim = Sim::miaw_with(|c| {
+        c.orgs = file.orgs.clone();
+        c.miaw = file.enhanced_chat.clone();
+    })
+    .await;
+    assert_eq!(
+        sim.token_request(token_body()).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let mut body = token_body();
+    body["orgId"] = json!("00DAA0000000001");
+    body["esDeveloperName"] = json!("Shop");
+    let (status, v) = sim.token_request(body).await;
+    assert_eq!(status, StatusCode::OK);
+    let form = &v["context"]["configuration"]["embeddedServiceConfig"]["forms"][0];
+    assert_eq!(form["displayContext"], "Session");
+    assert_eq!(form["formFields"][0]["type"], "Email");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -126,45 +126,48 @@ impl Streaming {
     }
 }
 
-/// The stream: 401 without a valid token, 429 beyond the rate limit, 400 without `X-Org-Id`
-/// or with a bad `Last-Event-Id`, 403 when `X-Org-Id` is not the token's org.
+/// Checks a stream request and registers the stream: its visitor, where it starts and its wake-up
+/// receiver. 401 without a valid token, 429 beyond the rate limit, 400 without `X-Org-Id` or with
+/// a bad `Last-Event-Id`, 403 when `X-Org-Id` is not the token's org.
+fn open(sh: &AppState, headers: &HeaderMap) -> Result<(String, u64, watch::Receiver<u64>), Reject> {
+    let mut st = sh.lock();
+    let visitor = st.miaw.authenticate(bearer(headers))?;
+    st.miaw.check_rate(&visitor)?;
+    let org = headers
+        .get("x-org-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Reject::bad("Missing required header X-Org-Id"))?;
+    if !same_id(org, st.miaw.visitor_org(&visitor)) {
+        return Err(Reject::new(
+            StatusCode::FORBIDDEN,
+            "X-Org-Id is not the organization of the access token",
+        ));
+    }
+    let last = match headers.get("last-event-id").map(|v| v.to_str()) {
+        None => st.miaw.last_event_id(&visitor),
+        Some(Ok(v)) if v.trim().is_empty() => st.miaw.last_event_id(&visitor),
+        Some(Ok(v)) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| Reject::bad("Last-Event-Id must be an event id"))?,
+        Some(Err(_)) => return Err(Reject::bad("Last-Event-Id must be an event id")),
+    };
+    let rx = st
+        .miaw
+        .open_stream(&visitor)
+        .ok_or_else(Reject::unauthorized)?;
+    Ok((visitor, last, rx))
+}
+
+/// `GET /eventrouter/v1/sse`.
 pub async fn stream(
     St(sh): St<AppState>,
     headers: HeaderMap,
     fault: Option<Extension<StreamFault>>,
 ) -> Response {
-    let opened = (|| {
-        let mut st = sh.lock();
-        let visitor = st.miaw.authenticate(bearer(&headers))?;
-        st.miaw.check_rate(&visitor)?;
-        let org = headers
-            .get("x-org-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Reject::bad("Missing required header X-Org-Id"))?;
-        if !same_id(org, st.miaw.visitor_org(&visitor)) {
-            return Err(Reject::new(
-                StatusCode::FORBIDDEN,
-                "X-Org-Id is not the organization of the access token",
-            ));
-        }
-        let last = match headers.get("last-event-id").map(|v| v.to_str()) {
-            None => st.miaw.last_event_id(&visitor),
-            Some(Ok(v)) if v.trim().is_empty() => st.miaw.last_event_id(&visitor),
-            Some(Ok(v)) => v
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| Reject::bad("Last-Event-Id must be an event id"))?,
-            Some(Err(_)) => return Err(Reject::bad("Last-Event-Id must be an event id")),
-        };
-        let rx = st
-            .miaw
-            .open_stream(&visitor)
-            .ok_or_else(Reject::unauthorized)?;
-        Ok((visitor, last, rx))
-    })();
-    let (visitor, last_sent, rx) = match opened {
+    let (visitor, last_sent, rx) = match open(&sh, &headers) {
         Ok(v) => v,
         Err(r) => return reject(r),
     };

@@ -262,13 +262,13 @@ impl Conversation {
         }
     }
 
-    fn list_json(&self) -> Value {
+    fn list_json(&self, es_developer_name: &str) -> Value {
         json!({
             "conversationId": self.id,
             "status": if self.is_open() { "OPEN" } else { "CLOSED" },
             "startTimestamp": self.created_ms,
             "endTimestamp": self.closed_ms,
-            "esDeveloperName": Value::Null,
+            "esDeveloperName": es_developer_name,
         })
     }
 }
@@ -949,19 +949,12 @@ impl Miaw {
         mine.sort_by_key(|c| std::cmp::Reverse(c.order));
         let open = mine.iter().filter(|c| c.is_open()).count();
         let closed = mine.len() - open;
+        let es = self.visitor_es_name(visitor);
         let list: Vec<Value> = mine
             .iter()
             .filter(|c| include_closed || c.is_open())
             .take(limit)
-            .map(|c| c.list_json())
-            .collect();
-        let es = self.visitor_es_name(visitor).to_string();
-        let list: Vec<Value> = list
-            .into_iter()
-            .map(|mut v| {
-                v["esDeveloperName"] = json!(es);
-                v
-            })
+            .map(|c| c.list_json(es))
             .collect();
         json!({
             "openConversationsFound": open,
