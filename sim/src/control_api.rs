@@ -5,7 +5,7 @@
 
 use crate::faults::{change_affinity, Fault, FaultSpec};
 use crate::ids;
-use crate::miaw::state::{AgentAction, ConversationView};
+use crate::miaw::agent::{AgentAction, ConversationView};
 use crate::state::{
     AppState, EndedBy, Phase, RawAnswer, Session, SessionView, State, FAULTS_CAP, RAW_ANSWERS_CAP,
 };
