@@ -574,6 +574,7 @@ async fn an_ended_messaging_session_answers_417_until_a_new_one_is_asked_for() {
     stream.expect("CONVERSATION_MESSAGE").await;
     let s = sim.session(&conv).await;
     assert_eq!(s["state"], "queued");
+    assert_eq!(s["agentName"], Value::Null);
     assert_eq!(s["routingAttributes"]["Topic"], "Billing");
     let (a, _) = v.say(&conv, "plain again").await;
     assert_eq!(a.status, StatusCode::ACCEPTED);

@@ -145,10 +145,11 @@ impl Miaw {
                 "The messaging session has ended: send the message with isNewMessagingSession true",
             ));
         }
-        let restart = c.phase == Phase::Inactive;
-        if restart {
+        if c.phase == Phase::Inactive {
+            // A new messaging session: routed again, to whichever agent accepts it.
             c.phase = Phase::Routing;
             c.routing_attributes.extend(attributes);
+            c.agent_name = None;
             c.queue_position = None;
         }
         c.record("Message", body.clone());
