@@ -620,7 +620,7 @@ async fn the_window_slides() {
     let sim = Sim::miaw_with(|c| {
         c.miaw[0].rate_limit = Some(RateLimit {
             requests: 2,
-            per_seconds: 0.3,
+            per_seconds: 1.5,
         })
     })
     .await;
