@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: builds the widget with trunk, then serves the demo host page (index.html, with the widget
-# on it) and the LiveAgent simulator with its agent console, on one origin. Ctrl+C stops it.
+# on it) and the simulator (LiveAgent and Enhanced Chat APIs) with its agent console, on one origin.
+# Ctrl+C stops it.
 # PORT (default 8470) and BIND (default 127.0.0.1) choose where it listens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ cat <<MSG
     host page with the widget:  http://127.0.0.1:$port/
     agent console (answer it):  http://127.0.0.1:$port/agent
     simulator control API:      http://127.0.0.1:$port/_sim/sessions
+    Enhanced Chat API:          http://127.0.0.1:$port/iamessage/api/v2  (org 00D000000000001,
+                                esDeveloperName Chasitor_Demo; stream /eventrouter/v1/sse)
 
   Open both pages side by side and chat from one to the other. Ctrl+C stops the demo.
 

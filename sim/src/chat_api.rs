@@ -984,13 +984,20 @@ async fn breadcrumb(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Re
 
 /// Writes the request log entry when the request finishes, or with status 0 if it never does
 /// (the client went away, or the drop fault).
-struct LogGuard {
+pub(crate) struct LogGuard {
     sh: AppState,
     entry: Option<RequestLogEntry>,
 }
 
 impl LogGuard {
-    fn finish(&mut self, status: u16, session: Option<String>) {
+    pub(crate) fn new(sh: AppState, entry: RequestLogEntry) -> LogGuard {
+        LogGuard {
+            sh,
+            entry: Some(entry),
+        }
+    }
+
+    pub(crate) fn finish(&mut self, status: u16, session: Option<String>) {
         if let Some(mut e) = self.entry.take() {
             e.status = status;
             if session.is_some() {
@@ -1029,17 +1036,17 @@ pub async fn middleware(St(sh): St<AppState>, req: Request, next: Next) -> Respo
         let action = faults::take(&mut st, &rel, session.as_deref());
         (session, action)
     };
-    let mut log = LogGuard {
-        sh: sh.clone(),
-        entry: Some(RequestLogEntry {
+    let mut log = LogGuard::new(
+        sh.clone(),
+        RequestLogEntry {
             method: req.method().to_string(),
             path,
             query: req.uri().query().map(str::to_string),
             status: 0,
             session,
             at_ms: ids::now_ms(),
-        }),
-    };
+        },
+    );
     let resp = match action {
         FaultAction::None => next.run(req).await,
         FaultAction::Delay(d) => {

@@ -1,6 +1,10 @@
 //! Simulator configuration: timings, CORS, static files and the orgs/deployments/buttons a client
 //! must use to reach the simulator.
 
+pub use crate::miaw::config::{
+    default_deployments, MiawDeployment, PreChatField, PreChatForm, RateLimit,
+    DEFAULT_ES_DEVELOPER_NAME,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,8 +51,13 @@ pub struct OrgConfig {
 
 /// The `--config FILE` JSON document.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct OrgsFile {
+    #[serde(default)]
     pub orgs: Vec<OrgConfig>,
+    /// Enhanced Chat deployments (none when the key is absent).
+    #[serde(default)]
+    pub enhanced_chat: Vec<MiawDeployment>,
 }
 
 fn default_true() -> bool {
@@ -92,6 +101,10 @@ pub struct SimConfig {
     /// The `pingRate` Visitor/Settings announces: how often a visitor page re-checks
     /// availability (real deployments: about 50 s).
     pub ping_rate: Duration,
+    /// Enhanced Chat deployments.
+    pub miaw: Vec<MiawDeployment>,
+    /// How often an idle Enhanced Chat event stream gets a keep-alive comment.
+    pub keepalive: Duration,
 }
 
 impl Default for SimConfig {
@@ -106,6 +119,8 @@ impl Default for SimConfig {
             client_poll_timeout_as_string: false,
             max_live_sessions: 20_000,
             ping_rate: Duration::from_secs(50),
+            miaw: default_deployments(),
+            keepalive: Duration::from_secs(15),
         }
     }
 }
@@ -137,15 +152,23 @@ pub fn default_orgs() -> Vec<OrgConfig> {
     }]
 }
 
-/// Reads a `--config FILE` document.
+/// Reads the orgs of a `--config FILE` document.
 pub fn load_orgs(path: &Path) -> Result<Vec<OrgConfig>, String> {
+    load_config(path).map(|f| f.orgs)
+}
+
+/// Reads a `--config FILE` document: Live Agent orgs and Enhanced Chat deployments.
+pub fn load_config(path: &Path) -> Result<OrgsFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: OrgsFile =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    if file.orgs.is_empty() {
-        return Err(format!("{}: \"orgs\" is empty", path.display()));
+    if file.orgs.is_empty() && file.enhanced_chat.is_empty() {
+        return Err(format!(
+            "{}: \"orgs\" and \"enhancedChat\" are both empty",
+            path.display()
+        ));
     }
-    Ok(file.orgs)
+    Ok(file)
 }
 
 /// Salesforce accepts an 18-character ID where the 15-character one is expected: compare the first

@@ -5,6 +5,7 @@
 
 use crate::faults::{change_affinity, Fault, FaultSpec};
 use crate::ids;
+use crate::miaw::agent::{AgentAction, ConversationView};
 use crate::state::{
     AppState, EndedBy, Phase, RawAnswer, Session, SessionView, State, FAULTS_CAP, RAW_ANSWERS_CAP,
 };
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/_sim/faults", post(add_fault).get(list_faults))
         .route("/_sim/reset", post(reset))
         .route("/_sim/config", get(config))
+        .route("/_sim/enhanced-chat", get(enhanced_chat_config))
         .route("/_sim/requests", get(requests))
         .route("/_sim/breadcrumbs", get(orphan_breadcrumbs))
 }
@@ -55,25 +57,48 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
 }
 
+/// A Live Agent session or an Enhanced Chat conversation, as the control API shows it.
+enum View {
+    LiveAgent(SessionView),
+    Miaw(ConversationView),
+}
+
+impl View {
+    fn into_json(self) -> Value {
+        match self {
+            View::LiveAgent(v) => v.into_json(),
+            View::Miaw(v) => v.into_json(),
+        }
+    }
+}
+
 async fn list_sessions(St(sh): St<AppState>) -> Response {
     let st = sh.lock();
-    let mut sessions: Vec<&Session> = st
+    let mut views: Vec<(u64, View)> = st
         .sessions
         .values()
         // Sessions that never sent ChasitorInit are not chats (yet): `GET /_sim/sessions/{id}`
         // still shows them, with state "new".
         .filter(|s| s.org_id.is_some())
+        .map(|s| (s.order, View::LiveAgent(s.view())))
         .collect();
-    sessions.sort_by_key(|s| s.order);
-    let views: Vec<_> = sessions.iter().map(|s| s.view()).collect();
+    views.extend(
+        st.miaw
+            .views()
+            .into_iter()
+            .map(|(order, v)| (order, View::Miaw(v))),
+    );
     drop(st);
-    let list: Vec<Value> = views.into_iter().map(|v| v.into_json()).collect();
+    views.sort_by_key(|(order, _)| *order);
+    let list: Vec<Value> = views.into_iter().map(|(_, v)| v.into_json()).collect();
     Json(list).into_response()
 }
 
 async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
     let st = sh.lock();
-    let view = find(&st, &id).map(Session::view);
+    let view = find(&st, &id)
+        .map(|s| View::LiveAgent(s.view()))
+        .or_else(|| st.miaw.view(&id).map(View::Miaw));
     drop(st);
     match view {
         Some(view) => Json(view.into_json()).into_response(),
@@ -144,9 +169,17 @@ async fn session_action(
 }
 
 /// Does a control action on a session under the state lock; the session as it is after it.
-fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<SessionView, Response> {
+fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<View, Response> {
     let mut st = sh.lock();
     let Some(id) = find(&st, id).map(|s| s.id.clone()) else {
+        if st.miaw.has_conversation(id) {
+            miaw_act(&mut st, id, action, body)?;
+            return st
+                .miaw
+                .view(id)
+                .map(View::Miaw)
+                .ok_or_else(|| not_found("session"));
+        }
         return Err(not_found("session"));
     };
     match action {
@@ -168,8 +201,78 @@ fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<SessionVie
     }?;
     st.sessions
         .get(&id)
-        .map(Session::view)
+        .map(|s| View::LiveAgent(s.view()))
         .ok_or_else(|| not_found("session"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ReceiptBody {
+    message_id: Option<String>,
+}
+
+/// The same actions on an Enhanced Chat conversation, plus receipts, the end of the messaging
+/// session and the expiry of the visitor's token.
+fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), Response> {
+    let agent_name = |b: AgentBody| {
+        b.agent_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "Agent".to_string())
+    };
+    let (accept_b, message_b, typing_b, transfer_b, queue_b, end_b, receipt_b);
+    let a = match action {
+        "accept" => {
+            accept_b = agent_name(parse::<AgentBody>(body)?);
+            AgentAction::Accept(&accept_b)
+        }
+        "message" => {
+            message_b = parse::<MessageBody>(body)?;
+            AgentAction::Message(&message_b.text)
+        }
+        "typing" => {
+            typing_b = parse::<TypingBody>(body)?;
+            AgentAction::Typing(typing_b.typing)
+        }
+        "transfer" => {
+            let b = parse::<AgentBody>(body)?;
+            let Some(name) = b.agent_name.filter(|n| !n.trim().is_empty()) else {
+                return Err(error(StatusCode::BAD_REQUEST, "agentName is required"));
+            };
+            transfer_b = name;
+            AgentAction::Transfer(&transfer_b)
+        }
+        "disconnect" => AgentAction::Disconnect,
+        "queue" => {
+            queue_b = parse::<QueueBody>(body)?;
+            AgentAction::Queue {
+                position: queue_b.position,
+                estimated_wait_time: queue_b.estimated_wait_time,
+            }
+        }
+        "end" => {
+            end_b = parse::<EndBody>(body)?;
+            AgentAction::End(end_b.reason.as_deref())
+        }
+        "end-session" => AgentAction::EndSession,
+        "delivered" | "read" => {
+            receipt_b = parse::<ReceiptBody>(body)?;
+            AgentAction::Receipt {
+                read: action == "read",
+                message_id: receipt_b.message_id.as_deref(),
+            }
+        }
+        "expire-token" => AgentAction::ExpireToken,
+        "custom-event" | "affinity-change" | "idle-warning" => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("{action} does not exist in Enhanced Chat"),
+            ))
+        }
+        _ => return Err(not_found("action")),
+    };
+    st.miaw
+        .agent_action(id, a)
+        .map_err(|(status, msg)| error(status, &msg))
 }
 
 fn session<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Session, Response> {
@@ -491,7 +594,7 @@ async fn list_faults(St(sh): St<AppState>) -> Response {
 }
 
 async fn reset(St(sh): St<AppState>) -> Response {
-    sh.lock().reset(sh.cfg.orgs.clone());
+    sh.lock().reset(sh.cfg.orgs.clone(), sh.cfg.miaw.clone());
     Json(json!({"ok": true})).into_response()
 }
 
@@ -511,6 +614,25 @@ async fn config(St(sh): St<AppState>) -> Response {
         "buttons": buttons,
     }))
     .into_response()
+}
+
+/// `GET /_sim/enhanced-chat`: the Enhanced Chat deployments a client uses.
+async fn enhanced_chat_config(St(sh): St<AppState>) -> Response {
+    let st = sh.lock();
+    let list: Vec<Value> = st
+        .miaw
+        .deployments()
+        .iter()
+        .map(|d| {
+            json!({
+                "orgId": d.org_id,
+                "esDeveloperName": d.es_developer_name,
+                "allowedOrigins": d.allowed_origins,
+                "tokenLifetimeSeconds": d.token_lifetime_seconds,
+            })
+        })
+        .collect();
+    Json(list).into_response()
 }
 
 async fn requests(St(sh): St<AppState>) -> Response {

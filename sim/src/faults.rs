@@ -1,4 +1,4 @@
-//! Fault injection for /chat/rest requests (`POST /_sim/faults`).
+//! Fault injection for /chat/rest and Enhanced Chat requests (`POST /_sim/faults`).
 
 use crate::ids;
 use crate::state::{EndedBy, State};
@@ -21,12 +21,21 @@ pub enum FaultKind {
     Drop,
     /// The request is handled normally after `ms` milliseconds.
     Delay,
+    /// Enhanced Chat stream only: the stream's first event is sent twice with the same id.
+    DuplicateEvent,
+    /// Enhanced Chat only: the request's access token expires now; the request gets 401.
+    TokenExpired,
 }
 
 impl FaultKind {
     /// Faults that act on the request's session only match requests of a live session.
     fn needs_session(self) -> bool {
         matches!(self, FaultKind::AffinityChange | FaultKind::DuplicatePoll)
+    }
+
+    /// Faults that only exist for the Enhanced Chat API.
+    fn miaw_only(self) -> bool {
+        matches!(self, FaultKind::DuplicateEvent | FaultKind::TokenExpired)
     }
 }
 
@@ -77,10 +86,7 @@ impl Fault {
         })
     }
 
-    fn matches(&self, rel_path: &str, live_session: bool) -> bool {
-        if self.kind.needs_session() && !live_session {
-            return false;
-        }
+    fn matches_path(&self, rel_path: &str) -> bool {
         match &self.path {
             None => true,
             Some(p) => {
@@ -125,15 +131,11 @@ pub fn take(state: &mut State, rel_path: &str, session: Option<&str>) -> FaultAc
     let live = session
         .and_then(|id| state.sessions.get(id))
         .is_some_and(|s| s.is_live());
-    let Some(i) = state.faults.iter().position(|f| f.matches(rel_path, live)) else {
+    let Some((kind, ms)) = take_first(state, |f| {
+        !f.kind.miaw_only() && (live || !f.kind.needs_session()) && f.matches_path(rel_path)
+    }) else {
         return FaultAction::None;
     };
-    let fault = &mut state.faults[i];
-    fault.remaining = fault.remaining.saturating_sub(1);
-    let (kind, ms) = (fault.kind, fault.ms);
-    if fault.remaining == 0 {
-        state.faults.remove(i);
-    }
     match kind {
         FaultKind::Delay => FaultAction::Delay(Duration::from_millis(ms)),
         FaultKind::ServerError => FaultAction::ServerError,
@@ -151,7 +153,61 @@ pub fn take(state: &mut State, rel_path: &str, session: Option<&str>) -> FaultAc
             }
             FaultAction::DuplicatePoll
         }
+        FaultKind::DuplicateEvent | FaultKind::TokenExpired => FaultAction::None,
     }
+}
+
+/// Uses one count of the first pending fault `wanted` accepts.
+fn take_first(state: &mut State, wanted: impl Fn(&Fault) -> bool) -> Option<(FaultKind, u64)> {
+    let i = state.faults.iter().position(wanted)?;
+    let fault = &mut state.faults[i];
+    fault.remaining = fault.remaining.saturating_sub(1);
+    let taken = (fault.kind, fault.ms);
+    if fault.remaining == 0 {
+        state.faults.remove(i);
+    }
+    Some(taken)
+}
+
+/// What an Enhanced Chat request gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MiawFault {
+    Delay(Duration),
+    ServerError,
+    BadRequest,
+    /// No answer; on the stream: cut after the first event.
+    Drop,
+    DuplicateEvent,
+    TokenExpired,
+}
+
+/// Takes the first pending fault matching an Enhanced Chat request. `has_token`: the request
+/// carries a token the server issued (`token_expired` needs one); `is_stream`: the event stream
+/// (`duplicate_event` needs it).
+pub fn take_miaw(
+    state: &mut State,
+    path: &str,
+    has_token: bool,
+    is_stream: bool,
+) -> Option<MiawFault> {
+    let (kind, ms) = take_first(state, |f| {
+        let applies = match f.kind {
+            FaultKind::AffinityChange | FaultKind::DuplicatePoll => false,
+            FaultKind::DuplicateEvent => is_stream,
+            FaultKind::TokenExpired => has_token,
+            _ => true,
+        };
+        applies && f.matches_path(path)
+    })?;
+    Some(match kind {
+        FaultKind::Delay => MiawFault::Delay(Duration::from_millis(ms)),
+        FaultKind::ServerError => MiawFault::ServerError,
+        FaultKind::BadRequest => MiawFault::BadRequest,
+        FaultKind::Drop => MiawFault::Drop,
+        FaultKind::DuplicateEvent => MiawFault::DuplicateEvent,
+        FaultKind::TokenExpired => MiawFault::TokenExpired,
+        FaultKind::AffinityChange | FaultKind::DuplicatePoll => return None,
+    })
 }
 
 /// Moves a session to a new affinity token: every request with the old one (held polls too)

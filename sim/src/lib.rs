@@ -1,6 +1,8 @@
-//! chasitor-sim: a LiveAgent (Salesforce Chat REST API) server simulator.
+//! chasitor-sim: a LiveAgent (Salesforce Chat REST API) and Enhanced Chat (Messaging for In-App
+//! and Web) server simulator.
 //!
-//! It serves the visitor side of the Chat REST API at `/chat/rest/...`, a control API for tests and
+//! It serves the visitor side of the Chat REST API at `/chat/rest/...`, the Enhanced Chat API at
+//! `/iamessage/api/v2/...` and `/eventrouter/v1/sse`, a control API for tests and
 //! tools at `/_sim/...` (play the agent, inject faults, inspect what the server received) and an
 //! agent console at `/agent`. See `sim/README.md`.
 //!
@@ -22,12 +24,14 @@ pub mod config;
 mod control_api;
 mod faults;
 mod ids;
+pub mod miaw;
 mod server;
 mod state;
 
 pub use config::{
-    default_orgs, load_orgs, ButtonConfig, OrgConfig, SimConfig, DEFAULT_BUTTON_ID,
-    DEFAULT_DEPLOYMENT_ID, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID,
+    default_deployments, default_orgs, load_config, load_orgs, ButtonConfig, MiawDeployment,
+    OrgConfig, OrgsFile, PreChatField, PreChatForm, RateLimit, SimConfig, DEFAULT_BUTTON_ID,
+    DEFAULT_DEPLOYMENT_ID, DEFAULT_ES_DEVELOPER_NAME, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID,
 };
 pub use faults::FaultKind;
 pub use server::{serve, start, start_on, SimHandle};

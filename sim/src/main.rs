@@ -1,13 +1,13 @@
-//! `chasitor-sim`: run the LiveAgent simulator.
+//! `chasitor-sim`: run the LiveAgent and Enhanced Chat simulator.
 
-use chasitor_sim::{load_orgs, SimConfig};
+use chasitor_sim::{load_config, SimConfig};
 use clap::Parser;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A LiveAgent (Salesforce Chat REST API) server simulator with an agent console and fault
-/// injection.
+/// A LiveAgent (Salesforce Chat REST API) and Enhanced Chat (Messaging for In-App and Web)
+/// server simulator with an agent console and fault injection.
 #[derive(Parser, Debug)]
 #[command(name = "chasitor-sim", version)]
 struct Args {
@@ -18,7 +18,8 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
     /// Answer CORS preflights for the X-LIVEAGENT-* headers from this origin only
-    /// (e.g. http://localhost:8080). Off by default, like the real server.
+    /// (e.g. http://localhost:8080). Off by default, like the real server. Also added to the
+    /// allowed origins of the Enhanced Chat API.
     #[arg(long, value_name = "ORIGIN")]
     cors_origin: Option<String>,
     /// Serve the files of DIR at / (e.g. the widget's trunk dist/), so a page can reach
@@ -31,7 +32,8 @@ struct Args {
     /// A session with no poll for this long ends; later requests get 403.
     #[arg(long, value_name = "N", default_value_t = 60.0)]
     idle_timeout_seconds: f64,
-    /// JSON file with orgs, deployments and buttons (see sim/README.md).
+    /// JSON file with orgs, deployments, buttons and Enhanced Chat deployments (see
+    /// sim/README.md).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Print one line per request to stdout.
@@ -43,6 +45,9 @@ struct Args {
     /// The pingRate Visitor/Settings announces: how often a page re-checks availability.
     #[arg(long, value_name = "N", default_value_t = 50.0)]
     ping_rate_seconds: f64,
+    /// How often an idle Enhanced Chat event stream gets a keep-alive comment.
+    #[arg(long, value_name = "N", default_value_t = 15.0)]
+    keepalive_seconds: f64,
 }
 
 fn seconds(name: &str, v: f64) -> Result<Duration, String> {
@@ -62,6 +67,7 @@ async fn run(args: Args) -> Result<(), String> {
         log: args.log,
         client_poll_timeout_as_string: args.poll_timeout_as_string,
         ping_rate: seconds("ping-rate-seconds", args.ping_rate_seconds)?,
+        keepalive: seconds("keepalive-seconds", args.keepalive_seconds)?,
         ..SimConfig::default()
     };
     if let Some(dir) = &cfg.static_dir {
@@ -70,7 +76,9 @@ async fn run(args: Args) -> Result<(), String> {
         }
     }
     if let Some(path) = &args.config {
-        cfg.orgs = load_orgs(path)?;
+        let file = load_config(path)?;
+        cfg.orgs = file.orgs;
+        cfg.miaw = file.enhanced_chat;
     }
     let addr = SocketAddr::new(args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -84,6 +92,7 @@ async fn run(args: Args) -> Result<(), String> {
     println!("chasitor-sim listening on {addr}");
     println!("  chat API:      {base}/chat/rest");
     println!("  control API:   {base}/_sim   (GET {base}/_sim/config)");
+    println!("  enhanced chat: {base}/iamessage/api/v2   (stream {base}/eventrouter/v1/sse)");
     println!("  agent console: {base}/agent");
     if let Some(dir) = &cfg.static_dir {
         println!("  static files:  {base}/   (from {})", dir.display());
@@ -104,6 +113,14 @@ async fn run(args: Args) -> Result<(), String> {
                 if b.available { "available" } else { "offline" }
             );
         }
+    }
+    for d in &cfg.miaw {
+        println!(
+            "  enhanced chat org {}  esDeveloperName {}  origins {}",
+            d.org_id,
+            d.es_developer_name,
+            d.allowed_origins.join(", ")
+        );
     }
     println!(
         "  long poll hold {:?}, idle timeout {:?}",

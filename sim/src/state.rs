@@ -6,6 +6,8 @@
 use crate::config::{same_id, ButtonConfig, OrgConfig, SimConfig};
 use crate::faults::Fault;
 use crate::ids;
+use crate::miaw::config::MiawDeployment;
+use crate::miaw::state::Miaw;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -336,6 +338,7 @@ impl Session {
             .collect();
         SessionView {
             head: json!({
+                "api": "liveagent",
                 "id": self.id,
                 "key": self.key,
                 "state": self.state_str(),
@@ -446,6 +449,8 @@ pub struct State {
     pub faults: Vec<Fault>,
     pub requests: VecDeque<RequestLogEntry>,
     pub orphan_breadcrumbs: VecDeque<Breadcrumb>,
+    /// Enhanced Chat visitors and conversations.
+    pub miaw: Miaw,
 }
 
 /// The routing-relevant part of a ChasitorInit body.
@@ -465,7 +470,7 @@ pub enum InitOutcome {
 }
 
 impl State {
-    fn new(orgs: Vec<OrgConfig>) -> State {
+    fn new(orgs: Vec<OrgConfig>, deployments: Vec<MiawDeployment>) -> State {
         State {
             sessions: HashMap::new(),
             by_key: HashMap::new(),
@@ -476,7 +481,14 @@ impl State {
             faults: Vec::new(),
             requests: VecDeque::new(),
             orphan_breadcrumbs: VecDeque::new(),
+            miaw: Miaw::new(deployments),
         }
+    }
+
+    /// The next creation order (shared by Live Agent sessions and Enhanced Chat conversations).
+    pub fn next_order(&mut self) -> u64 {
+        self.next_order += 1;
+        self.next_order
     }
 
     pub fn live_sessions(&self) -> usize {
@@ -484,8 +496,7 @@ impl State {
     }
 
     pub fn create_session(&mut self) -> &Session {
-        self.next_order += 1;
-        let s = Session::new(self.next_order);
+        let s = Session::new(self.next_order());
         let id = s.id.clone();
         self.by_key.insert(s.key.clone(), id.clone());
         self.sessions.entry(id).or_insert(s)
@@ -705,7 +716,7 @@ impl State {
         }
     }
 
-    pub fn reset(&mut self, orgs: Vec<OrgConfig>) {
+    pub fn reset(&mut self, orgs: Vec<OrgConfig>, deployments: Vec<MiawDeployment>) {
         // Dropping the sessions drops their watch senders: held polls wake up and answer 403.
         self.sessions.clear();
         self.by_key.clear();
@@ -713,6 +724,8 @@ impl State {
         self.requests.clear();
         self.orphan_breadcrumbs.clear();
         self.orgs = orgs;
+        // Dropping the visitors drops their watch senders: open event streams end.
+        self.miaw = Miaw::new(deployments);
     }
 }
 
@@ -727,9 +740,10 @@ pub type AppState = Arc<Shared>;
 impl Shared {
     pub fn new(cfg: SimConfig) -> AppState {
         let orgs = cfg.orgs.clone();
+        let deployments = cfg.miaw.clone();
         Arc::new(Shared {
             cfg,
-            state: Mutex::new(State::new(orgs)),
+            state: Mutex::new(State::new(orgs, deployments)),
         })
     }
 

@@ -2,6 +2,10 @@
 //! speaks the Chat REST API the way the guide describes.
 #![allow(dead_code)]
 
+pub mod miaw;
+#[allow(unused_imports)]
+pub use miaw::*;
+
 use chasitor_sim::{
     SimConfig, SimHandle, DEFAULT_BUTTON_ID, DEFAULT_DEPLOYMENT_ID, DEFAULT_ORG_ID,
 };

@@ -1,0 +1,303 @@
+//! The agent's side of conversations (the control API calls these) and the control API's view.
+
+use super::state::{Conversation, Miaw, Phase};
+use crate::ids;
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+/// Agent-side actions on a conversation (through the control API).
+pub enum AgentAction<'a> {
+    Accept(&'a str),
+    Message(&'a str),
+    Typing(bool),
+    Transfer(&'a str),
+    Disconnect,
+    Queue {
+        position: i64,
+        estimated_wait_time: Option<i64>,
+    },
+    End(Option<&'a str>),
+    EndSession,
+    Receipt {
+        read: bool,
+        message_id: Option<&'a str>,
+    },
+    ExpireToken,
+}
+
+/// What the control API shows of a conversation, copied under the lock.
+pub struct ConversationView(Value);
+
+impl ConversationView {
+    pub fn into_json(self) -> Value {
+        self.0
+    }
+}
+
+impl Miaw {
+    pub fn has_conversation(&self, id: &str) -> bool {
+        self.conversations.contains_key(id)
+    }
+
+    /// Applies an agent action; `Err((status, message))` when the conversation is not in a state
+    /// for it.
+    pub fn agent_action(
+        &mut self,
+        id: &str,
+        action: AgentAction<'_>,
+    ) -> Result<(), (StatusCode, String)> {
+        let conflict = |m: String| Err((StatusCode::CONFLICT, m));
+        let Some(c) = self.conversations.get_mut(id) else {
+            return Err((StatusCode::NOT_FOUND, "no such session".to_string()));
+        };
+        let state = c.state_str();
+        let with_agent = c.phase == Phase::Agent && c.agent_connected;
+        match action {
+            AgentAction::Accept(name) => {
+                let reconnecting = c.phase == Phase::Agent && !c.agent_connected;
+                if c.phase != Phase::Routing && !reconnecting {
+                    return conflict(format!("the conversation is {state}, not waiting"));
+                }
+                c.phase = Phase::Agent;
+                c.agent_name = Some(name.to_string());
+                c.agent_connected = true;
+                c.queue_position = None;
+                let routing = if reconnecting { "Transfer" } else { "Initial" };
+                self.routing_result(id, routing);
+                self.participant(id, "add", name);
+            }
+            AgentAction::Message(text) => {
+                if !with_agent {
+                    return conflict(format!(
+                        "the conversation is {state} without a connected agent"
+                    ));
+                }
+                let sender = Self::agent_sender(c);
+                let msg_id = ids::uuid();
+                c.add_line(
+                    "Agent",
+                    sender.2.clone(),
+                    text.to_string(),
+                    Some(msg_id.clone()),
+                );
+                let payload = json!({
+                    "entryType": "Message",
+                    "id": msg_id,
+                    "abstractMessage": {
+                        "messageType": "StaticContentMessage",
+                        "id": msg_id,
+                        "staticContent": {"formatType": "Text", "text": text},
+                    },
+                    "messageReason": Value::Null,
+                });
+                let e = self.entry(id, "Message", sender, Some(msg_id), payload);
+                self.publish(id, "CONVERSATION_MESSAGE", e, true);
+            }
+            AgentAction::Typing(on) => {
+                if !with_agent {
+                    return conflict(format!(
+                        "the conversation is {state} without a connected agent"
+                    ));
+                }
+                let sender = Self::agent_sender(c);
+                let (kind, event) = if on {
+                    (
+                        "TypingStartedIndicator",
+                        "CONVERSATION_TYPING_STARTED_INDICATOR",
+                    )
+                } else {
+                    (
+                        "TypingStoppedIndicator",
+                        "CONVERSATION_TYPING_STOPPED_INDICATOR",
+                    )
+                };
+                let e = self.entry(id, kind, sender, None, json!({"entryType": kind}));
+                self.publish(id, event, e, false);
+            }
+            AgentAction::Transfer(name) => {
+                if c.phase != Phase::Agent {
+                    return conflict(format!("the conversation is {state}, not established"));
+                }
+                let leaving = c.agent_connected.then(|| c.agent_name.clone()).flatten();
+                c.agent_name = Some(name.to_string());
+                c.agent_connected = true;
+                c.add_line(
+                    "OperatorTransferred",
+                    name.to_string(),
+                    name.to_string(),
+                    None,
+                );
+                self.routing_result(id, "Transfer");
+                if let Some(old) = leaving {
+                    self.participant(id, "remove", &old);
+                }
+                self.participant(id, "add", name);
+            }
+            AgentAction::Disconnect => {
+                if !with_agent {
+                    return conflict(format!(
+                        "the conversation is {state} without a connected agent"
+                    ));
+                }
+                c.agent_connected = false;
+                let name = c.agent_name.clone().unwrap_or_default();
+                self.participant(id, "remove", &name);
+            }
+            AgentAction::Queue {
+                position,
+                estimated_wait_time,
+            } => {
+                if c.phase != Phase::Routing {
+                    return conflict(format!("the conversation is {state}, not queued"));
+                }
+                c.queue_position = Some(position);
+                if let Some(ewt) = estimated_wait_time {
+                    c.estimated_wait_time = ewt;
+                }
+                self.routing_result(id, "Initial");
+            }
+            AgentAction::End(reason) => {
+                if !c.is_open() {
+                    return conflict("the conversation has already ended".to_string());
+                }
+                let reason = reason.unwrap_or("agent").to_string();
+                self.close(id, "agent", Some(reason));
+            }
+            AgentAction::EndSession => {
+                if !matches!(c.phase, Phase::Routing | Phase::Agent) {
+                    return conflict(format!("the conversation is {state}: no messaging session"));
+                }
+                self.end_session(id);
+            }
+            AgentAction::Receipt { read, message_id } => {
+                if !c.is_open() {
+                    return conflict("the conversation has ended".to_string());
+                }
+                let targets: Vec<String> = c
+                    .transcript
+                    .iter()
+                    .filter(|l| l.kind == "Chasitor" && if read { !l.read } else { !l.delivered })
+                    .filter_map(|l| l.message_id.clone())
+                    .filter(|m| message_id.is_none_or(|want| want == m))
+                    .collect();
+                if let Some(want) = message_id {
+                    let known = c
+                        .transcript
+                        .iter()
+                        .any(|l| l.kind == "Chasitor" && l.message_id.as_deref() == Some(want));
+                    if !known {
+                        return Err((
+                            StatusCode::BAD_REQUEST,
+                            format!("no message {want} from the visitor"),
+                        ));
+                    }
+                }
+                for l in c.transcript.iter_mut() {
+                    if l.message_id.as_ref().is_some_and(|m| targets.contains(m)) {
+                        l.delivered = true;
+                        l.read |= read;
+                    }
+                }
+                let sender = Self::agent_sender(c);
+                let (kind, event) = if read {
+                    ("ReadAcknowledgement", "CONVERSATION_READ_ACKNOWLEDGEMENT")
+                } else {
+                    (
+                        "DeliveryAcknowledgement",
+                        "CONVERSATION_DELIVERY_ACKNOWLEDGEMENT",
+                    )
+                };
+                for m in targets {
+                    let payload = json!({
+                        "entryType": kind,
+                        "acknowledgementTimestamp": ids::now_ms(),
+                        "acknowledgedConversationEntryIdentifier": m,
+                    });
+                    let mut e = self.entry(id, kind, sender.clone(), None, payload);
+                    e.related = vec![m];
+                    self.publish(id, event, e, true);
+                }
+            }
+            AgentAction::ExpireToken => {
+                let visitor = c.visitor.clone();
+                self.expire_tokens(&visitor);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every conversation as `(order, view)`.
+    pub fn views(&self) -> Vec<(u64, ConversationView)> {
+        self.conversations
+            .values()
+            .map(|c| (c.order, self.view_of(c)))
+            .collect()
+    }
+
+    pub fn view(&self, id: &str) -> Option<ConversationView> {
+        self.conversations.get(id).map(|c| self.view_of(c))
+    }
+
+    fn view_of(&self, c: &Conversation) -> ConversationView {
+        let v = self.visitors.get(&c.visitor);
+        let dep = v.map(|v| &self.deployments[v.dep]);
+        // Pre-chat details in the form's order, with the form's labels.
+        let fields = dep
+            .and_then(|d| d.pre_chat.as_ref())
+            .map_or(&[][..], |f| &f.fields[..]);
+        let prechat: Vec<Value> = fields
+            .iter()
+            .filter_map(|f| {
+                let value = match c.routing_attributes.get(&f.name)? {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let label = f.label.clone().unwrap_or_else(|| f.name.clone());
+                Some(
+                    json!({"label": label, "name": f.name, "value": value, "displayToAgent": true}),
+                )
+            })
+            .collect();
+        let received: Vec<Value> = c
+            .received
+            .iter()
+            .map(|r| json!({"sequence": Value::Null, "type": r.kind, "body": r.body}))
+            .collect();
+        let transcript: Vec<Value> = c
+            .transcript
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                json!({"type": l.kind, "name": l.name, "content": l.content,
+                       "timestamp": l.timestamp, "sequence": i + 1, "messageId": l.message_id,
+                       "delivered": l.delivered, "read": l.read})
+            })
+            .collect();
+        ConversationView(json!({
+            "api": "miaw",
+            "id": c.id,
+            "state": c.state_str(),
+            "visitorName": c.visitor_name(),
+            "prechatDetails": prechat,
+            "queuePosition": c.queue_position,
+            "agentName": c.agent_name,
+            "received": received,
+            "orgId": dep.map(|d| d.org_id.clone()),
+            "esDeveloperName": dep.map(|d| d.es_developer_name.clone()),
+            "visitorId": c.visitor,
+            "routingAttributes": c.routing_attributes,
+            "estimatedWaitTime": c.estimated_wait_time,
+            "agentConnected": c.agent_connected,
+            "messagingSession": if c.phase == Phase::Inactive || c.phase == Phase::Closed { "ended" } else { "active" },
+            "endedBy": c.ended_by,
+            "endReason": c.end_reason,
+            "createdAtMs": c.created_ms,
+            "visitorTyping": c.visitor_typing,
+            "breadcrumbs": [],
+            "transcript": transcript,
+            "openStreams": v.map_or(0, |v| v.open_streams),
+            "maxOpenStreams": v.map_or(0, |v| v.max_open_streams),
+            "lastEventId": v.map_or(0, |v| v.last_event_id).to_string(),
+        }))
+    }
+}

@@ -1,0 +1,198 @@
+//! Enhanced Chat (Messaging for In-App and Web) deployments: the `"enhancedChat"` list of the
+//! `--config` file.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The demo deployment's API name.
+pub const DEFAULT_ES_DEVELOPER_NAME: &str = "Chasitor_Demo";
+
+/// One Custom Client deployment of an org.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MiawDeployment {
+    /// Org ID (prefix `00D`; compared on 15 characters).
+    pub org_id: String,
+    /// The deployment's API name (`esDeveloperName`).
+    pub es_developer_name: String,
+    /// Origins allowed to call the API from a browser (the org's CORS allowlist), exactly as a
+    /// browser sends them: `http://localhost:8080`.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Lifetime of an anonymous access token (the JWT's `exp` is issue time + this).
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime_seconds: f64,
+    /// At most `requests` authenticated requests per visitor within any `perSeconds` window;
+    /// beyond that 429. `None`: no limit.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// The pre-chat form of `embeddedServiceConfig.forms`. `None`: no pre-chat form.
+    #[serde(default)]
+    pub pre_chat: Option<PreChatForm>,
+    /// Estimated wait (seconds) reported by routing results (`-1`: not requested).
+    #[serde(default = "default_ewt")]
+    pub estimated_wait_time: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub per_seconds: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PreChatForm {
+    /// `Conversation` (every new conversation) or `Session` (every new messaging session).
+    #[serde(default = "default_display_context")]
+    pub display_context: String,
+    pub fields: Vec<PreChatField>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PreChatField {
+    /// The routing attribute name (`_firstName`, `_email`, or a custom one).
+    pub name: String,
+    /// Text, Email, Number, Phone, Checkbox or ChoiceList.
+    #[serde(rename = "type", default = "default_field_type")]
+    pub field_type: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub is_hidden: bool,
+    #[serde(default)]
+    pub max_length: Option<u32>,
+    /// The options of a ChoiceList field.
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+fn default_token_lifetime() -> f64 {
+    6.0 * 3600.0
+}
+fn default_ewt() -> i64 {
+    -1
+}
+fn default_display_context() -> String {
+    "Conversation".to_string()
+}
+fn default_field_type() -> String {
+    "Text".to_string()
+}
+
+impl MiawDeployment {
+    /// A stable channel address id for the deployment (a UUID derived from its name).
+    pub fn channel_address(&self) -> String {
+        let a = crate::ids::sf_id("", &format!("{}/{}", self.org_id, self.es_developer_name));
+        let a = a.to_ascii_lowercase();
+        format!("{}-0000-4000-8000-{:0>12}", &a[..8], &a[..12])
+    }
+
+    /// Whether `name` is a field of the pre-chat form (routing attributes not on it are dropped).
+    pub fn has_field(&self, name: &str) -> bool {
+        self.pre_chat
+            .as_ref()
+            .is_some_and(|f| f.fields.iter().any(|x| x.name == name))
+    }
+
+    /// `context.configuration.embeddedServiceConfig` of the token answer.
+    pub fn embedded_service_config(&self) -> Value {
+        let mut forms = Vec::new();
+        let mut choice_lists = Vec::new();
+        if let Some(form) = &self.pre_chat {
+            let fields: Vec<Value> = form
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut v = json!({
+                        "name": f.name,
+                        "type": f.field_type,
+                        "required": f.required,
+                        "isHidden": f.is_hidden,
+                        "order": i + 1,
+                        "labels": {"display": f.label.clone().unwrap_or_else(|| f.name.clone())},
+                        "maxLength": f.max_length.unwrap_or(255),
+                    });
+                    if f.field_type == "ChoiceList" {
+                        let id = format!("{}_choices", f.name);
+                        let values: Vec<Value> = f
+                            .choices
+                            .iter()
+                            .enumerate()
+                            .map(|(j, c)| {
+                                json!({"choiceListValueId": format!("{id}_{j}"),
+                                       "choiceListValueName": c, "label": c,
+                                       "order": j + 1, "isDefaultValue": j == 0})
+                            })
+                            .collect();
+                        choice_lists.push(json!({"choiceListId": id, "choiceListValues": values}));
+                        v["choiceListId"] = json!(id);
+                    }
+                    v
+                })
+                .collect();
+            forms.push(json!({
+                "formType": "PreChat",
+                "displayContext": form.display_context,
+                "formFields": fields,
+            }));
+        }
+        json!({
+            "name": self.es_developer_name,
+            "deploymentType": "Web",
+            "embeddedServiceMessagingChannel": {
+                "channelAddressIdentifier": self.channel_address(),
+                "authMode": "UnAuth",
+            },
+            "forms": forms,
+            "choiceListConfig": {"choiceList": choice_lists},
+        })
+    }
+}
+
+/// The demo deployment: one org (the Live Agent demo org), a pre-chat form with a name, an
+/// e-mail and a topic, the origins of `trunk serve`, 6 h tokens and 100 requests per 10 s.
+pub fn default_deployments() -> Vec<MiawDeployment> {
+    let field = |name: &str, label: &str, ty: &str, required: bool| PreChatField {
+        name: name.to_string(),
+        field_type: ty.to_string(),
+        label: Some(label.to_string()),
+        required,
+        is_hidden: false,
+        max_length: None,
+        choices: Vec::new(),
+    };
+    let mut topic = field("Topic", "Topic", "ChoiceList", false);
+    topic.choices = vec!["Billing".into(), "Delivery".into(), "Other".into()];
+    let mut page = field("PageUrl", "Page", "Text", false);
+    page.is_hidden = true;
+    vec![MiawDeployment {
+        org_id: crate::config::DEFAULT_ORG_ID.to_string(),
+        es_developer_name: DEFAULT_ES_DEVELOPER_NAME.to_string(),
+        allowed_origins: vec![
+            "http://localhost:8080".to_string(),
+            "http://127.0.0.1:8080".to_string(),
+        ],
+        token_lifetime_seconds: default_token_lifetime(),
+        rate_limit: Some(RateLimit {
+            requests: 100,
+            per_seconds: 10.0,
+        }),
+        pre_chat: Some(PreChatForm {
+            display_context: default_display_context(),
+            fields: vec![
+                field("_firstName", "First name", "Text", true),
+                field("_lastName", "Last name", "Text", false),
+                field("_email", "E-mail", "Email", true),
+                topic,
+                page,
+            ],
+        }),
+        estimated_wait_time: 60,
+    }]
+}

@@ -1,0 +1,10 @@
+//! Enhanced Chat (Messaging for In-App and Web): the customer-side REST API and its event stream,
+//! on the same server, state and control API as the Live Agent API. See `sim/README.md`.
+
+pub(crate) mod agent;
+pub mod config;
+pub(crate) mod routes;
+mod sse;
+pub(crate) mod state;
+mod token;
+mod visitor;

@@ -1,0 +1,381 @@
+//! The visitor side of the Enhanced Chat API: `/iamessage/api/v2/...` and
+//! `/eventrouter/v1/sse`, with the fault and request-log middleware and CORS.
+
+use super::sse::{self, StreamFault};
+use super::state::{HistoryQuery, Issued, Reject, HISTORY_PAGE_MAX, LIST_MAX};
+use crate::chat_api::{DropConnection, LogGuard};
+use crate::faults::{self, MiawFault};
+use crate::ids;
+use crate::state::{AppState, RequestLogEntry, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State as St};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub const API: &str = "/iamessage/api/v2";
+pub const SSE_PATH: &str = "/eventrouter/v1/sse";
+
+/// The routes with their middleware and, when any origin is allowed, CORS.
+pub fn router(sh: &AppState) -> Router<AppState> {
+    let conv = |p: &str| format!("{API}/conversation{p}");
+    let mut r = Router::new()
+        .route(
+            &format!("{API}/authorization/unauthenticated/access-token"),
+            post(access_token),
+        )
+        .route(
+            &format!("{API}/authorization/continuation-access-token"),
+            get(continuation),
+        )
+        .route(&conv(""), post(create))
+        .route(&conv("/list"), get(list))
+        .route(&conv("/{id}"), delete(close))
+        .route(&conv("/{id}/session"), delete(end_session))
+        .route(&conv("/{id}/message"), post(message))
+        .route(&conv("/{id}/entry"), post(entry))
+        .route(&conv("/{id}/acknowledge-entries"), post(acknowledge))
+        .route(&conv("/{id}/entries"), get(entries))
+        .route(SSE_PATH, get(sse::stream))
+        .route("/iamessage/{*rest}", any(not_found))
+        .route("/eventrouter/{*rest}", any(not_found))
+        .layer(from_fn_with_state(sh.clone(), middleware));
+    let origins = allowed_origins(sh);
+    if !origins.is_empty() {
+        r = r.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    HeaderName::from_static("x-org-id"),
+                    HeaderName::from_static("last-event-id"),
+                ])
+                .max_age(Duration::from_secs(600)),
+        );
+    }
+    r
+}
+
+/// The origins of every deployment's allowlist, and `--cors-origin`.
+fn allowed_origins(sh: &AppState) -> Vec<HeaderValue> {
+    let mut list: Vec<String> = sh
+        .cfg
+        .miaw
+        .iter()
+        .flat_map(|d| d.allowed_origins.iter().cloned())
+        .chain(sh.cfg.cors_origin.clone())
+        .collect();
+    list.sort();
+    list.dedup();
+    list.iter()
+        .filter_map(|o| match HeaderValue::from_str(o) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                eprintln!("chasitor-sim: ignoring invalid allowed origin {o:?}");
+                None
+            }
+        })
+        .collect()
+}
+
+/// A refusal as JSON `{"message", "status"}` (with `Retry-After` for 429).
+pub fn reject(r: Reject) -> Response {
+    let mut resp = (
+        r.status,
+        Json(json!({"message": r.message, "status": r.status.as_u16()})),
+    )
+        .into_response();
+    if let Some(secs) = r.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+async fn not_found() -> Response {
+    reject(Reject::new(StatusCode::NOT_FOUND, "Not Found"))
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub fn bearer(h: &HeaderMap) -> Option<&str> {
+    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn json_body(body: &Bytes) -> Result<Value, Reject> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(Reject::bad("The body must be a JSON object")),
+        Err(e) => Err(Reject::bad(format!("The body is not valid JSON: {e}"))),
+    }
+}
+
+/// The visitor of a valid bearer token, counted against the rate limit (401, 429).
+fn visitor(st: &mut State, h: &HeaderMap) -> Result<String, Reject> {
+    let v = st.miaw.authenticate(bearer(h))?;
+    st.miaw.check_rate(&v)?;
+    Ok(v)
+}
+
+fn answer(result: Result<Value, Reject>, status: StatusCode) -> Response {
+    match result {
+        Ok(v) => (status, Json(v)).into_response(),
+        Err(r) => reject(r),
+    }
+}
+
+fn empty(result: Result<(), Reject>, status: StatusCode) -> Response {
+    match result {
+        Ok(()) => status.into_response(),
+        Err(r) => reject(r),
+    }
+}
+
+fn token_answer(st: &State, i: Issued, with_context: bool) -> Value {
+    let mut v = json!({"accessToken": i.token, "lastEventId": i.last_event_id.to_string()});
+    if with_context {
+        v["context"] = json!({
+            "deviceId": i.device_id,
+            "configuration": {
+                "embeddedServiceConfig": st.miaw.deployment(i.dep).embedded_service_config(),
+            },
+        });
+    }
+    v
+}
+
+async fn access_token(St(sh): St<AppState>, body: Bytes) -> Response {
+    let result = json_body(&body).and_then(|b| {
+        let mut st = sh.lock();
+        let issued = st.miaw.issue_token(&b)?;
+        Ok(token_answer(&st, issued, true))
+    });
+    answer(result, StatusCode::OK)
+}
+
+async fn continuation(St(sh): St<AppState>, headers: HeaderMap) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers).and_then(|_| {
+        let issued = st.miaw.continuation(bearer(&headers).unwrap_or_default())?;
+        Ok(token_answer(&st, issued, false))
+    });
+    answer(result, StatusCode::OK)
+}
+
+async fn create(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers).and_then(|v| {
+        let b = json_body(&body)?;
+        let order = st.next_order();
+        st.miaw.create_conversation(&v, order, &b)
+    });
+    answer(result, StatusCode::CREATED)
+}
+
+async fn message(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers)
+        .and_then(|v| st.miaw.visitor_message(&v, &id, &json_body(&body)?));
+    answer(result, StatusCode::ACCEPTED)
+}
+
+async fn entry(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut st = sh.lock();
+    let result =
+        visitor(&mut st, &headers).and_then(|v| st.miaw.visitor_entry(&v, &id, &json_body(&body)?));
+    empty(result, StatusCode::ACCEPTED)
+}
+
+async fn acknowledge(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut st = sh.lock();
+    let result =
+        visitor(&mut st, &headers).and_then(|v| st.miaw.visitor_acks(&v, &id, &json_body(&body)?));
+    empty(result, StatusCode::ACCEPTED)
+}
+
+async fn close(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = sh.lock();
+    let es = q.get("esDeveloperName").map(String::as_str);
+    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.visitor_close(&v, &id, es));
+    empty(result, StatusCode::NO_CONTENT)
+}
+
+async fn end_session(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = sh.lock();
+    let es = q.get("esDeveloperName").map(String::as_str);
+    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.visitor_end_session(&v, &id, es));
+    empty(result, StatusCode::NO_CONTENT)
+}
+
+fn number<T: std::str::FromStr>(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<T>, Reject> {
+    q.get(name)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| Reject::bad(format!("{name} must be a number")))
+        })
+        .transpose()
+}
+
+/// `limit`: 1..=50 (default 20; larger values are capped at 50).
+fn limit(q: &HashMap<String, String>, max: usize) -> Result<usize, Reject> {
+    match number::<usize>(q, "limit")? {
+        None => Ok(20),
+        Some(0) => Err(Reject::bad("limit must be at least 1")),
+        Some(n) => Ok(n.min(max)),
+    }
+}
+
+async fn list(
+    St(sh): St<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers).and_then(|v| {
+        let include_closed = match q.get("inclClosedConvs").map(String::as_str) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(Reject::bad("inclClosedConvs must be true or false")),
+        };
+        Ok(st.miaw.list(&v, include_closed, limit(&q, LIST_MAX)?))
+    });
+    answer(result, StatusCode::OK)
+}
+
+async fn entries(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers).and_then(|v| {
+        let from_start = match q.get("direction").map(String::as_str) {
+            None | Some("FromEnd") => false,
+            Some("FromStart") => true,
+            Some(_) => return Err(Reject::bad("direction must be FromEnd or FromStart")),
+        };
+        let query = HistoryQuery {
+            limit: limit(&q, HISTORY_PAGE_MAX)?,
+            start: number(&q, "startTimestamp")?,
+            end: number(&q, "endTimestamp")?,
+            from_start,
+            types: q
+                .get("entryTypeFilter")
+                .filter(|t| !t.is_empty())
+                .map(|t| t.split(',').map(|s| s.trim().to_string()).collect()),
+        };
+        st.miaw.history(&v, &id, &query)
+    });
+    answer(result, StatusCode::OK)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware: faults and the request log
+
+/// The conversation id in a path, for the request log.
+fn conversation_in(path: &str) -> Option<String> {
+    let rest = path.strip_prefix(&format!("{API}/conversation/"))?;
+    let id = rest.split('/').next()?;
+    (id != "list" && !id.is_empty()).then(|| id.to_string())
+}
+
+pub async fn middleware(St(sh): St<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let is_stream = path == SSE_PATH;
+    let token = bearer(req.headers()).map(str::to_string);
+    let fault = {
+        let mut st = sh.lock();
+        let visitor = token.as_deref().and_then(|t| st.miaw.token_visitor(t));
+        let fault = faults::take_miaw(&mut st, &path, visitor.is_some(), is_stream);
+        if let (Some(MiawFault::TokenExpired), Some(v)) = (fault, &visitor) {
+            st.miaw.expire_tokens(v);
+        }
+        fault
+    };
+    let mut log = LogGuard::new(
+        sh.clone(),
+        RequestLogEntry {
+            method: req.method().to_string(),
+            path: path.clone(),
+            query: req.uri().query().map(str::to_string),
+            status: 0,
+            session: conversation_in(&path),
+            at_ms: ids::now_ms(),
+        },
+    );
+    let resp = match fault {
+        None => next.run(req).await,
+        Some(MiawFault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(MiawFault::ServerError) => reject(Reject::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+        )),
+        Some(MiawFault::BadRequest) => reject(Reject::bad("Bad Request")),
+        Some(MiawFault::TokenExpired) => reject(Reject::unauthorized()),
+        Some(MiawFault::Drop) if is_stream => {
+            req.extensions_mut().insert(StreamFault::Drop);
+            next.run(req).await
+        }
+        Some(MiawFault::Drop) => {
+            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.extensions_mut().insert(DropConnection);
+            r
+        }
+        Some(MiawFault::DuplicateEvent) => {
+            req.extensions_mut().insert(StreamFault::DuplicateEvent);
+            next.run(req).await
+        }
+    };
+    let status = if resp.extensions().get::<DropConnection>().is_some() {
+        0
+    } else {
+        resp.status().as_u16()
+    };
+    log.finish(status, None);
+    resp
+}

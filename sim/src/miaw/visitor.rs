@@ -1,0 +1,345 @@
+//! The visitor's requests on conversations (the REST routes call these).
+
+use super::state::{
+    is_lowercase_uuid, str_field, Conversation, Entry, HistoryQuery, Miaw, Phase, Reject,
+};
+use crate::ids;
+use axum::http::StatusCode;
+use serde_json::{json, Map, Value};
+
+impl Miaw {
+    fn check_es_name(&self, visitor: &str, es: Option<&str>) -> Result<(), Reject> {
+        match es {
+            None => Err(Reject::bad("Missing required field esDeveloperName")),
+            Some(es) if es != self.visitor_es_name(visitor) => Err(Reject::bad(format!(
+                "esDeveloperName {es} is not the deployment of this access token"
+            ))),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The visitor's conversation (404 for someone else's or an unknown one).
+    fn own(&mut self, visitor: &str, id: &str) -> Result<&mut Conversation, Reject> {
+        if !is_lowercase_uuid(id) {
+            return Err(Reject::bad("The conversation id must be a lowercase UUID"));
+        }
+        match self.conversations.get_mut(id) {
+            Some(c) if c.visitor == visitor => Ok(c),
+            _ => Err(Reject::not_found()),
+        }
+    }
+
+    fn routing_attributes(
+        &self,
+        visitor: &str,
+        body: &Value,
+    ) -> Result<Map<String, Value>, Reject> {
+        let dep = &self.deployments[self.visitors[visitor].dep];
+        match body.get("routingAttributes") {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Object(m)) => Ok(m
+                .iter()
+                .filter(|(k, _)| dep.has_field(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()),
+            Some(_) => Err(Reject::bad("routingAttributes must be an object")),
+        }
+    }
+
+    /// `POST …/conversation`.
+    pub fn create_conversation(
+        &mut self,
+        visitor: &str,
+        order: u64,
+        body: &Value,
+    ) -> Result<Value, Reject> {
+        let Some(id) = str_field(body, "conversationId") else {
+            return Err(Reject::bad("Missing required field conversationId"));
+        };
+        if !is_lowercase_uuid(id) {
+            return Err(Reject::bad("conversationId must be a lowercase UUID"));
+        }
+        self.check_es_name(visitor, str_field(body, "esDeveloperName"))?;
+        if self.conversations.contains_key(id) {
+            return Err(Reject::conflict(format!(
+                "Conversation {id} already exists"
+            )));
+        }
+        let routing_attributes = self.routing_attributes(visitor, body)?;
+        let dep = &self.deployments[self.visitors[visitor].dep];
+        let now = ids::now_ms();
+        let mut c = Conversation {
+            id: id.to_string(),
+            visitor: visitor.to_string(),
+            channel: dep.channel_address(),
+            order,
+            created_ms: now,
+            closed_ms: None,
+            routing_attributes,
+            phase: Phase::Routing,
+            agent_name: None,
+            agent_connected: false,
+            ended_by: None,
+            end_reason: None,
+            queue_position: None,
+            estimated_wait_time: dep.estimated_wait_time,
+            visitor_typing: false,
+            entries: Vec::new(),
+            last_ts: 0,
+            transcript: Vec::new(),
+            received: Vec::new(),
+        };
+        c.record("CreateConversation", body.clone());
+        self.conversations.insert(id.to_string(), c);
+        Ok(json!({"conversationId": id}))
+    }
+
+    /// `POST …/conversation/{id}/message`: recorded and echoed on the visitor's stream.
+    pub fn visitor_message(
+        &mut self,
+        visitor: &str,
+        id: &str,
+        body: &Value,
+    ) -> Result<Value, Reject> {
+        let Some(msg) = body.get("message").filter(|m| m.is_object()) else {
+            return Err(Reject::bad("Missing required field message"));
+        };
+        let Some(msg_id) = str_field(msg, "id") else {
+            return Err(Reject::bad("Missing required field message.id"));
+        };
+        match str_field(msg, "messageType") {
+            Some("StaticContentMessage") => {}
+            Some(other) => return Err(Reject::bad(format!("Unsupported messageType {other}"))),
+            None => return Err(Reject::bad("Missing required field message.messageType")),
+        }
+        let static_content = msg.get("staticContent").cloned().unwrap_or(Value::Null);
+        if str_field(&static_content, "formatType") != Some("Text") {
+            return Err(Reject::bad("staticContent.formatType must be Text"));
+        }
+        let Some(text) = static_content.get("text").and_then(Value::as_str) else {
+            return Err(Reject::bad("Missing required field staticContent.text"));
+        };
+        let text = text.to_string();
+        let new_session = match body.get("isNewMessagingSession") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(Reject::bad("isNewMessagingSession must be a boolean")),
+        };
+        self.check_es_name(visitor, str_field(body, "esDeveloperName"))?;
+        let attributes = self.routing_attributes(visitor, body)?;
+        let client_ts = body
+            .get("clientTimestamp")
+            .and_then(Value::as_u64)
+            .unwrap_or_else(ids::now_ms);
+        let c = self.own(visitor, id)?;
+        c.require_open()?;
+        // A message id already taken in this conversation: a retry. Answer it again, once.
+        if let Some(e) = c.entries.iter().find(|e| e.identifier == msg_id) {
+            return Ok(
+                json!({"conversationEntries": [{"id": e.identifier, "clientTimestamp": e.client_ts}]}),
+            );
+        }
+        if c.phase == Phase::Inactive && !new_session {
+            return Err(Reject::new(
+                StatusCode::EXPECTATION_FAILED,
+                "The messaging session has ended: send the message with isNewMessagingSession true",
+            ));
+        }
+        if c.phase == Phase::Inactive {
+            // A new messaging session: routed again, to whichever agent accepts it.
+            c.phase = Phase::Routing;
+            c.routing_attributes.extend(attributes);
+            c.agent_name = None;
+            c.queue_position = None;
+        }
+        c.record("Message", body.clone());
+        c.visitor_typing = false;
+        let name = c.visitor_name().unwrap_or_else(|| "Guest".to_string());
+        c.add_line(
+            "Chasitor",
+            name.clone(),
+            text.clone(),
+            Some(msg_id.to_string()),
+        );
+        let mut abstract_message = msg.clone();
+        abstract_message["staticContent"] = json!({"formatType": "Text", "text": text});
+        let payload = json!({
+            "entryType": "Message",
+            "id": msg_id,
+            "abstractMessage": abstract_message,
+            "messageReason": Value::Null,
+        });
+        let sender = ("EndUser", visitor.to_string(), name);
+        let mut e = self.entry(id, "Message", sender, Some(msg_id.to_string()), payload);
+        e.client_ts = client_ts;
+        self.publish(id, "CONVERSATION_MESSAGE", e, true);
+        Ok(json!({"conversationEntries": [{"id": msg_id, "clientTimestamp": client_ts}]}))
+    }
+
+    /// `POST …/conversation/{id}/entry`: typing started or stopped (not echoed).
+    pub fn visitor_entry(&mut self, visitor: &str, id: &str, body: &Value) -> Result<(), Reject> {
+        let typing = match str_field(body, "entryType") {
+            Some("TypingStartedIndicator") => true,
+            Some("TypingStoppedIndicator") => false,
+            Some(other) => return Err(Reject::bad(format!("Unsupported entryType {other}"))),
+            None => return Err(Reject::bad("Missing required field entryType")),
+        };
+        let c = self.own(visitor, id)?;
+        c.require_open()?;
+        c.visitor_typing = typing;
+        let kind = str_field(body, "entryType").unwrap_or_default().to_string();
+        c.record(&kind, body.clone());
+        Ok(())
+    }
+
+    /// `POST …/conversation/{id}/acknowledge-entries`: the visitor's delivery and read receipts
+    /// for the agent's messages.
+    pub fn visitor_acks(&mut self, visitor: &str, id: &str, body: &Value) -> Result<(), Reject> {
+        let Some(acks) = body.get("acks").and_then(Value::as_array) else {
+            return Err(Reject::bad("Missing required field acks"));
+        };
+        let mut parsed = Vec::new();
+        for a in acks {
+            let read = match str_field(a, "entryType") {
+                Some("Delivery") => false,
+                Some("Read") => true,
+                _ => return Err(Reject::bad("acks[].entryType must be Delivery or Read")),
+            };
+            let Some(entry_id) = str_field(a, "conversationEntryId") else {
+                return Err(Reject::bad(
+                    "Missing required field acks[].conversationEntryId",
+                ));
+            };
+            parsed.push((read, entry_id.to_string()));
+        }
+        let c = self.own(visitor, id)?;
+        c.require_open()?;
+        for (read, entry_id) in parsed {
+            for l in c
+                .transcript
+                .iter_mut()
+                .filter(|l| l.kind == "Agent" && l.message_id.as_deref() == Some(entry_id.as_str()))
+            {
+                l.delivered = true;
+                l.read |= read;
+            }
+        }
+        c.record("AcknowledgeEntries", body.clone());
+        Ok(())
+    }
+
+    /// `DELETE …/conversation/{id}`: closes the conversation (again: no effect).
+    pub fn visitor_close(
+        &mut self,
+        visitor: &str,
+        id: &str,
+        es: Option<&str>,
+    ) -> Result<(), Reject> {
+        self.check_es_name(visitor, es)?;
+        let c = self.own(visitor, id)?;
+        if !c.is_open() {
+            return Ok(());
+        }
+        c.record("CloseConversation", json!({"esDeveloperName": es}));
+        self.close(id, "visitor", None);
+        Ok(())
+    }
+
+    /// `DELETE …/conversation/{id}/session`: ends the messaging session; the conversation stays.
+    pub fn visitor_end_session(
+        &mut self,
+        visitor: &str,
+        id: &str,
+        es: Option<&str>,
+    ) -> Result<(), Reject> {
+        self.check_es_name(visitor, es)?;
+        let c = self.own(visitor, id)?;
+        c.require_open()?;
+        c.record("EndMessagingSession", json!({"esDeveloperName": es}));
+        self.end_session(id);
+        Ok(())
+    }
+
+    pub(super) fn end_session(&mut self, id: &str) {
+        let Some(c) = self.conversations.get_mut(id) else {
+            return;
+        };
+        if c.phase == Phase::Inactive {
+            return;
+        }
+        let leaving = c.agent_connected.then(|| c.agent_name.clone()).flatten();
+        c.phase = Phase::Inactive;
+        c.agent_connected = false;
+        c.visitor_typing = false;
+        if let Some(name) = leaving {
+            self.participant(id, "remove", &name);
+        }
+    }
+
+    pub(super) fn close(&mut self, id: &str, by: &'static str, reason: Option<String>) {
+        let Some(c) = self.conversations.get_mut(id) else {
+            return;
+        };
+        c.phase = Phase::Closed;
+        c.agent_connected = false;
+        c.visitor_typing = false;
+        c.ended_by = Some(by);
+        c.end_reason = reason;
+        c.closed_ms = Some(ids::now_ms());
+        c.queue_position = None;
+        self.close_event(id);
+    }
+
+    /// `GET …/conversation/list`: the visitor's conversations, newest first.
+    pub fn list(&self, visitor: &str, include_closed: bool, limit: usize) -> Value {
+        let mut mine: Vec<&Conversation> = self
+            .conversations
+            .values()
+            .filter(|c| c.visitor == visitor)
+            .collect();
+        mine.sort_by_key(|c| std::cmp::Reverse(c.order));
+        let open = mine.iter().filter(|c| c.is_open()).count();
+        let closed = mine.len() - open;
+        let es = self.visitor_es_name(visitor);
+        let list: Vec<Value> = mine
+            .iter()
+            .filter(|c| include_closed || c.is_open())
+            .take(limit)
+            .map(|c| c.list_json(es))
+            .collect();
+        json!({
+            "openConversationsFound": open,
+            "closedConversationsFound": closed,
+            "conversations": list,
+        })
+    }
+
+    /// `GET …/conversation/{id}/entries`.
+    pub fn history(&mut self, visitor: &str, id: &str, q: &HistoryQuery) -> Result<Value, Reject> {
+        let c = self.own(visitor, id)?;
+        let fits = |e: &&Entry| {
+            q.start.is_none_or(|s| e.ts > s)
+                && q.end.is_none_or(|end| e.ts < end)
+                && q.types
+                    .as_ref()
+                    .is_none_or(|t| t.iter().any(|t| t == e.entry_type))
+        };
+        let page: Vec<Value> = if q.from_start {
+            c.entries
+                .iter()
+                .filter(fits)
+                .take(q.limit)
+                .map(|e| e.to_json(false))
+                .collect()
+        } else {
+            c.entries
+                .iter()
+                .rev()
+                .filter(fits)
+                .take(q.limit)
+                .map(|e| e.to_json(false))
+                .collect()
+        };
+        Ok(json!({"conversationEntries": page}))
+    }
+}

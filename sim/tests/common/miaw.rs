@@ -1,0 +1,392 @@
+//! Helpers for the Enhanced Chat tests: a visitor client of the REST API and a raw
+//! `text/event-stream` reader over reqwest's body chunks.
+
+use super::Sim;
+use chasitor_sim::{SimConfig, DEFAULT_ES_DEVELOPER_NAME, DEFAULT_ORG_ID};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+pub const MIAW_API: &str = "/iamessage/api/v2";
+pub const SSE: &str = "/eventrouter/v1/sse";
+
+/// A lowercase version-4 UUID.
+pub fn uuid() -> String {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u8(1);
+    let a = h.finish();
+    let mut h = RandomState::new().build_hasher();
+    h.write_u8(2);
+    let b = h.finish();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        (a >> 32) as u32,
+        (a >> 16) as u16,
+        (a & 0x0fff) as u16,
+        ((b >> 48) as u16 & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// The claims of a JWT (its middle part, base64url).
+pub fn jwt_claims(token: &str) -> Value {
+    let part = token.split('.').nth(1).expect("JWT has a payload");
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in part.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            other => panic!("not base64url: {}", other as char),
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    serde_json::from_slice(&out).expect("JWT claims are JSON")
+}
+
+impl Sim {
+    /// Hold 200 ms, keep-alives every 100 ms, the demo deployment without a rate limit.
+    pub async fn miaw() -> Sim {
+        Sim::miaw_with(|_| {}).await
+    }
+
+    /// Like [`Sim::miaw`], with the configuration changed by `f`.
+    pub async fn miaw_with(f: impl FnOnce(&mut SimConfig)) -> Sim {
+        let mut cfg = SimConfig {
+            hold: Duration::from_millis(200),
+            keepalive: Duration::from_millis(100),
+            ..SimConfig::default()
+        };
+        cfg.miaw[0].rate_limit = None;
+        f(&mut cfg);
+        Sim::start(cfg).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.handle.base_url(), path)
+    }
+
+    /// A visitor with a fresh token for the demo deployment.
+    pub async fn mvisitor(&self) -> MVisitor {
+        let (status, v) = self.token_request(token_body()).await;
+        assert_eq!(status, StatusCode::OK, "token: {v}");
+        MVisitor {
+            http: self.http.clone(),
+            base: self.handle.base_url(),
+            token: v["accessToken"].as_str().expect("accessToken").to_string(),
+            answer: v,
+        }
+    }
+
+    pub async fn token_request(&self, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url(&format!(
+                "{MIAW_API}/authorization/unauthenticated/access-token"
+            )))
+            .json(&body)
+            .send()
+            .await
+            .expect("token request");
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A visitor whose new conversation an agent accepted, with a stream reading from the start.
+    pub async fn mchat(&self, agent: &str) -> (MVisitor, String, SseReader) {
+        let v = self.mvisitor().await;
+        let conv = v.create().await;
+        let mut stream = v.stream(Some("0")).await;
+        self.agent(&conv, "accept", json!({"agentName": agent}))
+            .await;
+        stream.expect("CONVERSATION_ROUTING_RESULT").await;
+        stream.expect("CONVERSATION_PARTICIPANT_CHANGED").await;
+        (v, conv, stream)
+    }
+}
+
+pub fn token_body() -> Value {
+    json!({
+        "orgId": DEFAULT_ORG_ID,
+        "esDeveloperName": DEFAULT_ES_DEVELOPER_NAME,
+        "capabilitiesVersion": "1",
+        "platform": "Web",
+    })
+}
+
+/// An Enhanced Chat visitor: its token.
+#[derive(Clone)]
+pub struct MVisitor {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    /// The token answer.
+    pub answer: Value,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub json: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl MVisitor {
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{MIAW_API}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    pub async fn send(rb: reqwest::RequestBuilder) -> Answer {
+        let r = rb.send().await.expect("request");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        Answer {
+            status,
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut rb = self.req(method, path);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        MVisitor::send(rb).await
+    }
+
+    /// Creates a conversation with a pre-chat name; its id.
+    pub async fn create(&self) -> String {
+        let id = uuid();
+        let a = self
+            .create_with(json!({
+                "conversationId": id,
+                "esDeveloperName": DEFAULT_ES_DEVELOPER_NAME,
+                "routingAttributes": {"_firstName": "Jon", "_lastName": "A.", "_email": "jon@example.com"},
+            }))
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "create: {}", a.json);
+        id
+    }
+
+    pub async fn create_with(&self, body: Value) -> Answer {
+        self.call(Method::POST, "/conversation", Some(body)).await
+    }
+
+    pub fn message_body(text: &str, id: &str) -> Value {
+        json!({
+            "message": {
+                "id": id,
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": text},
+            },
+            "esDeveloperName": DEFAULT_ES_DEVELOPER_NAME,
+        })
+    }
+
+    /// Sends a text message with a new id; the answer and the id.
+    pub async fn say(&self, conv: &str, text: &str) -> (Answer, String) {
+        let id = uuid();
+        let a = self
+            .call(
+                Method::POST,
+                &format!("/conversation/{conv}/message"),
+                Some(MVisitor::message_body(text, &id)),
+            )
+            .await;
+        (a, id)
+    }
+
+    pub async fn entries(&self, conv: &str, query: &str) -> Answer {
+        self.call(
+            Method::GET,
+            &format!("/conversation/{conv}/entries{query}"),
+            None,
+        )
+        .await
+    }
+
+    /// Opens the event stream (`Last-Event-Id` when given); panics unless it answers 200.
+    pub async fn stream(&self, last_event_id: Option<&str>) -> SseReader {
+        let r = self.open_stream(last_event_id, Some(DEFAULT_ORG_ID)).await;
+        assert_eq!(r.status(), StatusCode::OK, "stream");
+        SseReader::new(r)
+    }
+
+    pub async fn open_stream(
+        &self,
+        last_event_id: Option<&str>,
+        org: Option<&str>,
+    ) -> reqwest::Response {
+        let mut rb = self
+            .http
+            .get(format!("{}{SSE}?_ts=1", self.base))
+            .header("Accept", "text/event-stream")
+            .bearer_auth(&self.token);
+        if let Some(org) = org {
+            rb = rb.header("X-Org-Id", org);
+        }
+        if let Some(id) = last_event_id {
+            rb = rb.header("Last-Event-Id", id);
+        }
+        rb.send().await.expect("stream request")
+    }
+}
+
+/// One server-sent event.
+#[derive(Clone, Debug)]
+pub struct SseEvent {
+    pub id: String,
+    pub event: String,
+    pub data: Value,
+}
+
+impl SseEvent {
+    pub fn id_num(&self) -> u64 {
+        self.id.parse().expect("numeric event id")
+    }
+
+    /// `data.conversationEntry.entryPayload`, parsed (it is a JSON string on the stream).
+    pub fn payload(&self) -> Value {
+        let p = self.data["conversationEntry"]["entryPayload"]
+            .as_str()
+            .expect("entryPayload is a string on the stream");
+        serde_json::from_str(p).expect("entryPayload is JSON")
+    }
+}
+
+/// A raw `text/event-stream` reader: frames separated by a blank line, `id:`, `event:`,
+/// `data:` fields and `:` comments (counted).
+pub struct SseReader {
+    resp: reqwest::Response,
+    buf: String,
+    pub comments: usize,
+    pub ended: bool,
+    /// The stream ended with a transport error (cut), not a clean end.
+    pub cut: bool,
+}
+
+impl SseReader {
+    pub fn new(resp: reqwest::Response) -> SseReader {
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with("text/event-stream"), "content type {ct}");
+        SseReader {
+            resp,
+            buf: String::new(),
+            comments: 0,
+            ended: false,
+            cut: false,
+        }
+    }
+
+    /// The next event within 5 s; `None` when the stream ended (a frame cut short is dropped,
+    /// as a browser does).
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        self.next_within(Duration::from_secs(5))
+            .await
+            .expect("an event within the time limit")
+    }
+
+    /// `Err(())` when nothing arrived in `limit`.
+    pub async fn next_within(&mut self, limit: Duration) -> Result<Option<SseEvent>, ()> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let frame: String = self.buf[..end].to_string();
+                self.buf.drain(..end + 2);
+                if let Some(e) = self.parse(&frame) {
+                    return Ok(Some(e));
+                }
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Err(_) => return Err(()),
+                Ok(Ok(Some(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Ok(None)) => self.ended = true,
+                Ok(Err(_)) => {
+                    self.ended = true;
+                    self.cut = true;
+                }
+            }
+        }
+    }
+
+    fn parse(&mut self, frame: &str) -> Option<SseEvent> {
+        let (mut id, mut event, mut data) = (None, None, Vec::new());
+        for line in frame.lines() {
+            if line.starts_with(':') {
+                self.comments += 1;
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match field {
+                "id" => id = Some(value.to_string()),
+                "event" => event = Some(value.to_string()),
+                "data" => data.push(value.to_string()),
+                _ => {}
+            }
+        }
+        if data.is_empty() {
+            return None;
+        }
+        Some(SseEvent {
+            id: id.expect("every event has an id"),
+            event: event.expect("every event is named"),
+            data: serde_json::from_str(&data.join("\n")).expect("data is JSON"),
+        })
+    }
+
+    /// The next event, which must be named `name`.
+    pub async fn expect(&mut self, name: &str) -> SseEvent {
+        let e = self.next().await.expect("stream open");
+        assert_eq!(e.event, name, "{:?}", e.data);
+        e
+    }
+
+    /// Asserts that no event arrives within `limit`.
+    pub async fn quiet_for(&mut self, limit: Duration) {
+        if let Ok(e) = self.next_within(limit).await {
+            panic!("expected no event, got {e:?}");
+        }
+    }
+
+    /// Reads until `n` keep-alive comments have arrived (no event allowed in between).
+    pub async fn keepalives(&mut self, n: usize) {
+        let want = self.comments + n;
+        while self.comments < want {
+            if let Some(end) = self.buf.find("\n\n") {
+                let frame: String = self.buf[..end].to_string();
+                self.buf.drain(..end + 2);
+                assert!(self.parse(&frame).is_none(), "unexpected event");
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), self.resp.chunk())
+                .await
+                .expect("a keep-alive within 5 s")
+                .expect("stream open")
+                .expect("stream open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
