@@ -28,7 +28,7 @@ use crate::engine::{
 pub use crate::engine::{Millis, RequestId};
 use availability::{Availability, Deployment};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 pub use tabs::LockMode;
 use tabs::{lock_name, TabEffect, TabSignal, Tabs};
 use transcript::{Transcript, TranscriptStore, Write};
@@ -229,15 +229,16 @@ pub struct Core {
     last_url: String,
     /// The browser says it is online.
     online: bool,
-    /// Requests on their way, by the id the driver knows: which machine, under which id.
-    wire: HashMap<RequestId, Source>,
+    /// Requests on their way (a handful at most), by the id the driver knows: which machine,
+    /// under which id.
+    wire: Vec<(RequestId, Source)>,
     next_wire: u64,
     saved_snapshot: Option<String>,
     saved_ui: Option<UiState>,
     shut_down: bool,
     aborts: VecDeque<RequestId>,
     requests: VecDeque<HttpRequest>,
-    effects: VecDeque<Effect>,
+    effects: Vec<Effect>,
 }
 
 impl Core {
@@ -249,14 +250,14 @@ impl Core {
             .and_then(|json| serde_json::from_str::<Saved>(&json).ok())
             .filter(|s| same_chat(s, &settings));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
-        let mut effects = VecDeque::new();
+        let mut effects = Vec::new();
         let (engine, transcript) = match saved {
             Some(saved) => {
                 let transcript = store.load(read);
                 (Engine::restore(cfg.clone(), saved.engine, now), transcript)
             }
             None => {
-                effects.push_back(Effect::Store(Write {
+                effects.push(Effect::Store(Write {
                     key: KEY_SNAPSHOT.to_string(),
                     value: None,
                 }));
@@ -295,7 +296,7 @@ impl Core {
             typing: false,
             typing_idle_at: None,
             peek: None,
-            wire: HashMap::new(),
+            wire: Vec::new(),
             next_wire: 1,
             saved_snapshot: None,
             saved_ui: Some(ui),
@@ -379,7 +380,7 @@ impl Core {
                     self.engine.handle(EngineInput::Breadcrumb(url), now, rand);
                 }
             }
-            Input::Answer { id, outcome } => match self.wire.remove(&id) {
+            Input::Answer { id, outcome } => match self.take_wire(id) {
                 Some(Source::Engine(inner)) => {
                     self.engine
                         .handle(EngineInput::Response { id: inner, outcome }, now, rand);
@@ -412,7 +413,7 @@ impl Core {
                 self.publish(now);
                 self.tabs.release();
                 self.abort_all();
-                for id in self.wire.drain().map(|(id, _)| id).collect::<Vec<_>>() {
+                for (id, _) in std::mem::take(&mut self.wire) {
                     self.aborts.push_back(id);
                 }
                 self.drain_tabs(now);
@@ -449,8 +450,8 @@ impl Core {
         if let Some(req) = self.requests.pop_front() {
             return Some(Output::Request(req));
         }
-        if let Some(effect) = self.effects.pop_front() {
-            return Some(Output::Effect(effect));
+        if !self.effects.is_empty() {
+            return Some(Output::Effect(self.effects.remove(0)));
         }
         self.view.poll_change().map(Output::View)
     }
@@ -565,7 +566,7 @@ impl Core {
             id
         });
         while let Some(req) = self.availability.poll_request() {
-            self.wire.insert(req.id, Source::Availability(req.id));
+            self.wire.push((req.id, Source::Availability(req.id)));
             self.requests.push_back(req);
         }
         if let Some(known) = self.availability.poll_known() {
@@ -574,7 +575,7 @@ impl Core {
         self.view.flush_rows();
         self.save();
         while let Some(notice) = self.view.poll_notice() {
-            self.effects.push_back(match notice {
+            self.effects.push(match notice {
                 Notice::Site(event) => Effect::Site(event),
                 Notice::Beep => Effect::Beep,
                 Notice::Warn(text) => Effect::Warn(text),
@@ -590,20 +591,19 @@ impl Core {
             return;
         }
         while let Some(inner) = self.engine.poll_abort() {
-            let found = self
+            if let Some(i) = self
                 .wire
                 .iter()
-                .find(|(_, s)| **s == Source::Engine(inner))
-                .map(|(id, _)| *id);
-            if let Some(id) = found {
-                self.wire.remove(&id);
+                .position(|(_, s)| *s == Source::Engine(inner))
+            {
+                let (id, _) = self.wire.swap_remove(i);
                 self.aborts.push_back(id);
             }
         }
         while let Some(mut req) = self.engine.poll_request() {
             let id = RequestId(self.next_wire);
             self.next_wire += 1;
-            self.wire.insert(id, Source::Engine(req.id));
+            self.wire.push((id, Source::Engine(req.id)));
             req.id = id;
             self.requests.push_back(req);
         }
@@ -616,7 +616,7 @@ impl Core {
     /// were signals.
     fn drain_tabs(&mut self, now: Millis) -> bool {
         while let Some(effect) = self.tabs.poll_effect() {
-            self.effects.push_back(match effect {
+            self.effects.push(match effect {
                 TabEffect::RequestLock {
                     name,
                     mode,
@@ -679,7 +679,7 @@ impl Core {
     }
 
     fn store(&mut self, key: &str, value: Option<String>) {
-        self.effects.push_back(Effect::Store(Write {
+        self.effects.push(Effect::Store(Write {
             key: key.to_string(),
             value,
         }));
@@ -719,17 +719,22 @@ impl Core {
         }
     }
 
+    /// Aborts every request of the engine on its way.
     fn abort_all(&mut self) {
-        let engine_ids: Vec<RequestId> = self
-            .wire
-            .iter()
-            .filter(|(_, s)| matches!(s, Source::Engine(_)))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in engine_ids {
-            self.wire.remove(&id);
-            self.aborts.push_back(id);
-        }
+        let aborts = &mut self.aborts;
+        self.wire.retain(|(id, s)| {
+            let engine = matches!(s, Source::Engine(_));
+            if engine {
+                aborts.push_back(*id);
+            }
+            !engine
+        });
+    }
+
+    /// The request `id` is answered: which machine it was for (none if aborted).
+    fn take_wire(&mut self, id: RequestId) -> Option<Source> {
+        let i = self.wire.iter().position(|(w, _)| *w == id)?;
+        Some(self.wire.swap_remove(i).1)
     }
 
     /// Stops everything this tab does for the chat: requests aborted, typing forgotten. The

@@ -24,7 +24,6 @@
 
 use super::Millis;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 /// The BroadcastChannel every tab of the site listens on.
 pub const CHANNEL: &str = "chasitor:tabs";
@@ -166,8 +165,8 @@ pub struct Tabs {
     ping_at: Option<Millis>,
     /// When "continue here" stops waiting for the owner.
     release_at: Option<Millis>,
-    effects: VecDeque<TabEffect>,
-    signals: VecDeque<TabSignal>,
+    effects: Vec<TabEffect>,
+    signals: Vec<TabSignal>,
 }
 
 impl Tabs {
@@ -186,21 +185,21 @@ impl Tabs {
             handover_to: None,
             ping_at: None,
             release_at: None,
-            effects: VecDeque::new(),
-            signals: VecDeque::new(),
+            effects: Vec::new(),
+            signals: Vec::new(),
         }
     }
 
     /// The next thing to do in the browser.
     #[must_use]
     pub fn poll_effect(&mut self) -> Option<TabEffect> {
-        self.effects.pop_front()
+        (!self.effects.is_empty()).then(|| self.effects.remove(0))
     }
 
     /// The next thing the owner should learn.
     #[must_use]
     pub fn poll_signal(&mut self) -> Option<TabSignal> {
-        self.signals.pop_front()
+        (!self.signals.is_empty()).then(|| self.signals.remove(0))
     }
 
     /// Whether effects or signals wait to be polled.
@@ -225,14 +224,13 @@ impl Tabs {
 
     fn post(&mut self, msg: &Msg) {
         if let Ok(text) = serde_json::to_string(msg) {
-            self.effects.push_back(TabEffect::Post(text));
+            self.effects.push(TabEffect::Post(text));
         }
     }
 
     fn let_go(&mut self) {
         if let Some(generation) = self.held.take() {
-            self.effects
-                .push_back(TabEffect::ReleaseLock { generation });
+            self.effects.push(TabEffect::ReleaseLock { generation });
         }
     }
 
@@ -277,7 +275,7 @@ impl Tabs {
             return;
         }
         self.pending.push((generation, purpose));
-        self.effects.push_back(TabEffect::RequestLock {
+        self.effects.push(TabEffect::RequestLock {
             name,
             mode,
             generation,
@@ -297,8 +295,7 @@ impl Tabs {
                 self.held = Some(generation);
             } else {
                 // A newer claim started meanwhile (or the lock is held already): give it back.
-                self.effects
-                    .push_back(TabEffect::ReleaseLock { generation });
+                self.effects.push(TabEffect::ReleaseLock { generation });
                 return;
             }
         }
@@ -336,7 +333,7 @@ impl Tabs {
         if generation == self.generation && self.phase == Phase::Owner {
             self.generation += 1;
             self.phase = Phase::Elsewhere;
-            self.signals.push_back(TabSignal::Lost);
+            self.signals.push(TabSignal::Lost);
         }
     }
 
@@ -344,7 +341,7 @@ impl Tabs {
         self.phase = Phase::Owner;
         self.ping_at = None;
         self.release_at = None;
-        self.signals.push_back(TabSignal::Granted);
+        self.signals.push(TabSignal::Granted);
     }
 
     /// The time from [`Tabs::next_deadline`] has come.
@@ -370,7 +367,7 @@ impl Tabs {
             self.granted();
         } else if self.pong || attempt + 1 >= CLAIM_ATTEMPTS {
             self.phase = Phase::Elsewhere;
-            self.signals.push_back(TabSignal::Elsewhere);
+            self.signals.push(TabSignal::Elsewhere);
         } else {
             self.phase = Phase::Claiming {
                 attempt: attempt + 1,
@@ -439,7 +436,7 @@ impl Tabs {
             }
             Msg::Release { chat, from } if ours(&chat) && self.phase == Phase::Owner => {
                 self.handover_to = Some(from);
-                self.signals.push_back(TabSignal::HandOverRequested);
+                self.signals.push(TabSignal::HandOverRequested);
             }
             Msg::Released {
                 chat,
@@ -449,7 +446,7 @@ impl Tabs {
             } if ours(&chat) && to == self.tab_id && self.phase == Phase::TakingOver => {
                 self.release_at = None;
                 self.signals
-                    .push_back(TabSignal::HandedOver { saved, transcript });
+                    .push(TabSignal::HandedOver { saved, transcript });
                 // The owner has let go (or is letting go): steal covers the moment between its
                 // message and its release.
                 self.acquire(LockMode::Steal, Purpose::Steal, now);
@@ -460,7 +457,7 @@ impl Tabs {
                 transcript,
             } if ours(&chat) && self.phase != Phase::Owner => {
                 self.signals
-                    .push_back(TabSignal::HandedOver { saved, transcript });
+                    .push(TabSignal::HandedOver { saved, transcript });
             }
             _ => {}
         }

@@ -6,7 +6,6 @@
 use super::transcript::{Author, Item, Note, Transcript, TranscriptStore};
 use super::Millis;
 use crate::engine::{ChatState, Delivery, EndReason, Event};
-use std::collections::VecDeque;
 
 /// The calm message at the top of the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,8 +169,8 @@ pub struct ViewModel {
     reset: bool,
     /// Events now repeat a restored chat: no notes, no site events, no sound.
     pub replaying: bool,
-    changes: VecDeque<ViewChange>,
-    notices: VecDeque<Notice>,
+    changes: Vec<ViewChange>,
+    notices: Vec<Notice>,
 }
 
 impl ViewModel {
@@ -198,8 +197,8 @@ impl ViewModel {
             status_changed: Vec::new(),
             reset: true,
             replaying: false,
-            changes: VecDeque::new(),
-            notices: VecDeque::new(),
+            changes: Vec::new(),
+            notices: Vec::new(),
         };
         vm.flush_rows();
         vm
@@ -208,22 +207,22 @@ impl ViewModel {
     /// The next change for the view.
     #[must_use]
     pub fn poll_change(&mut self) -> Option<ViewChange> {
-        self.changes.pop_front()
+        (!self.changes.is_empty()).then(|| self.changes.remove(0))
     }
 
     /// The next notice.
     #[must_use]
     pub fn poll_notice(&mut self) -> Option<Notice> {
-        self.notices.pop_front()
+        (!self.notices.is_empty()).then(|| self.notices.remove(0))
     }
 
     /// Tells the view `change` as it is (the starting values).
     pub fn push_change(&mut self, change: ViewChange) {
-        self.changes.push_back(change);
+        self.changes.push(change);
     }
 
     fn site(&mut self, event: SiteEvent) {
-        self.notices.push_back(Notice::Site(event));
+        self.notices.push(Notice::Site(event));
     }
 
     // ----- setters: each tells the view when the value changed -----
@@ -231,50 +230,50 @@ impl ViewModel {
     pub fn set_state(&mut self, state: ChatState) {
         if self.state != state {
             self.state = state.clone();
-            self.changes.push_back(ViewChange::State(state));
+            self.changes.push(ViewChange::State(state));
         }
     }
 
     pub fn set_queue(&mut self, queue: QueueInfo) {
         if self.queue != queue {
             self.queue = queue;
-            self.changes.push_back(ViewChange::Queue(queue));
+            self.changes.push(ViewChange::Queue(queue));
         }
     }
 
     pub fn set_agent(&mut self, agent: Option<String>) {
         if self.agent != agent {
             self.agent = agent.clone();
-            self.changes.push_back(ViewChange::Agent(agent));
+            self.changes.push(ViewChange::Agent(agent));
         }
     }
 
     pub fn set_agent_typing(&mut self, typing: bool) {
         if self.agent_typing != typing {
             self.agent_typing = typing;
-            self.changes.push_back(ViewChange::AgentTyping(typing));
+            self.changes.push(ViewChange::AgentTyping(typing));
         }
     }
 
     pub fn set_banner(&mut self, banner: Option<Banner>) {
         if self.banner != banner {
             self.banner = banner;
-            self.changes.push_back(ViewChange::Banner(banner));
+            self.changes.push(ViewChange::Banner(banner));
         }
     }
 
     pub fn set_connection(&mut self, connection: Option<Connection>) {
         if self.connection != connection {
             self.connection = connection;
-            self.changes.push_back(ViewChange::Connection(connection));
+            self.changes.push(ViewChange::Connection(connection));
         }
     }
 
     pub fn set_unread(&mut self, unread: u32) {
         if self.unread != unread {
             self.unread = unread;
-            self.changes.push_back(ViewChange::Unread(unread));
-            self.notices.push_back(Notice::UiChanged);
+            self.changes.push(ViewChange::Unread(unread));
+            self.notices.push(Notice::UiChanged);
             self.site(SiteEvent::Unread { count: unread });
         }
     }
@@ -283,8 +282,8 @@ impl ViewModel {
     pub fn set_open(&mut self, open: bool) {
         if self.open != open {
             self.open = open;
-            self.changes.push_back(ViewChange::Open(open));
-            self.notices.push_back(Notice::UiChanged);
+            self.changes.push(ViewChange::Open(open));
+            self.notices.push(Notice::UiChanged);
             self.site(if open {
                 SiteEvent::Open
             } else {
@@ -299,19 +298,19 @@ impl ViewModel {
     pub fn set_other_tab(&mut self, other_tab: bool) {
         if self.other_tab != other_tab {
             self.other_tab = other_tab;
-            self.changes.push_back(ViewChange::OtherTab(other_tab));
+            self.changes.push(ViewChange::OtherTab(other_tab));
         }
     }
 
     pub fn set_taking_over(&mut self, taking_over: bool) {
         if self.taking_over != taking_over {
             self.taking_over = taking_over;
-            self.changes.push_back(ViewChange::TakingOver(taking_over));
+            self.changes.push(ViewChange::TakingOver(taking_over));
         }
     }
 
     pub fn set_available(&mut self, available: bool, wait_secs: Option<u32>) {
-        self.changes.push_back(ViewChange::Available {
+        self.changes.push(ViewChange::Available {
             available,
             wait_secs,
         });
@@ -320,7 +319,7 @@ impl ViewModel {
     pub fn set_post_chat_url(&mut self, url: Option<String>) {
         if self.post_chat_url != url {
             self.post_chat_url = url.clone();
-            self.changes.push_back(ViewChange::PostChatUrl(url));
+            self.changes.push(ViewChange::PostChatUrl(url));
         }
     }
 
@@ -330,8 +329,7 @@ impl ViewModel {
             self.prefill.retain(|(n, _)| *n != name);
             self.prefill.push((name, value));
         }
-        self.changes
-            .push_back(ViewChange::Prefill(self.prefill.clone()));
+        self.changes.push(ViewChange::Prefill(self.prefill.clone()));
     }
 
     // ----- the transcript -----
@@ -365,18 +363,18 @@ impl ViewModel {
     pub fn flush_rows(&mut self) {
         if std::mem::take(&mut self.reset) {
             self.changes
-                .push_back(ViewChange::RowsReset(self.transcript.items.clone()));
+                .push(ViewChange::RowsReset(self.transcript.items.clone()));
             self.shown = self.transcript.items.len();
             self.status_changed.clear();
             return;
         }
         for item in self.transcript.items.iter().skip(self.shown) {
-            self.changes.push_back(ViewChange::RowAdded(item.clone()));
+            self.changes.push(ViewChange::RowAdded(item.clone()));
         }
         self.shown = self.transcript.items.len();
         for index in std::mem::take(&mut self.status_changed) {
             if let Some(item) = self.transcript.items.get(index) {
-                self.changes.push_back(ViewChange::RowStatus {
+                self.changes.push(ViewChange::RowStatus {
                     index,
                     status: item.status,
                 });
@@ -441,14 +439,14 @@ impl ViewModel {
                         EndReason::Visitor => {}
                         EndReason::Error(detail) => self
                             .notices
-                            .push_back(Notice::Error(format!("chasitor: the chat ended: {detail}"))),
-                        EndReason::DuplicatePoll => self.notices.push_back(Notice::Warn(
+                            .push(Notice::Error(format!("chasitor: the chat ended: {detail}"))),
+                        EndReason::DuplicatePoll => self.notices.push(Notice::Warn(
                             "chasitor: the chat ended: the server saw a second long poll for it (HTTP 409)".into(),
                         )),
-                        EndReason::SessionInvalid => self.notices.push_back(Notice::Warn(
+                        EndReason::SessionInvalid => self.notices.push(Notice::Warn(
                             "chasitor: the chat ended: the server no longer knows the session (HTTP 403)".into(),
                         )),
-                        EndReason::RequestFailed { reason } => self.notices.push_back(Notice::Warn(
+                        EndReason::RequestFailed { reason } => self.notices.push(Notice::Warn(
                             format!("chasitor: the chat request failed (ChatRequestFail: {reason})"),
                         )),
                     }
@@ -490,7 +488,7 @@ impl ViewModel {
                         text: text.clone(),
                     });
                     if self.sound && (!self.open || self.hidden) {
-                        self.notices.push_back(Notice::Beep);
+                        self.notices.push(Notice::Beep);
                     }
                 }
                 self.push_row(Item::new(Author::Agent, name, text, now));
@@ -540,7 +538,7 @@ impl ViewModel {
             Event::PostChatUrl(_) => {}
             Event::Error(error) => {
                 self.notices
-                    .push_back(Notice::Warn(format!("chasitor: {error}")));
+                    .push(Notice::Warn(format!("chasitor: {error}")));
                 if live {
                     self.site(SiteEvent::Error {
                         message: error.to_string(),

@@ -13,7 +13,7 @@ use crate::core::transcript::Write;
 use crate::core::{Core, Effect, Input, LockMode, Millis, Output, RequestId};
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -80,11 +80,12 @@ pub struct Owner {
     view: ViewWriter,
     store: SessionStore,
     endpoint: String,
-    fetches: HashMap<RequestId, AbortController>,
+    /// Fetches on their way (a handful at most), with the controller that aborts each.
+    fetches: Vec<(RequestId, AbortController)>,
     timer: Option<(i32, Millis)>,
     timer_callback: Option<Closure<dyn FnMut()>>,
     /// Web Locks held, by generation: calling the function lets the lock go.
-    locks: HashMap<u64, Function>,
+    locks: Vec<(u64, Function)>,
     channel: Option<web_sys::BroadcastChannel>,
     channel_callback: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
     listeners: Vec<Listener>,
@@ -143,10 +144,10 @@ impl Shell {
             view,
             store: SessionStore::new(STORAGE_PREFIX),
             endpoint,
-            fetches: HashMap::new(),
+            fetches: Vec::new(),
             timer: None,
             timer_callback: None,
-            locks: HashMap::new(),
+            locks: Vec::new(),
             channel: None,
             channel_callback: None,
             listeners: Vec::new(),
@@ -193,6 +194,10 @@ impl Shell {
             };
             match command {
                 Command::Core(input) => {
+                    if let Input::Answer { id, .. } = &input {
+                        // Settled: nothing to abort any more.
+                        owner.fetches.retain(|(f, _)| f != id);
+                    }
                     owner.core.handle(input, now_ms(), random_u32());
                     owner.drain(&handle);
                 }
@@ -200,7 +205,7 @@ impl Shell {
                     generation,
                     release,
                 } => {
-                    owner.locks.insert(generation, release);
+                    owner.locks.push((generation, release));
                     owner.core.handle(
                         Input::LockAnswer {
                             generation,
@@ -236,8 +241,8 @@ impl Owner {
         while let Some(output) = self.core.poll_output() {
             match output {
                 Output::Abort(id) => {
-                    if let Some(controller) = self.fetches.remove(&id) {
-                        controller.abort();
+                    if let Some(i) = self.fetches.iter().position(|(f, _)| *f == id) {
+                        self.fetches.swap_remove(i).1.abort();
                     }
                 }
                 Output::Request(req) => self.fetch(req, handle),
@@ -252,7 +257,7 @@ impl Owner {
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
         if let Some(c) = controller {
-            self.fetches.insert(req.id, c);
+            self.fetches.push((req.id, c));
         }
         let endpoint = self.endpoint.clone();
         let handle = handle.clone();
@@ -286,8 +291,8 @@ impl Owner {
                 generation,
             } => request_lock(&name, mode, generation, handle),
             Effect::ReleaseLock { generation } => {
-                if let Some(release) = self.locks.remove(&generation) {
-                    let _ = release.call0(&JsValue::UNDEFINED);
+                if let Some(i) = self.locks.iter().position(|(g, _)| *g == generation) {
+                    let _ = self.locks.swap_remove(i).1.call0(&JsValue::UNDEFINED);
                 }
             }
             Effect::Broadcast(text) => {
@@ -437,13 +442,13 @@ impl Owner {
     /// Removes everything the loop added: fetches aborted, the timer cleared, locks let go, the
     /// channel closed, listeners removed, history restored (where nobody wrapped it since).
     fn teardown(mut self) {
-        for (_, controller) in self.fetches.drain() {
+        for (_, controller) in self.fetches.drain(..) {
             controller.abort();
         }
         if let (Some((id, _)), Some(w)) = (self.timer.take(), web_sys::window()) {
             w.clear_timeout_with_handle(id);
         }
-        for (_, release) in self.locks.drain() {
+        for (_, release) in self.locks.drain(..) {
             let _ = release.call0(&JsValue::UNDEFINED);
         }
         if let Some(channel) = self.channel.take() {

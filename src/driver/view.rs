@@ -155,110 +155,124 @@ impl Rows {
     }
 }
 
+/// A signal the UI can only read; the driver writes it (through [`ViewWriter`]). A thin wrapper
+/// over the same `RwSignal` the driver holds, so it adds no code of its own to the wasm.
+#[derive(Debug)]
+pub struct Read<T: 'static>(RwSignal<T>);
+
+impl<T> Clone for Read<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Read<T> {}
+
+impl<T: Clone + Send + Sync + 'static> Read<T> {
+    /// The value (tracked).
+    pub fn get(&self) -> T {
+        self.0.get()
+    }
+
+    /// The value (untracked).
+    pub fn get_untracked(&self) -> T {
+        self.0.get_untracked()
+    }
+
+    /// Subscribes the running effect to changes.
+    pub fn track(&self) {
+        self.0.track()
+    }
+}
+
 /// Everything the UI shows, as read-only signals (all `Copy`).
 #[derive(Clone, Copy, Debug)]
 pub struct ChatView {
-    pub state: ReadSignal<ChatState>,
-    pub queue: ReadSignal<QueueInfo>,
+    pub state: Read<ChatState>,
+    pub queue: Read<QueueInfo>,
     /// The agent chatting now.
-    pub agent: ReadSignal<Option<String>>,
-    pub agent_typing: ReadSignal<bool>,
+    pub agent: Read<Option<String>>,
+    pub agent_typing: Read<bool>,
     /// The transcript as shown.
     pub rows: Rows,
     /// Agent messages that arrived while the window was closed.
-    pub unread: ReadSignal<u32>,
+    pub unread: Read<u32>,
     /// The window is open (not minimised).
-    pub open: ReadSignal<bool>,
-    pub banner: ReadSignal<Option<Banner>>,
+    pub open: Read<bool>,
+    pub banner: Read<Option<Banner>>,
     /// The connection's trouble, while there is some.
-    pub connection: ReadSignal<Option<Connection>>,
+    pub connection: Read<Option<Connection>>,
     /// The chat is open in another tab of this browser.
-    pub other_tab: ReadSignal<bool>,
+    pub other_tab: Read<bool>,
     /// "Continue here" was pressed; the other tab is handing the chat over.
-    pub taking_over: ReadSignal<bool>,
+    pub taking_over: Read<bool>,
     /// `Visitor/Availability` for the button: `None` until known.
-    pub available: ReadSignal<Option<bool>>,
+    pub available: Read<Option<bool>>,
     /// The estimated wait before a chat starts, in seconds, when the server knows it.
-    pub wait_secs: ReadSignal<Option<u32>>,
+    pub wait_secs: Read<Option<u32>>,
     /// The post-chat page the server named (http(s) only).
-    pub post_chat_url: ReadSignal<Option<String>>,
+    pub post_chat_url: Read<Option<String>>,
     /// Pre-chat answers given by the site (`Chasitor.setPrechat`), by field name.
-    pub prefill: ReadSignal<Vec<(String, String)>>,
+    pub prefill: Read<Vec<(String, String)>>,
 }
 
 /// The driver's side of the signals: it alone writes them.
 #[derive(Clone, Copy, Debug)]
 pub struct ViewWriter {
-    state: WriteSignal<ChatState>,
-    queue: WriteSignal<QueueInfo>,
-    agent: WriteSignal<Option<String>>,
-    agent_typing: WriteSignal<bool>,
+    state: RwSignal<ChatState>,
+    queue: RwSignal<QueueInfo>,
+    agent: RwSignal<Option<String>>,
+    agent_typing: RwSignal<bool>,
     rows: Rows,
-    unread: WriteSignal<u32>,
-    open: WriteSignal<bool>,
-    banner: WriteSignal<Option<Banner>>,
-    connection: WriteSignal<Option<Connection>>,
-    other_tab: WriteSignal<bool>,
-    taking_over: WriteSignal<bool>,
-    available: WriteSignal<Option<bool>>,
-    wait_secs: WriteSignal<Option<u32>>,
-    post_chat_url: WriteSignal<Option<String>>,
-    prefill: WriteSignal<Vec<(String, String)>>,
+    unread: RwSignal<u32>,
+    open: RwSignal<bool>,
+    banner: RwSignal<Option<Banner>>,
+    connection: RwSignal<Option<Connection>>,
+    other_tab: RwSignal<bool>,
+    taking_over: RwSignal<bool>,
+    available: RwSignal<Option<bool>>,
+    wait_secs: RwSignal<Option<u32>>,
+    post_chat_url: RwSignal<Option<String>>,
+    prefill: RwSignal<Vec<(String, String)>>,
 }
 
 /// The signals: what the components read and what the driver writes.
 pub fn view_signals() -> (ChatView, ViewWriter) {
-    let (state, set_state) = signal(ChatState::Idle);
-    let (queue, set_queue) = signal(QueueInfo::default());
-    let (agent, set_agent) = signal(None);
-    let (agent_typing, set_agent_typing) = signal(false);
-    let (unread, set_unread) = signal(0);
-    let (open, set_open) = signal(false);
-    let (banner, set_banner) = signal(None);
-    let (connection, set_connection) = signal(None);
-    let (other_tab, set_other_tab) = signal(false);
-    let (taking_over, set_taking_over) = signal(false);
-    let (available, set_available) = signal(None);
-    let (wait_secs, set_wait_secs) = signal(None);
-    let (post_chat_url, set_post_chat_url) = signal(None);
-    let (prefill, set_prefill) = signal(Vec::new());
-    let rows = Rows::new();
-    (
-        ChatView {
-            state,
-            queue,
-            agent,
-            agent_typing,
-            rows,
-            unread,
-            open,
-            banner,
-            connection,
-            other_tab,
-            taking_over,
-            available,
-            wait_secs,
-            post_chat_url,
-            prefill,
-        },
-        ViewWriter {
-            state: set_state,
-            queue: set_queue,
-            agent: set_agent,
-            agent_typing: set_agent_typing,
-            rows,
-            unread: set_unread,
-            open: set_open,
-            banner: set_banner,
-            connection: set_connection,
-            other_tab: set_other_tab,
-            taking_over: set_taking_over,
-            available: set_available,
-            wait_secs: set_wait_secs,
-            post_chat_url: set_post_chat_url,
-            prefill: set_prefill,
-        },
-    )
+    let w = ViewWriter {
+        state: RwSignal::new(ChatState::Idle),
+        queue: RwSignal::new(QueueInfo::default()),
+        agent: RwSignal::new(None),
+        agent_typing: RwSignal::new(false),
+        rows: Rows::new(),
+        unread: RwSignal::new(0),
+        open: RwSignal::new(false),
+        banner: RwSignal::new(None),
+        connection: RwSignal::new(None),
+        other_tab: RwSignal::new(false),
+        taking_over: RwSignal::new(false),
+        available: RwSignal::new(None),
+        wait_secs: RwSignal::new(None),
+        post_chat_url: RwSignal::new(None),
+        prefill: RwSignal::new(Vec::new()),
+    };
+    let view = ChatView {
+        state: Read(w.state),
+        queue: Read(w.queue),
+        agent: Read(w.agent),
+        agent_typing: Read(w.agent_typing),
+        rows: w.rows,
+        unread: Read(w.unread),
+        open: Read(w.open),
+        banner: Read(w.banner),
+        connection: Read(w.connection),
+        other_tab: Read(w.other_tab),
+        taking_over: Read(w.taking_over),
+        available: Read(w.available),
+        wait_secs: Read(w.wait_secs),
+        post_chat_url: Read(w.post_chat_url),
+        prefill: Read(w.prefill),
+    };
+    (view, w)
 }
 
 impl ViewWriter {

@@ -26,7 +26,7 @@ fn focus(shadow: &web_sys::ShadowRoot, selector: &str) {
 
 /// Moves the focus as `open` changes (not on the first run: a restored open window does not take
 /// the page's focus).
-pub fn manage_focus(open: ReadSignal<bool>, root: NodeRef<leptos::html::Div>) {
+pub fn manage_focus(open: crate::driver::view::Read<bool>, root: NodeRef<leptos::html::Div>) {
     Effect::new(move |prev: Option<bool>| {
         let now = open.get();
         if prev.is_some_and(|p| p != now) {
