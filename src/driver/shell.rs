@@ -157,10 +157,15 @@ impl Shell {
         };
         *shell.owner.borrow_mut() = Some(owner);
         let handle = Shell::handle(&shell);
+        // As in `run`: a callback during the first drain (a storage write that fails, say) only
+        // queues its command, taken right after.
+        shell.running.set(true);
         if let Some(owner) = shell.owner.borrow_mut().as_mut() {
             owner.listen(&handle);
             owner.drain(&handle);
         }
+        shell.running.set(false);
+        Shell::run(&shell);
         shell
     }
 
