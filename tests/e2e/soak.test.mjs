@@ -41,7 +41,10 @@ let env;
 let browser;
 
 before(async () => {
-  env = await startSites([{ name: 'soak', holdSeconds: HOLD }]);
+  env = await startSites([
+    // The server keeps an idle chat 10 minutes (the offline spells are longer than the default minute).
+    { name: 'soak', holdSeconds: HOLD, extraArgs: ['--idle-timeout-seconds', '600'] },
+  ]);
   browser = await launchBrowser();
 }, { timeout: 30 * 60_000 });
 
