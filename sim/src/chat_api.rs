@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::config::same_id;
-use crate::faults::{self, FaultAction};
+use crate::faults::FaultAction;
 use crate::ids;
 use crate::state::{AppState, EndedBy, InitOutcome, InitRequest, Phase, RequestLogEntry, State};
 use axum::body::Bytes;
@@ -1033,7 +1033,7 @@ pub async fn middleware(St(sh): St<AppState>, req: Request, next: Next) -> Respo
     let (session, action) = {
         let mut st = sh.lock();
         let session = key.and_then(|k| st.id_for_key(&k).cloned());
-        let action = faults::take(&mut st, &rel, session.as_deref());
+        let action = st.take_fault(&rel, session.as_deref());
         (session, action)
     };
     let mut log = LogGuard::new(

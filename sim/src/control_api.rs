@@ -3,11 +3,11 @@
 // Handlers return the finished error answer as `Err(Response)`; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
 
-use crate::faults::{change_affinity, Fault, FaultSpec};
+use crate::faults::{Fault, FaultSpec};
 use crate::ids;
 use crate::miaw::agent::{AgentAction, ConversationView};
 use crate::state::{
-    AppState, EndedBy, Phase, RawAnswer, Session, SessionView, State, FAULTS_CAP, RAW_ANSWERS_CAP,
+    AppState, EndedBy, Phase, RawAnswer, Session, SessionView, State, RAW_ANSWERS_CAP,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State as St};
@@ -457,7 +457,7 @@ fn affinity(st: &mut State, id: &str) -> Result<(), Response> {
     if !s.is_live() {
         return Err(conflict("the chat has ended"));
     }
-    change_affinity(s);
+    s.change_affinity();
     Ok(())
 }
 
@@ -578,18 +578,14 @@ async fn add_fault(St(sh): St<AppState>, body: Bytes) -> Response {
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e),
     };
-    let mut st = sh.lock();
-    if st.faults.len() >= FAULTS_CAP {
-        return error(StatusCode::CONFLICT, "too many pending faults");
+    match sh.lock().faults.add(fault) {
+        Ok(out) => Json(out).into_response(),
+        Err(e) => error(StatusCode::CONFLICT, e),
     }
-    let out = fault.to_json();
-    st.faults.push(fault);
-    Json(out).into_response()
 }
 
 async fn list_faults(St(sh): St<AppState>) -> Response {
-    let st = sh.lock();
-    let list: Vec<Value> = st.faults.iter().map(Fault::to_json).collect();
+    let list = sh.lock().faults.to_json();
     Json(list).into_response()
 }
 

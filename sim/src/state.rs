@@ -4,7 +4,7 @@
 //! per-session `watch` channel that is bumped whenever something a poll cares about changes.
 
 use crate::config::{same_id, ButtonConfig, OrgConfig, SimConfig};
-use crate::faults::Fault;
+use crate::faults::{FaultAction, Faults};
 use crate::ids;
 use crate::miaw::config::MiawDeployment;
 use crate::miaw::state::Miaw;
@@ -24,8 +24,6 @@ pub const OUTBOX_CAP: usize = 10_000;
 pub const PER_SESSION_LOG_CAP: usize = 10_000;
 /// Breadcrumbs posted without a session key.
 pub const ORPHAN_BREADCRUMB_CAP: usize = 100;
-/// Pending fault rules.
-pub const FAULTS_CAP: usize = 1_000;
 
 /// Where a session is in its life.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -224,6 +222,17 @@ impl Session {
 
     pub fn is_live(&self) -> bool {
         self.phase != Phase::Ended
+    }
+
+    /// Moves the session to a new affinity token: every request with the old one (held polls
+    /// too) gets 503 until the client reconnects.
+    pub fn change_affinity(&mut self) {
+        let mut token = ids::affinity_token();
+        while token == self.affinity {
+            token = ids::affinity_token();
+        }
+        self.affinity = token;
+        self.bump();
     }
 
     /// Wakes every poll held on this session.
@@ -446,7 +455,7 @@ pub struct State {
     next_order: u64,
     next_offset: u64,
     pub orgs: Vec<OrgConfig>,
-    pub faults: Vec<Fault>,
+    pub faults: Faults,
     pub requests: VecDeque<RequestLogEntry>,
     pub orphan_breadcrumbs: VecDeque<Breadcrumb>,
     /// Enhanced Chat visitors and conversations.
@@ -478,7 +487,7 @@ impl State {
             // Offsets look like the real server's large event offsets.
             next_offset: 54_000_000 + (ids::random_u64() % 1_000_000),
             orgs,
-            faults: Vec::new(),
+            faults: Faults::default(),
             requests: VecDeque::new(),
             orphan_breadcrumbs: VecDeque::new(),
             miaw: Miaw::new(deployments),
@@ -674,6 +683,25 @@ impl State {
         s.queue_position = Some(button.queue_position.unwrap_or(waiting_ahead + 1));
         s.estimated_wait_time = button.estimated_wait_time;
         InitOutcome::Queued
+    }
+
+    /// Takes the first pending fault matching a /chat/rest request and applies its effect on the
+    /// request's session (`session`: its id, when the request names a known session).
+    pub fn take_fault(&mut self, rel_path: &str, session: Option<&str>) -> FaultAction {
+        let live = session
+            .and_then(|id| self.sessions.get(id))
+            .is_some_and(|s| s.is_live());
+        let action = self.faults.take(rel_path, live);
+        match (&action, session) {
+            (FaultAction::AffinityChanged, Some(id)) => {
+                if let Some(s) = self.sessions.get_mut(id) {
+                    s.change_affinity();
+                }
+            }
+            (FaultAction::DuplicatePoll, Some(id)) => self.end_session(id, EndedBy::DuplicatePoll),
+            _ => {}
+        }
+        action
     }
 
     pub fn log_request(&mut self, entry: RequestLogEntry) {
