@@ -6,7 +6,9 @@
 use crate::config::same_id;
 use crate::faults::FaultAction;
 use crate::ids;
-use crate::state::{AppState, EndedBy, InitOutcome, InitRequest, Phase, RequestLogEntry, State};
+use crate::state::{
+    AppState, ChasitorInit, EndedBy, PollAnswer, RawAnswer, RequestLogEntry, State,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State as St};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -83,9 +85,21 @@ fn stale_affinity() -> Response {
 }
 
 /// A raw answer queued by the control API, as it was given.
-fn raw_answer(raw: crate::state::RawAnswer) -> Response {
+fn raw_answer(raw: RawAnswer) -> Response {
     let status = StatusCode::from_u16(raw.status).unwrap_or(StatusCode::OK);
     (status, [(header::CONTENT_TYPE, raw.content_type)], raw.body).into_response()
+}
+
+fn poll_answer(answer: PollAnswer) -> Response {
+    match answer {
+        PollAnswer::Forbidden => forbidden(),
+        PollAnswer::StaleAffinity => stale_affinity(),
+        PollAnswer::DuplicatePoll => duplicate_poll(),
+        PollAnswer::OutOfSync(msg) => text(StatusCode::CONFLICT, &msg),
+        PollAnswer::Raw(raw) => raw_answer(raw),
+        PollAnswer::Messages(batch) => Json(batch).into_response(),
+        PollAnswer::NoContent => StatusCode::NO_CONTENT.into_response(),
+    }
 }
 
 fn duplicate_poll() -> Response {
@@ -192,14 +206,14 @@ fn check_headers(h: &HeaderMap, need: Need) -> Result<Hdrs, Response> {
 /// The id of the live session the key names, if its affinity is current.
 fn live_session(st: &State, key: &str, affinity: &str) -> Result<String, Response> {
     let id = st.id_for_key(key).ok_or_else(forbidden)?;
-    let s = st.sessions.get(id).ok_or_else(forbidden)?;
+    let s = st.session(id).ok_or_else(forbidden)?;
     if !s.is_live() {
         return Err(forbidden());
     }
-    if s.affinity != affinity {
+    if s.affinity() != affinity {
         return Err(stale_affinity());
     }
-    Ok(s.id.clone())
+    Ok(s.id().to_string())
 }
 
 /// `None` for an empty body, 400 for anything that is not JSON.
@@ -231,13 +245,13 @@ async fn session_id(St(sh): St<AppState>, headers: HeaderMap) -> Response {
         json!(timeout)
     };
     let body = json!({
-        "id": s.id,
-        "key": s.key,
-        "affinityToken": s.affinity,
+        "id": s.id(),
+        "key": s.key(),
+        "affinityToken": s.affinity(),
         "clientPollTimeout": timeout,
     });
     let mut resp = Json(body).into_response();
-    resp.extensions_mut().insert(SessionTag(s.id.clone()));
+    resp.extensions_mut().insert(SessionTag(s.id().to_string()));
     resp
 }
 
@@ -257,10 +271,10 @@ async fn delete_session(
     if !s.is_live() {
         return forbidden();
     }
-    if hdrs.affinity != "null" && hdrs.affinity != s.affinity {
+    if hdrs.affinity != "null" && hdrs.affinity != s.affinity() {
         return stale_affinity();
     }
-    let id = s.id.clone();
+    let id = s.id().to_string();
     st.end_session(&id, EndedBy::Deleted);
     ok()
 }
@@ -288,25 +302,7 @@ async fn reconnect_session(
     if !s.is_live() {
         return forbidden();
     }
-    // A new server takes the session over: the visitor's outgoing sequence starts again at 1, and
-    // the first message of the next poll is ChasitorSessionData, followed by whatever the visitor
-    // had not received yet (messages after the offset it reports).
-    s.last_visitor_seq = 0;
-    let pending: Vec<(String, Value)> = s
-        .outbox
-        .drain(..)
-        .filter(|m| m.offset > offset)
-        .map(|m| (m.kind, m.body))
-        .collect();
-    let data = s.chasitor_session_data();
-    let id = s.id.clone();
-    let token = s.affinity.clone();
-    s.ack_free = true;
-    s.epoch += 1;
-    st.push(&id, "ChasitorSessionData", data);
-    for (kind, body) in pending {
-        st.push(&id, &kind, body);
-    }
+    let token = s.reconnect(offset);
     Json(json!({
         "messages": [{
             "type": "ReconnectSession",
@@ -330,9 +326,8 @@ impl PollGuard {
     fn release(&mut self, st: &mut State) {
         if self.armed {
             self.armed = false;
-            if let Some(s) = st.sessions.get_mut(&self.id) {
-                s.open_polls = s.open_polls.saturating_sub(1);
-                s.last_poll_activity = Instant::now();
+            if let Some(s) = st.session_mut(&self.id) {
+                s.poll_closed();
             }
         }
     }
@@ -346,38 +341,6 @@ impl Drop for PollGuard {
             self.release(&mut st);
         }
     }
-}
-
-/// What a held poll answers when woken (or at the end of the hold), if anything.
-fn poll_wake(
-    st: &mut State,
-    id: &str,
-    affinity: &str,
-    epoch: u64,
-    hold_over: bool,
-) -> Option<Response> {
-    let Some(s) = st.sessions.get_mut(id) else {
-        return Some(forbidden());
-    };
-    if s.poll_killed {
-        return Some(duplicate_poll());
-    }
-    if s.affinity != affinity {
-        return Some(stale_affinity());
-    }
-    if s.epoch != epoch {
-        return Some(StatusCode::NO_CONTENT.into_response());
-    }
-    if let Some(raw) = s.raw_answers.pop_front() {
-        return Some(raw_answer(raw));
-    }
-    if let Some(batch) = s.take_batch() {
-        return Some(Json(batch).into_response());
-    }
-    if !s.is_live() || hold_over {
-        return Some(StatusCode::NO_CONTENT.into_response());
-    }
-    None
 }
 
 async fn messages(
@@ -394,50 +357,23 @@ async fn messages(
         Some(Err(_)) => return bad_request("Invalid value for ack"),
         None => return bad_request("Missing required query parameter ack"),
     };
-    let (id, epoch, mut rx, mut guard) = {
+    let (id, held, mut guard) = {
         let mut st = sh.lock();
         let Some(id) = st.id_for_key(&hdrs.key).cloned() else {
             return forbidden();
         };
-        let Some(s) = st.sessions.get_mut(&id) else {
-            return forbidden();
+        let held = match st.take_poll(&id, &hdrs.affinity, ack) {
+            Ok(held) => held,
+            Err(answer) => return poll_answer(answer),
         };
-        s.last_poll_activity = Instant::now();
-        let drainable = s.ended_by.is_some_and(EndedBy::drainable);
-        if !s.is_live() && !drainable {
-            return forbidden();
-        }
-        if s.affinity != hdrs.affinity {
-            return stale_affinity();
-        }
-        if s.open_polls > 0 {
-            // A second long poll for the same session terminates the chat (both polls get 409).
-            st.end_session(&id, EndedBy::DuplicatePoll);
-            return duplicate_poll();
-        }
-        if let Err(msg) = s.apply_ack(ack) {
-            return text(StatusCode::CONFLICT, &msg);
-        }
-        if let Some(raw) = s.raw_answers.pop_front() {
-            return raw_answer(raw);
-        }
-        if let Some(batch) = s.take_batch() {
-            return Json(batch).into_response();
-        }
-        if !s.is_live() {
-            // Ended and everything delivered.
-            return forbidden();
-        }
-        s.open_polls += 1;
-        s.max_open_polls = s.max_open_polls.max(s.open_polls);
-        let rx = s.notify.subscribe();
         let guard = PollGuard {
             sh: sh.clone(),
             id: id.clone(),
             armed: true,
         };
-        (id, s.epoch, rx, guard)
+        (id, held, guard)
     };
+    let mut rx = held.changed;
     let deadline = tokio::time::Instant::now() + sh.cfg.hold;
     loop {
         let changed = tokio::time::timeout_at(deadline, rx.changed()).await;
@@ -445,12 +381,12 @@ async fn messages(
         let mut st = sh.lock();
         let answer = match changed {
             // The session is gone (reset).
-            Ok(Err(_)) => Some(forbidden()),
-            _ => poll_wake(&mut st, &id, &hdrs.affinity, epoch, hold_over),
+            Ok(Err(_)) => Some(PollAnswer::Forbidden),
+            _ => st.poll_wake(&id, &hdrs.affinity, held.epoch, hold_over),
         };
-        if let Some(resp) = answer {
+        if let Some(answer) = answer {
             guard.release(&mut st);
-            return resp;
+            return poll_answer(answer);
         }
     }
 }
@@ -460,7 +396,7 @@ async fn messages(
 
 /// A visitor POST, validated.
 enum Noun {
-    Init(Value),
+    Init(Box<ChasitorInit>),
     Resync,
     Typing,
     NotTyping,
@@ -495,12 +431,45 @@ fn parse_noun(name: &str, body: Option<&Value>) -> Result<Noun, Response> {
     match name {
         "ChasitorInit" => {
             let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
-            for f in ["organizationId", "deploymentId", "buttonId", "sessionId"] {
-                if str_field(b, f).is_none() {
-                    return Err(invalid(&format!("a non-null value on the {f} property")));
-                }
-            }
-            Ok(Noun::Init(b.clone()))
+            let field = |f: &str| {
+                str_field(b, f)
+                    .map(str::to_string)
+                    .ok_or_else(|| invalid(&format!("a non-null value on the {f} property")))
+            };
+            let (org_id, deployment_id, button_id, session_id) = (
+                field("organizationId")?,
+                field("deploymentId")?,
+                field("buttonId")?,
+                field("sessionId")?,
+            );
+            Ok(Noun::Init(Box::new(ChasitorInit {
+                visitor_name: str_field(b, "visitorName").map(str::to_string),
+                prechat_details: b
+                    .get("prechatDetails")
+                    .filter(|v| v.is_array())
+                    .cloned()
+                    .unwrap_or_else(|| json!([])),
+                receive_queue_updates: b
+                    .get("receiveQueueUpdates")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                org_id,
+                deployment_id,
+                button_id,
+                overrides: b
+                    .get("buttonOverrides")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                is_post: b.get("isPost").and_then(Value::as_bool).unwrap_or(false),
+                session_id,
+            })))
         }
         "ChasitorResyncState" => {
             let b = obj.ok_or_else(|| invalid("a JSON object body"))?;
@@ -545,13 +514,13 @@ fn process(
     sequence: Option<i64>,
     nouns: Vec<(String, Value, Noun)>,
 ) -> Response {
-    let Some(s) = st.sessions.get_mut(id) else {
+    let Some(s) = st.session_mut(id) else {
         return forbidden();
     };
     let resync_only = nouns.iter().all(|(_, _, n)| matches!(n, Noun::Resync));
     if !resync_only {
         if let Some(seq) = sequence {
-            if seq <= s.last_visitor_seq {
+            if s.already_processed(seq) {
                 // Already processed: acknowledged, not processed twice.
                 return ok();
             }
@@ -559,18 +528,18 @@ fn process(
         let needs_agent = nouns
             .iter()
             .any(|(_, _, n)| matches!(n, Noun::Message(_) | Noun::CustomEvent));
-        if needs_agent && s.phase != Phase::Established {
+        if needs_agent && !s.is_established() {
             return text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "java.lang.NullPointerException: the chat is not established",
             );
         }
         if let Some(seq) = sequence {
-            s.last_visitor_seq = seq;
+            s.mark_processed(seq);
         }
     }
     for (kind, body, noun) in nouns {
-        let live = st.sessions.get(id).is_some_and(|s| s.is_live());
+        let live = st.session(id).is_some_and(|s| s.is_live());
         if !live {
             break;
         }
@@ -587,107 +556,19 @@ fn apply_noun(
     body: Value,
     noun: Noun,
 ) {
-    let Some(s) = st.sessions.get_mut(id) else {
+    let Some(s) = st.session_mut(id) else {
         return;
     };
-    s.record(sequence, &kind, body);
+    s.record_received(sequence, &kind, body);
     match noun {
-        Noun::Init(b) => {
-            if s.phase != Phase::New {
-                return;
-            }
-            s.visitor_name = str_field(&b, "visitorName").map(str::to_string);
-            s.prechat_details = b
-                .get("prechatDetails")
-                .filter(|v| v.is_array())
-                .cloned()
-                .unwrap_or_else(|| json!([]));
-            s.receive_queue_updates = b
-                .get("receiveQueueUpdates")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let org = str_field(&b, "organizationId").unwrap_or_default();
-            let deployment = str_field(&b, "deploymentId").unwrap_or_default();
-            s.org_id = Some(org.to_string());
-            s.deployment_id = Some(deployment.to_string());
-            let req = InitRequest {
-                org_id: org,
-                deployment_id: deployment,
-                button_id: str_field(&b, "buttonId").unwrap_or_default(),
-                overrides: b
-                    .get("buttonOverrides")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                is_post: b.get("isPost").and_then(Value::as_bool).unwrap_or(false),
-                session_id: str_field(&b, "sessionId").unwrap_or_default(),
-            };
-            match st.route_init(id, &req) {
-                InitOutcome::Queued => {
-                    let Some(s) = st.sessions.get(id) else {
-                        return;
-                    };
-                    let custom_details: Vec<Value> = s
-                        .prechat_details
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|d| {
-                                    json!({
-                                        "label": d.get("label").cloned().unwrap_or(Value::Null),
-                                        "value": d.get("value").cloned().unwrap_or(Value::Null),
-                                        "transcriptFields": d.get("transcriptFields").cloned().unwrap_or_else(|| json!([])),
-                                        "displayToAgent": d.get("displayToAgent").cloned().unwrap_or(json!(true)),
-                                    })
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let mut msg = json!({
-                        "queuePosition": s.queue_position.unwrap_or(0),
-                        "geoLocation": crate::state::geo_location(),
-                        "url": "",
-                        "oref": "",
-                        "postChatUrl": "",
-                        "customDetails": custom_details,
-                        "visitorId": s.visitor_id,
-                    });
-                    if s.receive_queue_updates {
-                        msg["estimatedWaitTime"] = json!(s.estimated_wait_time);
-                    }
-                    st.push(id, "ChatRequestSuccess", msg);
-                }
-                InitOutcome::Failed(reason) => {
-                    st.push(
-                        id,
-                        "ChatRequestFail",
-                        json!({"reason": reason, "postChatUrl": ""}),
-                    );
-                    st.end_session(id, EndedBy::RequestFailed);
-                }
-            }
-        }
+        Noun::Init(init) => st.chasitor_init(id, *init),
         Noun::Resync => {}
-        Noun::Typing => s.visitor_typing = true,
-        Noun::NotTyping => s.visitor_typing = false,
-        Noun::SneakPeek(t) => s.sneak_peek = Some(t),
-        Noun::Message(t) => {
-            let name = s.visitor_name.clone().unwrap_or_else(|| "Visitor".into());
-            s.add_transcript("Chasitor", name, t);
-            s.visitor_typing = false;
-            s.sneak_peek = None;
-        }
+        Noun::Typing => s.set_visitor_typing(true),
+        Noun::NotTyping => s.set_visitor_typing(false),
+        Noun::SneakPeek(t) => s.sneak_peek(t),
+        Noun::Message(t) => s.visitor_message(t),
         Noun::CustomEvent => {}
-        Noun::End(reason) => {
-            s.end_reason = Some(reason);
-            st.end_session(id, EndedBy::Visitor);
-        }
+        Noun::End(reason) => st.visitor_end(id, reason),
     }
 }
 
@@ -964,17 +845,9 @@ async fn breadcrumb(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Re
     {
         Some(s) => {
             s.add_breadcrumb(location);
-            s.record(hdrs.sequence, "Breadcrumb", body.unwrap_or(Value::Null));
+            s.record_received(hdrs.sequence, "Breadcrumb", body.unwrap_or(Value::Null));
         }
-        None => {
-            if st.orphan_breadcrumbs.len() >= crate::state::ORPHAN_BREADCRUMB_CAP {
-                st.orphan_breadcrumbs.pop_front();
-            }
-            st.orphan_breadcrumbs.push_back(crate::state::Breadcrumb {
-                location,
-                at_ms: ids::now_ms(),
-            });
-        }
+        None => st.add_orphan_breadcrumb(location),
     }
     ok()
 }

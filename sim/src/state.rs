@@ -2,6 +2,10 @@
 //!
 //! One mutex guards everything; critical sections are short and never await. Long polls wait on a
 //! per-session `watch` channel that is bumped whenever something a poll cares about changes.
+//!
+//! Handlers never touch a session's fields: they call its intent-named methods (the visitor's
+//! requests, the agent's actions, the poll) and, for what reaches beyond one session (queue
+//! positions on a button, the end of a chat, routing), the [`State`]'s.
 
 use crate::config::{same_id, ButtonConfig, OrgConfig, SimConfig};
 use crate::faults::{FaultAction, Faults};
@@ -10,6 +14,7 @@ use crate::miaw::config::MiawDeployment;
 use crate::miaw::state::Miaw;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -27,7 +32,7 @@ pub const ORPHAN_BREADCRUMB_CAP: usize = 100;
 
 /// Where a session is in its life.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Phase {
+enum Phase {
     /// SessionId answered, no ChasitorInit yet.
     New,
     /// ChasitorInit succeeded, waiting for an agent.
@@ -75,11 +80,29 @@ impl EndedBy {
 
 /// A message waiting on the server side for the visitor's poll.
 #[derive(Clone, Debug)]
-pub struct OutMsg {
-    pub seq: i64,
-    pub offset: u64,
-    pub kind: String,
-    pub body: Value,
+struct OutMsg {
+    seq: i64,
+    offset: u64,
+    kind: String,
+    body: Value,
+}
+
+/// The event offsets of poll messages: one counter for the whole server, shared by every
+/// session's outbox. They look like the real server's large event offsets.
+#[derive(Clone)]
+struct Offsets(Arc<AtomicU64>);
+
+impl Offsets {
+    fn new() -> Offsets {
+        Offsets(Arc::new(AtomicU64::new(
+            54_000_000 + (ids::random_u64() % 1_000_000),
+        )))
+    }
+
+    /// The next offset (every access is under the state lock: the order is the lock's).
+    fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed)
+    }
 }
 
 /// A poll answer given verbatim (a test's bad answer: not JSON, truncated, the wrong shape...).
@@ -95,84 +118,149 @@ pub const RAW_ANSWERS_CAP: usize = 100;
 
 /// A visitor POST the server processed.
 #[derive(Clone, Debug)]
-pub struct Received {
-    pub sequence: Option<i64>,
-    pub kind: String,
-    pub body: Value,
+struct Received {
+    sequence: Option<i64>,
+    kind: String,
+    body: Value,
 }
 
 #[derive(Clone, Debug)]
-pub struct TranscriptEntry {
-    pub kind: &'static str,
-    pub name: String,
-    pub content: String,
-    pub timestamp: u64,
-    pub sequence: usize,
+struct TranscriptEntry {
+    kind: &'static str,
+    name: String,
+    content: String,
+    timestamp: u64,
+    sequence: usize,
 }
 
 #[derive(Clone, Debug)]
-pub struct Breadcrumb {
-    pub location: String,
-    pub at_ms: u64,
+struct Breadcrumb {
+    location: String,
+    at_ms: u64,
 }
 
-pub struct Session {
-    pub id: String,
-    pub key: String,
-    pub affinity: String,
-    /// Creation order.
-    pub order: u64,
-    pub created_at_ms: u64,
-    pub phase: Phase,
-    pub ended_by: Option<EndedBy>,
-    pub ended_at: Option<Instant>,
-    pub end_reason: Option<String>,
-    pub org_id: Option<String>,
-    pub deployment_id: Option<String>,
-    pub button_id: Option<String>,
+impl Breadcrumb {
+    fn new(location: String) -> Breadcrumb {
+        Breadcrumb {
+            location,
+            at_ms: ids::now_ms(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"location": self.location, "atMs": self.at_ms})
+    }
+}
+
+/// What a poll answers (the handler turns it into the HTTP answer).
+pub enum PollAnswer {
+    /// 403: the session is unknown, or ended and drained.
+    Forbidden,
+    /// 503: the affinity is not the session's current one.
+    StaleAffinity,
+    /// 409: a second poll ended the chat.
+    DuplicatePoll,
+    /// 409 with this text: the ack is neither the last `sequence` sent nor the previous ack.
+    OutOfSync(String),
+    /// A raw answer queued by the control API.
+    Raw(RawAnswer),
+    /// 200 with this body: every message after the ack.
+    Messages(Value),
+    /// 204: the hold is over, or the chat ended, or a ReconnectSession made the poll stale.
+    NoContent,
+}
+
+/// A poll with nothing to answer yet: it waits for `changed`, then asks
+/// [`State::poll_wake`].
+pub struct HeldPoll {
+    pub epoch: u64,
+    pub changed: watch::Receiver<u64>,
+}
+
+/// A control action the session's state does not allow (409 with this text).
+#[derive(Debug)]
+pub struct Conflict(pub String);
+
+/// What a ChasitorInit asks for.
+pub struct ChasitorInit {
     pub visitor_name: Option<String>,
-    pub visitor_id: String,
+    /// An array.
     pub prechat_details: Value,
     pub receive_queue_updates: bool,
-    pub queue_position: Option<i64>,
+    pub org_id: String,
+    pub deployment_id: String,
+    pub button_id: String,
+    /// `buttonOverrides`: `buttonId`, `agentId` or `agentId_buttonId`, in order.
+    pub overrides: Vec<String>,
+    pub is_post: bool,
+    pub session_id: String,
+}
+
+/// A Live Agent session. Handlers change it only through its methods: the visitor's requests
+/// (`chat_api`), the agent's actions (`control_api`) and, for what spans sessions (queue
+/// positions, ends), through [`State`].
+pub struct Session {
+    id: String,
+    key: String,
+    affinity: String,
+    /// Creation order.
+    order: u64,
+    created_at_ms: u64,
+    phase: Phase,
+    ended_by: Option<EndedBy>,
+    ended_at: Option<Instant>,
+    end_reason: Option<String>,
+    org_id: Option<String>,
+    deployment_id: Option<String>,
+    button_id: Option<String>,
+    visitor_name: Option<String>,
+    visitor_id: String,
+    prechat_details: Value,
+    receive_queue_updates: bool,
+    queue_position: Option<i64>,
     /// The control API set the position: no automatic recomputation any more.
-    pub manual_position: bool,
-    pub estimated_wait_time: i64,
-    pub agent_name: Option<String>,
-    pub agent_connected: bool,
-    pub received: Vec<Received>,
-    pub transcript: Vec<TranscriptEntry>,
-    pub breadcrumbs: Vec<Breadcrumb>,
-    pub visitor_typing: bool,
-    pub sneak_peek: Option<String>,
+    manual_position: bool,
+    estimated_wait_time: i64,
+    agent_name: Option<String>,
+    agent_connected: bool,
+    received: Vec<Received>,
+    transcript: Vec<TranscriptEntry>,
+    breadcrumbs: Vec<Breadcrumb>,
+    visitor_typing: bool,
+    sneak_peek: Option<String>,
     /// Highest X-LIVEAGENT-SEQUENCE processed (0 = none; reset by ReconnectSession).
-    pub last_visitor_seq: i64,
+    last_visitor_seq: i64,
     /// Messages for the visitor not yet acknowledged.
-    pub outbox: VecDeque<OutMsg>,
-    pub next_msg_seq: i64,
+    outbox: VecDeque<OutMsg>,
+    offsets: Offsets,
+    next_msg_seq: i64,
     /// The ack the visitor last sent (messages up to it are gone).
-    pub acked: i64,
+    acked: i64,
     /// The `sequence` of the last 200 answer.
-    pub sent_upto: i64,
+    sent_upto: i64,
     /// After ReconnectSession the next poll's ack is accepted whatever it is (a new server).
-    pub ack_free: bool,
+    ack_free: bool,
     /// Counts ReconnectSession requests: a poll held from before one answers 204 without taking
     /// messages (they belong to the new server's stream).
-    pub epoch: u64,
-    pub open_polls: u32,
-    pub max_open_polls: u32,
-    pub last_poll_activity: Instant,
+    epoch: u64,
+    open_polls: u32,
+    max_open_polls: u32,
+    last_poll_activity: Instant,
     /// Set when a duplicate poll ended the chat: held polls answer 409.
-    pub poll_killed: bool,
-    pub dropped_messages: u64,
+    poll_killed: bool,
+    dropped_messages: u64,
     /// Raw poll answers queued by the control API (`POST /_sim/sessions/{id}/raw`): the next
     /// polls answer exactly these, before any message.
-    pub raw_answers: VecDeque<RawAnswer>,
-    pub notify: watch::Sender<u64>,
+    raw_answers: VecDeque<RawAnswer>,
+    notify: watch::Sender<u64>,
+}
+
+fn agent_user_id(name: &str) -> String {
+    ids::sf_id("005", name)
 }
 
 impl Session {
-    fn new(order: u64) -> Session {
+    fn new(order: u64, offsets: Offsets) -> Session {
         let id = ids::uuid();
         let key = ids::session_key(&id);
         let (notify, _) = watch::channel(0u64);
@@ -205,6 +293,7 @@ impl Session {
             sneak_peek: None,
             last_visitor_seq: 0,
             outbox: VecDeque::new(),
+            offsets,
             next_msg_seq: 1,
             acked: -1,
             sent_upto: -1,
@@ -220,8 +309,92 @@ impl Session {
         }
     }
 
+    // -----------------------------------------------------------------------------------------
+    // Reading
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn affinity(&self) -> &str {
+        &self.affinity
+    }
+
     pub fn is_live(&self) -> bool {
         self.phase != Phase::Ended
+    }
+
+    /// An agent accepted the chat (it may have disconnected since) and it has not ended.
+    pub fn is_established(&self) -> bool {
+        self.phase == Phase::Established
+    }
+
+    fn state_str(&self) -> &'static str {
+        match self.phase {
+            Phase::New => "new",
+            Phase::Queued => "queued",
+            Phase::Established => "established",
+            Phase::Ended => "ended",
+        }
+    }
+
+    /// Refuses a control action on an ended chat.
+    fn require_live(&self) -> Result<(), Conflict> {
+        if self.is_live() {
+            Ok(())
+        } else {
+            Err(Conflict("the chat has ended".into()))
+        }
+    }
+
+    /// Refuses an agent action without an agent in the chat.
+    fn require_agent(&self) -> Result<(), Conflict> {
+        if self.phase == Phase::Established && self.agent_connected {
+            Ok(())
+        } else {
+            Err(Conflict(format!(
+                "the chat is {} without a connected agent",
+                self.state_str()
+            )))
+        }
+    }
+
+    /// Waiting for an agent on this button.
+    fn waiting_on(&self, button_id: &str) -> bool {
+        self.phase == Phase::Queued
+            && self
+                .button_id
+                .as_deref()
+                .is_some_and(|b| same_id(b, button_id))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Messages for the visitor's poll
+
+    /// Queues a message for the visitor's poll (dropped, and counted, when the outbox is full).
+    pub fn queue_message(&mut self, kind: &str, body: Value) {
+        if self.outbox.len() >= OUTBOX_CAP {
+            self.dropped_messages += 1;
+            return;
+        }
+        let seq = self.next_msg_seq;
+        self.next_msg_seq += 1;
+        self.outbox.push_back(OutMsg {
+            seq,
+            offset: self.offsets.next(),
+            kind: kind.to_string(),
+            body,
+        });
+        self.bump();
+    }
+
+    /// Wakes every poll held on this session.
+    fn bump(&self) {
+        self.notify.send_modify(|v| *v = v.wrapping_add(1));
     }
 
     /// Moves the session to a new affinity token: every request with the old one (held polls
@@ -235,12 +408,42 @@ impl Session {
         self.bump();
     }
 
-    /// Wakes every poll held on this session.
-    pub fn bump(&self) {
-        self.notify.send_modify(|v| *v = v.wrapping_add(1));
+    /// Ends the session; the button whose queue moves up, if it was waiting on one.
+    fn end(&mut self, by: EndedBy) -> Option<String> {
+        if !self.is_live() {
+            return None;
+        }
+        let was_queued = self.phase == Phase::Queued;
+        self.phase = Phase::Ended;
+        self.ended_by = Some(by);
+        self.ended_at = Some(Instant::now());
+        self.visitor_typing = false;
+        if by == EndedBy::DuplicatePoll {
+            self.poll_killed = true;
+        }
+        self.bump();
+        if was_queued {
+            self.button_id.clone()
+        } else {
+            None
+        }
     }
 
-    pub fn record(&mut self, sequence: Option<i64>, kind: &str, body: Value) {
+    // -----------------------------------------------------------------------------------------
+    // The visitor's requests
+
+    /// Whether a POST with this X-LIVEAGENT-SEQUENCE was already processed (a repeat or an older
+    /// one).
+    pub fn already_processed(&self, sequence: i64) -> bool {
+        sequence <= self.last_visitor_seq
+    }
+
+    pub fn mark_processed(&mut self, sequence: i64) {
+        self.last_visitor_seq = sequence;
+    }
+
+    /// Records a processed visitor POST (`received` in the control API).
+    pub fn record_received(&mut self, sequence: Option<i64>, kind: &str, body: Value) {
         if self.received.len() < PER_SESSION_LOG_CAP {
             self.received.push(Received {
                 sequence,
@@ -250,7 +453,7 @@ impl Session {
         }
     }
 
-    pub fn add_transcript(&mut self, kind: &'static str, name: String, content: String) {
+    fn add_transcript(&mut self, kind: &'static str, name: String, content: String) {
         if self.transcript.len() < PER_SESSION_LOG_CAP {
             let sequence = self.transcript.len() + 1;
             self.transcript.push(TranscriptEntry {
@@ -265,17 +468,197 @@ impl Session {
 
     pub fn add_breadcrumb(&mut self, location: String) {
         if self.breadcrumbs.len() < PER_SESSION_LOG_CAP {
-            self.breadcrumbs.push(Breadcrumb {
-                location,
-                at_ms: ids::now_ms(),
-            });
+            self.breadcrumbs.push(Breadcrumb::new(location));
         }
+    }
+
+    pub fn set_visitor_typing(&mut self, typing: bool) {
+        self.visitor_typing = typing;
+    }
+
+    pub fn sneak_peek(&mut self, text: String) {
+        self.sneak_peek = Some(text);
+    }
+
+    /// The visitor's ChatMessage: in the transcript; typing and sneak peek are over.
+    pub fn visitor_message(&mut self, text: String) {
+        let name = self
+            .visitor_name
+            .clone()
+            .unwrap_or_else(|| "Visitor".into());
+        self.add_transcript("Chasitor", name, text);
+        self.visitor_typing = false;
+        self.sneak_peek = None;
+    }
+
+    /// Takes the visitor details of a ChasitorInit; false if the session already had one.
+    fn begin_init(&mut self, init: &ChasitorInit) -> bool {
+        if self.phase != Phase::New {
+            return false;
+        }
+        self.visitor_name = init.visitor_name.clone();
+        self.prechat_details = init.prechat_details.clone();
+        self.receive_queue_updates = init.receive_queue_updates;
+        self.org_id = Some(init.org_id.clone());
+        self.deployment_id = Some(init.deployment_id.clone());
+        true
+    }
+
+    /// Routed: waiting on `button` at `position`; ChatRequestSuccess for the visitor.
+    fn enqueue(&mut self, button: &ButtonConfig, position: i64) {
+        self.phase = Phase::Queued;
+        self.button_id = Some(button.id.clone());
+        self.queue_position = Some(position);
+        self.estimated_wait_time = button.estimated_wait_time;
+        let custom_details: Vec<Value> = self
+            .prechat_details
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|d| {
+                        json!({
+                            "label": d.get("label").cloned().unwrap_or(Value::Null),
+                            "value": d.get("value").cloned().unwrap_or(Value::Null),
+                            "transcriptFields": d.get("transcriptFields").cloned().unwrap_or_else(|| json!([])),
+                            "displayToAgent": d.get("displayToAgent").cloned().unwrap_or(json!(true)),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut msg = json!({
+            "queuePosition": self.queue_position.unwrap_or(0),
+            "geoLocation": geo_location(),
+            "url": "",
+            "oref": "",
+            "postChatUrl": "",
+            "customDetails": custom_details,
+            "visitorId": self.visitor_id,
+        });
+        if self.receive_queue_updates {
+            msg["estimatedWaitTime"] = json!(self.estimated_wait_time);
+        }
+        self.queue_message("ChatRequestSuccess", msg);
+    }
+
+    /// A chat ahead on the button was accepted or ended: the new position (QueueUpdate for a
+    /// visitor that asked), unless the control API fixed the position.
+    fn move_in_queue(&mut self, position: i64) {
+        if self.manual_position || self.queue_position == Some(position) {
+            return;
+        }
+        self.queue_position = Some(position);
+        if self.receive_queue_updates {
+            let ewt = self.estimated_wait_time;
+            self.queue_message(
+                "QueueUpdate",
+                json!({"position": position, "estimatedWaitTime": ewt}),
+            );
+        }
+    }
+
+    /// ReconnectSession: a new server takes the session over. The visitor's outgoing sequence
+    /// starts again at 1, and the first message of the next poll is ChasitorSessionData,
+    /// followed by whatever the visitor had not received yet (messages after the offset it
+    /// reports). Answers the affinity token.
+    pub fn reconnect(&mut self, offset: u64) -> String {
+        self.last_visitor_seq = 0;
+        let pending: Vec<(String, Value)> = self
+            .outbox
+            .drain(..)
+            .filter(|m| m.offset > offset)
+            .map(|m| (m.kind, m.body))
+            .collect();
+        let data = self.chasitor_session_data();
+        self.ack_free = true;
+        self.epoch += 1;
+        self.queue_message("ChasitorSessionData", data);
+        for (kind, body) in pending {
+            self.queue_message(&kind, body);
+        }
+        self.affinity.clone()
+    }
+
+    fn chasitor_session_data(&self) -> Value {
+        let chat_messages: Vec<Value> = self.transcript.iter().map(transcript_json).collect();
+        json!({
+            "queuePosition": self.queue_position.unwrap_or(0),
+            "geoLocation": geo_location(),
+            "url": self.breadcrumbs.last().map(|b| b.location.clone()).unwrap_or_default(),
+            "oref": "",
+            "postChatUrl": "",
+            "sneakPeekEnabled": true,
+            "chatMessages": chat_messages,
+        })
+    }
+
+    /// A poll arrives with `ack`: its answer now, or the poll is held. A second poll while one
+    /// is held answers [`PollAnswer::DuplicatePoll`] and the caller ends the chat
+    /// ([`State::take_poll`]).
+    fn take_poll(&mut self, affinity: &str, ack: i64) -> Result<HeldPoll, PollAnswer> {
+        self.last_poll_activity = Instant::now();
+        let drainable = self.ended_by.is_some_and(EndedBy::drainable);
+        if !self.is_live() && !drainable {
+            return Err(PollAnswer::Forbidden);
+        }
+        if self.affinity != affinity {
+            return Err(PollAnswer::StaleAffinity);
+        }
+        if self.open_polls > 0 {
+            return Err(PollAnswer::DuplicatePoll);
+        }
+        self.apply_ack(ack).map_err(PollAnswer::OutOfSync)?;
+        if let Some(raw) = self.raw_answers.pop_front() {
+            return Err(PollAnswer::Raw(raw));
+        }
+        if let Some(batch) = self.take_batch() {
+            return Err(PollAnswer::Messages(batch));
+        }
+        if !self.is_live() {
+            // Ended and everything delivered.
+            return Err(PollAnswer::Forbidden);
+        }
+        self.open_polls += 1;
+        self.max_open_polls = self.max_open_polls.max(self.open_polls);
+        Ok(HeldPoll {
+            epoch: self.epoch,
+            changed: self.notify.subscribe(),
+        })
+    }
+
+    /// What a held poll answers when woken (or at the end of the hold), if anything.
+    fn poll_wake(&mut self, affinity: &str, epoch: u64, hold_over: bool) -> Option<PollAnswer> {
+        if self.poll_killed {
+            return Some(PollAnswer::DuplicatePoll);
+        }
+        if self.affinity != affinity {
+            return Some(PollAnswer::StaleAffinity);
+        }
+        if self.epoch != epoch {
+            return Some(PollAnswer::NoContent);
+        }
+        if let Some(raw) = self.raw_answers.pop_front() {
+            return Some(PollAnswer::Raw(raw));
+        }
+        if let Some(batch) = self.take_batch() {
+            return Some(PollAnswer::Messages(batch));
+        }
+        if !self.is_live() || hold_over {
+            return Some(PollAnswer::NoContent);
+        }
+        None
+    }
+
+    /// A held poll answered or its connection went away.
+    pub fn poll_closed(&mut self) {
+        self.open_polls = self.open_polls.saturating_sub(1);
+        self.last_poll_activity = Instant::now();
     }
 
     /// Applies the `ack` of a poll. Valid acks: the `sequence` of the last 200 answer (the
     /// visitor has everything up to it) or the previous ack again (the last 200 answer was lost:
     /// it is delivered again). Anything else is out of sync.
-    pub fn apply_ack(&mut self, ack: i64) -> Result<(), String> {
+    fn apply_ack(&mut self, ack: i64) -> Result<(), String> {
         if self.ack_free {
             self.ack_free = false;
             let base = self
@@ -302,7 +685,7 @@ impl Session {
     }
 
     /// The 200 answer with every message after the ack, if there is one.
-    pub fn take_batch(&mut self) -> Option<Value> {
+    fn take_batch(&mut self) -> Option<Value> {
         let last = self.outbox.back()?;
         let (seq, offset) = (last.seq, last.offset);
         let messages: Vec<Value> = self
@@ -314,37 +697,144 @@ impl Session {
         Some(json!({"messages": messages, "sequence": seq, "offset": offset}))
     }
 
-    pub fn chasitor_session_data(&self) -> Value {
-        let chat_messages: Vec<Value> = self.transcript.iter().map(transcript_json).collect();
-        json!({
-            "queuePosition": self.queue_position.unwrap_or(0),
-            "geoLocation": geo_location(),
-            "url": self.breadcrumbs.last().map(|b| b.location.clone()).unwrap_or_default(),
-            "oref": "",
-            "postChatUrl": "",
-            "sneakPeekEnabled": true,
-            "chatMessages": chat_messages,
-        })
+    // -----------------------------------------------------------------------------------------
+    // The agent's actions (control API)
+
+    /// An agent takes the chat, while it is queued or after a disconnect (ChatEstablished).
+    /// Answers whether it was queued (the chats behind it move up).
+    fn accept(&mut self, name: String) -> Result<bool, Conflict> {
+        let reconnecting = self.phase == Phase::Established && !self.agent_connected;
+        if self.phase != Phase::Queued && !reconnecting {
+            return Err(Conflict(format!(
+                "the chat is {}, not waiting",
+                self.state_str()
+            )));
+        }
+        let was_queued = self.phase == Phase::Queued;
+        self.phase = Phase::Established;
+        self.agent_name = Some(name.clone());
+        self.agent_connected = true;
+        self.queue_position = None;
+        self.queue_message(
+            "ChatEstablished",
+            json!({"name": name, "userId": agent_user_id(&name), "sneakPeekEnabled": true}),
+        );
+        Ok(was_queued)
     }
 
-    pub fn state_str(&self) -> &'static str {
-        match self.phase {
-            Phase::New => "new",
-            Phase::Queued => "queued",
-            Phase::Established => "established",
-            Phase::Ended => "ended",
-        }
+    pub fn agent_message(&mut self, text: String) -> Result<(), Conflict> {
+        self.require_agent()?;
+        let name = self.agent_name.clone().unwrap_or_default();
+        self.add_transcript("Agent", name.clone(), text.clone());
+        self.queue_message("ChatMessage", json!({"name": name, "text": text}));
+        Ok(())
     }
+
+    pub fn agent_typing(&mut self, typing: bool) -> Result<(), Conflict> {
+        self.require_agent()?;
+        let kind = if typing {
+            "AgentTyping"
+        } else {
+            "AgentNotTyping"
+        };
+        self.queue_message(kind, json!({}));
+        Ok(())
+    }
+
+    /// Another agent takes over the established chat (ChatTransferred).
+    pub fn transfer(&mut self, name: String) -> Result<(), Conflict> {
+        if self.phase != Phase::Established {
+            return Err(Conflict(format!(
+                "the chat is {}, not established",
+                self.state_str()
+            )));
+        }
+        self.agent_name = Some(name.clone());
+        self.agent_connected = true;
+        self.add_transcript("OperatorTransferred", name.clone(), name.clone());
+        self.queue_message(
+            "ChatTransferred",
+            json!({"name": name, "userId": agent_user_id(&name), "sneakPeekEnabled": true}),
+        );
+        Ok(())
+    }
+
+    /// The agent leaves; the chat stays open: another agent may accept it.
+    pub fn disconnect_agent(&mut self) -> Result<(), Conflict> {
+        self.require_agent()?;
+        self.agent_connected = false;
+        self.queue_message("AgentDisconnect", json!({}));
+        Ok(())
+    }
+
+    /// The control API sets the queue position (no automatic recomputation after that).
+    pub fn set_queue_position(
+        &mut self,
+        position: i64,
+        estimated_wait_time: Option<i64>,
+    ) -> Result<(), Conflict> {
+        if self.phase != Phase::Queued {
+            return Err(Conflict(format!(
+                "the chat is {}, not queued",
+                self.state_str()
+            )));
+        }
+        self.queue_position = Some(position);
+        self.manual_position = true;
+        if let Some(ewt) = estimated_wait_time {
+            self.estimated_wait_time = ewt;
+        }
+        let ewt = self.estimated_wait_time;
+        self.queue_message(
+            "QueueUpdate",
+            json!({"position": position, "estimatedWaitTime": ewt}),
+        );
+        Ok(())
+    }
+
+    pub fn agent_custom_event(&mut self, kind: String, data: String) -> Result<(), Conflict> {
+        self.require_live()?;
+        self.queue_message("CustomEvent", json!({"type": kind, "data": data}));
+        Ok(())
+    }
+
+    /// ChasitorIdleTimeoutWarningEvent (`triggered` or `cleared`).
+    pub fn idle_warning(&mut self, event: &str) -> Result<(), Conflict> {
+        self.require_live()?;
+        self.queue_message(
+            "ChasitorIdleTimeoutWarningEvent",
+            json!({"idleTimeoutWarningEvent": event}),
+        );
+        Ok(())
+    }
+
+    /// The control API's affinity change (see [`Session::change_affinity`]).
+    pub fn move_affinity(&mut self) -> Result<(), Conflict> {
+        self.require_live()?;
+        self.change_affinity();
+        Ok(())
+    }
+
+    /// Queues a raw answer for the next poll (a held one answers it at once); answers how many
+    /// are queued.
+    pub fn queue_raw_answer(&mut self, raw: RawAnswer) -> Result<usize, Conflict> {
+        self.require_live()?;
+        if self.raw_answers.len() >= RAW_ANSWERS_CAP {
+            return Err(Conflict("too many raw answers queued".into()));
+        }
+        self.raw_answers.push_back(raw);
+        self.bump();
+        Ok(self.raw_answers.len())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The control API's view
 
     /// The control API's view of the session, copied: cheap to take under the state lock (the lists
     /// are cloned, not turned into JSON), turned into JSON after it is released, so a control
     /// call on a long chat does not hold up the chat's own requests.
     pub fn view(&self) -> SessionView {
-        let breadcrumbs: Vec<Value> = self
-            .breadcrumbs
-            .iter()
-            .map(|b| json!({"location": b.location, "atMs": b.at_ms}))
-            .collect();
+        let breadcrumbs: Vec<Value> = self.breadcrumbs.iter().map(Breadcrumb::to_json).collect();
         SessionView {
             head: json!({
                 "api": "liveagent",
@@ -412,7 +902,7 @@ fn transcript_json(t: &TranscriptEntry) -> Value {
     })
 }
 
-pub fn geo_location() -> Value {
+fn geo_location() -> Value {
     json!({
         "countryCode": "US",
         "countryName": "United States of America",
@@ -450,32 +940,16 @@ impl RequestLogEntry {
 }
 
 pub struct State {
-    pub sessions: HashMap<String, Session>,
-    pub by_key: HashMap<String, String>,
+    sessions: HashMap<String, Session>,
+    by_key: HashMap<String, String>,
     next_order: u64,
-    next_offset: u64,
-    pub orgs: Vec<OrgConfig>,
+    offsets: Offsets,
+    orgs: Vec<OrgConfig>,
     pub faults: Faults,
-    pub requests: VecDeque<RequestLogEntry>,
-    pub orphan_breadcrumbs: VecDeque<Breadcrumb>,
+    requests: VecDeque<RequestLogEntry>,
+    orphan_breadcrumbs: VecDeque<Breadcrumb>,
     /// Enhanced Chat visitors and conversations.
     pub miaw: Miaw,
-}
-
-/// The routing-relevant part of a ChasitorInit body.
-pub struct InitRequest<'a> {
-    pub org_id: &'a str,
-    pub deployment_id: &'a str,
-    pub button_id: &'a str,
-    pub overrides: Vec<String>,
-    pub is_post: bool,
-    pub session_id: &'a str,
-}
-
-/// Why a ChasitorInit did not queue the chat.
-pub enum InitOutcome {
-    Queued,
-    Failed(&'static str),
 }
 
 impl State {
@@ -484,8 +958,7 @@ impl State {
             sessions: HashMap::new(),
             by_key: HashMap::new(),
             next_order: 0,
-            // Offsets look like the real server's large event offsets.
-            next_offset: 54_000_000 + (ids::random_u64() % 1_000_000),
+            offsets: Offsets::new(),
             orgs,
             faults: Faults::default(),
             requests: VecDeque::new(),
@@ -500,12 +973,16 @@ impl State {
         self.next_order
     }
 
+    // -----------------------------------------------------------------------------------------
+    // Sessions
+
     pub fn live_sessions(&self) -> usize {
         self.sessions.values().filter(|s| s.is_live()).count()
     }
 
     pub fn create_session(&mut self) -> &Session {
-        let s = Session::new(self.next_order());
+        let order = self.next_order();
+        let s = Session::new(order, self.offsets.clone());
         let id = s.id.clone();
         self.by_key.insert(s.key.clone(), id.clone());
         self.sessions.entry(id).or_insert(s)
@@ -515,62 +992,49 @@ impl State {
         self.by_key.get(key)
     }
 
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    pub fn session_mut(&mut self, id: &str) -> Option<&mut Session> {
+        self.sessions.get_mut(id)
+    }
+
     pub fn session_by_key(&mut self, key: &str) -> Option<&mut Session> {
         let id = self.by_key.get(key)?;
         self.sessions.get_mut(id)
     }
 
-    /// Queues a message for the visitor's poll.
-    pub fn push(&mut self, id: &str, kind: &str, body: Value) {
-        let offset = self.next_offset;
-        let Some(s) = self.sessions.get_mut(id) else {
-            return;
-        };
-        if s.outbox.len() >= OUTBOX_CAP {
-            s.dropped_messages += 1;
-            return;
-        }
-        self.next_offset += 1;
-        let seq = s.next_msg_seq;
-        s.next_msg_seq += 1;
-        s.outbox.push_back(OutMsg {
-            seq,
-            offset,
-            kind: kind.to_string(),
-            body,
-        });
-        s.bump();
+    /// By id, or by key (the control API takes either).
+    pub fn find_session(&self, id_or_key: &str) -> Option<&Session> {
+        self.sessions.get(id_or_key).or_else(|| {
+            self.id_for_key(id_or_key)
+                .and_then(|id| self.sessions.get(id))
+        })
+    }
+
+    /// The control API's views of the chats (sessions that sent ChasitorInit; `GET
+    /// /_sim/sessions/{id}` still shows the others, with state "new"), with their creation order.
+    pub fn chat_views(&self) -> Vec<(u64, SessionView)> {
+        self.sessions
+            .values()
+            .filter(|s| s.org_id.is_some())
+            .map(|s| (s.order, s.view()))
+            .collect()
     }
 
     /// Ends a session; chats waiting behind it on its button move up.
     pub fn end_session(&mut self, id: &str, by: EndedBy) {
-        let Some(s) = self.sessions.get_mut(id) else {
-            return;
-        };
-        if !s.is_live() {
-            return;
-        }
-        let was_queued = s.phase == Phase::Queued;
-        s.phase = Phase::Ended;
-        s.ended_by = Some(by);
-        s.ended_at = Some(Instant::now());
-        s.visitor_typing = false;
-        if by == EndedBy::DuplicatePoll {
-            s.poll_killed = true;
-        }
-        s.bump();
-        let button = s.button_id.clone();
-        if was_queued {
-            if let Some(button) = button {
-                self.requeue(&button);
-            }
+        let button = self.sessions.get_mut(id).and_then(|s| s.end(by));
+        if let Some(button) = button {
+            self.requeue(&button);
         }
     }
 
     /// Recomputes the positions of the chats waiting on a button (unless the button reports a
     /// fixed position or the control API set one) and sends QueueUpdate to those that asked.
-    pub fn requeue(&mut self, button_id: &str) {
-        let Some(button) = self.find_button(button_id).cloned() else {
+    fn requeue(&mut self, button_id: &str) {
+        let Some(button) = self.find_button(button_id) else {
             return;
         };
         if button.queue_position.is_some() {
@@ -579,33 +1043,192 @@ impl State {
         let mut waiting: Vec<(u64, String)> = self
             .sessions
             .values()
-            .filter(|s| {
-                s.phase == Phase::Queued
-                    && s.button_id
-                        .as_deref()
-                        .is_some_and(|b| same_id(b, button_id))
-            })
+            .filter(|s| s.waiting_on(button_id))
             .map(|s| (s.order, s.id.clone()))
             .collect();
         waiting.sort();
         for (i, (_, id)) in waiting.into_iter().enumerate() {
-            let position = i as i64 + 1;
-            let Some(s) = self.sessions.get_mut(&id) else {
-                continue;
-            };
-            if s.manual_position || s.queue_position == Some(position) {
-                continue;
-            }
-            s.queue_position = Some(position);
-            if s.receive_queue_updates {
-                let ewt = s.estimated_wait_time;
-                self.push(
-                    &id,
-                    "QueueUpdate",
-                    json!({"position": position, "estimatedWaitTime": ewt}),
-                );
+            if let Some(s) = self.sessions.get_mut(&id) {
+                s.move_in_queue(i as i64 + 1);
             }
         }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The visitor's requests that reach beyond its session
+
+    /// ChasitorInit for session `id`: queued on a button (ChatRequestSuccess), or failed
+    /// (ChatRequestFail, and the session ends). Ignored if the session already had one.
+    pub fn chasitor_init(&mut self, id: &str, init: ChasitorInit) {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if !s.begin_init(&init) {
+            return;
+        }
+        match self.route(id, &init) {
+            Ok((button, position)) => {
+                if let Some(s) = self.sessions.get_mut(id) {
+                    s.enqueue(&button, position);
+                }
+            }
+            Err(reason) => {
+                if let Some(s) = self.sessions.get_mut(id) {
+                    s.queue_message(
+                        "ChatRequestFail",
+                        json!({"reason": reason, "postChatUrl": ""}),
+                    );
+                }
+                self.end_session(id, EndedBy::RequestFailed);
+            }
+        }
+    }
+
+    /// Where a ChasitorInit for session `id` goes: the button and the chat's position on it, or
+    /// the ChatRequestFail reason.
+    fn route(&self, id: &str, req: &ChasitorInit) -> Result<(ButtonConfig, i64), &'static str> {
+        if !req.is_post {
+            return Err("NoPost");
+        }
+        let org = self.find_org(&req.org_id).ok_or("InternalFailure")?;
+        if !org
+            .deployments
+            .iter()
+            .any(|d| same_id(d, &req.deployment_id))
+            || req.session_id != id
+        {
+            return Err("InternalFailure");
+        }
+        // Routing targets: the overrides in order (`buttonId`, `agentId`, `agentId_buttonId`),
+        // else the button. The simulator has no individually routable agents, so only the
+        // button part of a target can succeed.
+        let mut targets: Vec<&str> = Vec::new();
+        if req.overrides.is_empty() {
+            targets.push(&req.button_id);
+        } else {
+            for o in &req.overrides {
+                match o.split_once('_') {
+                    Some((_agent, button)) => targets.push(button),
+                    None => targets.push(o),
+                }
+            }
+        }
+        let button = targets
+            .into_iter()
+            .find_map(|t| {
+                org.buttons
+                    .iter()
+                    .find(|b| same_id(&b.id, t) && b.available)
+                    .cloned()
+            })
+            .ok_or("Unavailable")?;
+        let waiting_ahead = self
+            .sessions
+            .values()
+            .filter(|s| s.waiting_on(&button.id))
+            .count() as i64;
+        let position = button.queue_position.unwrap_or(waiting_ahead + 1);
+        Ok((button, position))
+    }
+
+    /// The visitor's ChatEnd.
+    pub fn visitor_end(&mut self, id: &str, reason: String) {
+        if let Some(s) = self.sessions.get_mut(id) {
+            s.end_reason = Some(reason);
+        }
+        self.end_session(id, EndedBy::Visitor);
+    }
+
+    /// A poll for session `id` arrives (see [`Session::take_poll`]); a second poll while one is
+    /// held ends the chat.
+    pub fn take_poll(
+        &mut self,
+        id: &str,
+        affinity: &str,
+        ack: i64,
+    ) -> Result<HeldPoll, PollAnswer> {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return Err(PollAnswer::Forbidden);
+        };
+        let taken = s.take_poll(affinity, ack);
+        if let Err(PollAnswer::DuplicatePoll) = taken {
+            // Both polls get 409.
+            self.end_session(id, EndedBy::DuplicatePoll);
+        }
+        taken
+    }
+
+    /// What a held poll answers when woken (or at the end of the hold), if anything.
+    pub fn poll_wake(
+        &mut self,
+        id: &str,
+        affinity: &str,
+        epoch: u64,
+        hold_over: bool,
+    ) -> Option<PollAnswer> {
+        match self.sessions.get_mut(id) {
+            Some(s) => s.poll_wake(affinity, epoch, hold_over),
+            None => Some(PollAnswer::Forbidden),
+        }
+    }
+
+    /// A breadcrumb posted without a (live) session, kept for `GET /_sim/breadcrumbs`.
+    pub fn add_orphan_breadcrumb(&mut self, location: String) {
+        if self.orphan_breadcrumbs.len() >= ORPHAN_BREADCRUMB_CAP {
+            self.orphan_breadcrumbs.pop_front();
+        }
+        self.orphan_breadcrumbs.push_back(Breadcrumb::new(location));
+    }
+
+    pub fn orphan_breadcrumbs_json(&self) -> Value {
+        Value::Array(
+            self.orphan_breadcrumbs
+                .iter()
+                .map(Breadcrumb::to_json)
+                .collect(),
+        )
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The agent's actions that reach beyond the session
+
+    /// An agent accepts the chat (see [`Session::accept`]); the chats behind it move up.
+    pub fn accept(&mut self, id: &str, agent_name: String) -> Result<(), Conflict> {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return Ok(());
+        };
+        let was_queued = s.accept(agent_name)?;
+        if was_queued {
+            if let Some(button) = s.button_id.clone() {
+                self.requeue(&button);
+            }
+        }
+        Ok(())
+    }
+
+    /// The agent ends the chat (ChatEnded; `reason` defaults to `agent`).
+    pub fn agent_end(&mut self, id: &str, reason: Option<String>) -> Result<(), Conflict> {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return Ok(());
+        };
+        if !s.is_live() {
+            return Err(Conflict("the chat has already ended".into()));
+        }
+        let reason = reason.unwrap_or_else(|| "agent".to_string());
+        s.end_reason = Some(reason.clone());
+        s.queue_message(
+            "ChatEnded",
+            json!({"reason": reason, "attachedRecords": []}),
+        );
+        self.end_session(id, EndedBy::Agent);
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Orgs and buttons
+
+    pub fn orgs(&self) -> &[OrgConfig] {
+        &self.orgs
     }
 
     pub fn find_org(&self, org_id: &str) -> Option<&OrgConfig> {
@@ -626,64 +1249,8 @@ impl State {
             .find(|b| same_id(&b.id, button_id))
     }
 
-    /// Routes a ChasitorInit for session `id`.
-    pub fn route_init(&mut self, id: &str, req: &InitRequest<'_>) -> InitOutcome {
-        if !req.is_post {
-            return InitOutcome::Failed("NoPost");
-        }
-        let Some(org) = self.find_org(req.org_id) else {
-            return InitOutcome::Failed("InternalFailure");
-        };
-        if !org
-            .deployments
-            .iter()
-            .any(|d| same_id(d, req.deployment_id))
-            || req.session_id != id
-        {
-            return InitOutcome::Failed("InternalFailure");
-        }
-        // Routing targets: the overrides in order (`buttonId`, `agentId`, `agentId_buttonId`),
-        // else the button. The simulator has no individually routable agents, so only the
-        // button part of a target can succeed.
-        let mut targets: Vec<&str> = Vec::new();
-        if req.overrides.is_empty() {
-            targets.push(req.button_id);
-        } else {
-            for o in &req.overrides {
-                match o.split_once('_') {
-                    Some((_agent, button)) => targets.push(button),
-                    None => targets.push(o),
-                }
-            }
-        }
-        let chosen = targets.into_iter().find_map(|t| {
-            org.buttons
-                .iter()
-                .find(|b| same_id(&b.id, t) && b.available)
-                .cloned()
-        });
-        let Some(button) = chosen else {
-            return InitOutcome::Failed("Unavailable");
-        };
-        let waiting_ahead = self
-            .sessions
-            .values()
-            .filter(|s| {
-                s.phase == Phase::Queued
-                    && s.button_id
-                        .as_deref()
-                        .is_some_and(|b| same_id(b, &button.id))
-            })
-            .count() as i64;
-        let Some(s) = self.sessions.get_mut(id) else {
-            return InitOutcome::Failed("InternalFailure");
-        };
-        s.phase = Phase::Queued;
-        s.button_id = Some(button.id.clone());
-        s.queue_position = Some(button.queue_position.unwrap_or(waiting_ahead + 1));
-        s.estimated_wait_time = button.estimated_wait_time;
-        InitOutcome::Queued
-    }
+    // -----------------------------------------------------------------------------------------
+    // Faults, the request log, housekeeping
 
     /// Takes the first pending fault matching a /chat/rest request and applies its effect on the
     /// request's session (`session`: its id, when the request names a known session).
@@ -709,6 +1276,10 @@ impl State {
             self.requests.pop_front();
         }
         self.requests.push_back(entry);
+    }
+
+    pub fn requests_json(&self) -> Value {
+        Value::Array(self.requests.iter().map(RequestLogEntry::to_json).collect())
     }
 
     /// Ends idle sessions and forgets the oldest ended ones beyond the cap.
