@@ -4,7 +4,7 @@
 
 use super::{
     bad_request, check_headers, forbidden, json_body, live_session, not_found, ok, str_field, text,
-    CHATEND_INVALID, SESSION_GET, SESSION_POST,
+    Answer, Need, CHATEND_INVALID,
 };
 use crate::state::{AppState, ChasitorInit, State};
 use axum::body::Bytes;
@@ -128,26 +128,26 @@ fn process(
     id: &str,
     sequence: Option<i64>,
     nouns: Vec<(String, Value, Noun)>,
-) -> Response {
+) -> Answer {
     let Some(s) = st.session_mut(id) else {
-        return forbidden();
+        return Err(forbidden());
     };
     let resync_only = nouns.iter().all(|(_, _, n)| matches!(n, Noun::Resync));
     if !resync_only {
         if let Some(seq) = sequence {
             if s.already_processed(seq) {
                 // Already processed: acknowledged, not processed twice.
-                return ok();
+                return Ok(ok());
             }
         }
         let needs_agent = nouns
             .iter()
             .any(|(_, _, n)| matches!(n, Noun::Message(_) | Noun::CustomEvent));
         if needs_agent && !s.is_established() {
-            return text(
+            return Err(text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "java.lang.NullPointerException: the chat is not established",
-            );
+            ));
         }
         if let Some(seq) = sequence {
             s.mark_processed(seq);
@@ -160,7 +160,7 @@ fn process(
         }
         apply_noun(st, id, sequence, kind, body, noun);
     }
-    ok()
+    Ok(ok())
 }
 
 fn apply_noun(
@@ -192,32 +192,20 @@ pub(super) async fn chasitor(
     Path(noun): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Answer {
     if !NOUNS.contains(&noun.as_str()) {
-        return not_found().await;
+        return Err(not_found().await);
     }
     let need = if noun == "ChasitorResyncState" {
-        SESSION_GET
+        Need::SessionGet
     } else {
-        SESSION_POST
+        Need::SessionPost
     };
-    let hdrs = match check_headers(&headers, need) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+    let hdrs = check_headers(&headers, need)?;
     let mut st = sh.lock();
-    let id = match live_session(&st, &hdrs.key, &hdrs.affinity) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let parsed = match parse_noun(&noun, body.as_ref()) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+    let id = live_session(&mut st, &hdrs.key, &hdrs.affinity)?;
+    let body = json_body(&body)?;
+    let parsed = parse_noun(&noun, body.as_ref())?;
     process(
         &mut st,
         &id,
@@ -226,41 +214,37 @@ pub(super) async fn chasitor(
     )
 }
 
-pub(super) async fn multi_noun(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let hdrs = match check_headers(&headers, SESSION_POST) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub(super) async fn multi_noun(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
+    let hdrs = check_headers(&headers, Need::SessionPost)?;
     let mut st = sh.lock();
-    let id = match live_session(&st, &hdrs.key, &hdrs.affinity) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = live_session(&mut st, &hdrs.key, &hdrs.affinity)?;
     let body = match json_body(&body) {
         Ok(Some(b)) => b,
         Ok(None) => {
-            return bad_request("Request is not a valid MultiNoun - MultiNoun requires a body")
+            return Err(bad_request(
+                "Request is not a valid MultiNoun - MultiNoun requires a body",
+            ))
         }
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     let Some(list) = body.get("nouns").and_then(Value::as_array) else {
-        return bad_request(
+        return Err(bad_request(
             "Request is not a valid MultiNoun - MultiNoun requires a non-null value on the nouns property",
-        );
+        ));
     };
     // Every noun is validated before any is applied: a bad noun rejects the whole batch.
     let mut nouns = Vec::with_capacity(list.len());
     for wrapper in list {
         let Some(noun) = str_field(wrapper, "noun") else {
-            return bad_request(
+            return Err(bad_request(
                 "Request is not a valid MultiNoun - each noun requires a noun property",
-            );
+            ));
         };
         let prefix = str_field(wrapper, "prefix").unwrap_or("Chasitor");
         if prefix != "Chasitor" || noun == "ChasitorInit" || !NOUNS.contains(&noun) {
-            return bad_request(&format!(
+            return Err(bad_request(&format!(
                 "Request is not a valid MultiNoun - unsupported noun {prefix}/{noun}"
-            ));
+            )));
         }
         // The guide's example calls the payload `object`; its NounWrapper type calls it `data`
         // (possibly a JSON string).
@@ -268,15 +252,12 @@ pub(super) async fn multi_noun(St(sh): St<AppState>, headers: HeaderMap, body: B
             (Some(o), _) if !o.is_null() => Some(o.clone()),
             (_, Some(Value::String(s))) => match serde_json::from_str::<Value>(s) {
                 Ok(v) => Some(v),
-                Err(e) => return bad_request(&format!("Noun data is not valid JSON: {e}")),
+                Err(e) => return Err(bad_request(&format!("Noun data is not valid JSON: {e}"))),
             },
             (_, Some(d)) if !d.is_null() => Some(d.clone()),
             _ => None,
         };
-        let parsed = match parse_noun(noun, payload.as_ref()) {
-            Ok(n) => n,
-            Err(r) => return r,
-        };
+        let parsed = parse_noun(noun, payload.as_ref())?;
         nouns.push((noun.to_string(), payload.unwrap_or(Value::Null), parsed));
     }
     process(&mut st, &id, hdrs.sequence, nouns)

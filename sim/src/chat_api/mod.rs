@@ -15,7 +15,7 @@ mod visitor;
 
 pub(crate) use middleware::{middleware, print_log, LogGuard};
 
-use crate::state::{AppState, State};
+use crate::state::{AppState, Session, State};
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +33,9 @@ pub const H_SEQUENCE: &str = "x-liveagent-sequence";
 
 pub const CHATEND_INVALID: &str =
     "Request is not a valid ChatEnd - ChatEnd requires a non-null value on the reason property";
+
+/// What a handler answers: `Err` is a refusal (4xx/5xx), so checks chain with `?`.
+type Answer = Result<Response, Response>;
 
 /// Marks a response whose connection must be closed without any answer (the drop fault).
 #[derive(Clone, Copy, Debug)]
@@ -104,33 +107,32 @@ fn bad_request(msg: &str) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Headers
 
-#[derive(Clone, Copy)]
-struct Need {
-    affinity: bool,
-    key: bool,
-    sequence: bool,
+/// Which headers a resource requires besides X-LIVEAGENT-API-VERSION.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Visitor resources: none.
+    Visitor,
+    /// SessionId and its DELETE: AFFINITY.
+    SessionStart,
+    /// ReconnectSession, Messages, ChasitorResyncState: AFFINITY and SESSION-KEY.
+    SessionGet,
+    /// The other POSTs: AFFINITY, SESSION-KEY and SEQUENCE.
+    SessionPost,
 }
 
-const VISITOR: Need = Need {
-    affinity: false,
-    key: false,
-    sequence: false,
-};
-const SESSION_START: Need = Need {
-    affinity: true,
-    key: false,
-    sequence: false,
-};
-const SESSION_GET: Need = Need {
-    affinity: true,
-    key: true,
-    sequence: false,
-};
-const SESSION_POST: Need = Need {
-    affinity: true,
-    key: true,
-    sequence: true,
-};
+impl Need {
+    fn affinity(self) -> bool {
+        self != Need::Visitor
+    }
+
+    fn key(self) -> bool {
+        matches!(self, Need::SessionGet | Need::SessionPost)
+    }
+
+    fn sequence(self) -> bool {
+        self == Need::SessionPost
+    }
+}
 
 #[derive(Default)]
 struct Hdrs {
@@ -170,12 +172,12 @@ fn check_headers(h: &HeaderMap, need: Need) -> Result<Hdrs, Response> {
         }
     }
     let mut out = Hdrs::default();
-    if need.affinity {
+    if need.affinity() {
         out.affinity = header_str(h, H_AFFINITY)?
             .ok_or_else(|| missing(H_AFFINITY))?
             .to_string();
     }
-    if need.key {
+    if need.key() {
         out.key = header_str(h, H_SESSION_KEY)?
             .ok_or_else(|| missing(H_SESSION_KEY))?
             .to_string();
@@ -185,19 +187,22 @@ fn check_headers(h: &HeaderMap, need: Need) -> Result<Hdrs, Response> {
             Ok(n) if n >= 1 => out.sequence = Some(n),
             _ => return Err(bad_request("Invalid value for header X-LIVEAGENT-SEQUENCE")),
         },
-        None if need.sequence => return Err(missing(H_SEQUENCE)),
+        None if need.sequence() => return Err(missing(H_SEQUENCE)),
         None => {}
     }
     Ok(out)
 }
 
+/// The live session the key names (403 for an unknown key or an ended session).
+fn live_by_key<'a>(st: &'a mut State, key: &str) -> Result<&'a mut Session, Response> {
+    st.session_by_key(key)
+        .filter(|s| s.is_live())
+        .ok_or_else(forbidden)
+}
+
 /// The id of the live session the key names, if its affinity is current.
-fn live_session(st: &State, key: &str, affinity: &str) -> Result<String, Response> {
-    let id = st.id_for_key(key).ok_or_else(forbidden)?;
-    let s = st.session(id).ok_or_else(forbidden)?;
-    if !s.is_live() {
-        return Err(forbidden());
-    }
+fn live_session(st: &mut State, key: &str, affinity: &str) -> Result<String, Response> {
+    let s = live_by_key(st, key)?;
     if s.affinity() != affinity {
         return Err(stale_affinity());
     }

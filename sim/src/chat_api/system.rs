@@ -1,8 +1,8 @@
 //! System resources: SessionId, its DELETE, ReconnectSession and the long poll (Messages).
 
 use super::{
-    bad_request, check_headers, duplicate_poll, forbidden, ok, stale_affinity, text, SessionTag,
-    SESSION_GET, SESSION_START,
+    bad_request, check_headers, duplicate_poll, forbidden, live_by_key, ok, stale_affinity, text,
+    Answer, Need, SessionTag,
 };
 use crate::state::{AppState, EndedBy, PollAnswer, RawAnswer, State};
 use axum::extract::{Path, Query, State as St};
@@ -30,13 +30,11 @@ fn poll_answer(answer: PollAnswer) -> Response {
     }
 }
 
-pub(super) async fn session_id(St(sh): St<AppState>, headers: HeaderMap) -> Response {
-    if let Err(r) = check_headers(&headers, SESSION_START) {
-        return r;
-    }
+pub(super) async fn session_id(St(sh): St<AppState>, headers: HeaderMap) -> Answer {
+    check_headers(&headers, Need::SessionStart)?;
     let mut st = sh.lock();
     if st.live_sessions() >= sh.cfg.max_live_sessions {
-        return text(StatusCode::INTERNAL_SERVER_ERROR, "Too many sessions");
+        return Err(text(StatusCode::INTERNAL_SERVER_ERROR, "Too many sessions"));
     }
     let s = st.create_session();
     let timeout = sh.cfg.hold.as_secs_f64().ceil() as u64 + 10;
@@ -53,64 +51,46 @@ pub(super) async fn session_id(St(sh): St<AppState>, headers: HeaderMap) -> Resp
     });
     let mut resp = Json(body).into_response();
     resp.extensions_mut().insert(SessionTag(s.id().to_string()));
-    resp
+    Ok(resp)
 }
 
 pub(super) async fn delete_session(
     St(sh): St<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let hdrs = match check_headers(&headers, SESSION_START) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let hdrs = check_headers(&headers, Need::SessionStart)?;
     let mut st = sh.lock();
-    let Some(s) = st.session_by_key(&key) else {
-        return forbidden();
-    };
-    if !s.is_live() {
-        return forbidden();
-    }
+    let s = live_by_key(&mut st, &key)?;
     if hdrs.affinity != "null" && hdrs.affinity != s.affinity() {
-        return stale_affinity();
+        return Err(stale_affinity());
     }
     let id = s.id().to_string();
     st.end_session(&id, EndedBy::Deleted);
-    ok()
+    Ok(ok())
 }
 
 pub(super) async fn reconnect_session(
     St(sh): St<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let hdrs = match check_headers(&headers, SESSION_GET) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let hdrs = check_headers(&headers, Need::SessionGet)?;
     let offset = match q.get("ReconnectSession.offset").map(|v| v.trim()) {
         None | Some("") => 0,
         Some(v) => match v.parse::<u64>() {
             Ok(n) => n,
-            Err(_) => return bad_request("Invalid value for ReconnectSession.offset"),
+            Err(_) => return Err(bad_request("Invalid value for ReconnectSession.offset")),
         },
     };
-    let mut st = sh.lock();
-    let Some(s) = st.session_by_key(&hdrs.key) else {
-        return forbidden();
-    };
-    if !s.is_live() {
-        return forbidden();
-    }
-    let token = s.reconnect(offset);
-    Json(json!({
+    let token = live_by_key(&mut sh.lock(), &hdrs.key)?.reconnect(offset);
+    Ok(Json(json!({
         "messages": [{
             "type": "ReconnectSession",
             "message": {"resetSequence": true, "affinityToken": token}
         }]
     }))
-    .into_response()
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,24 +128,21 @@ pub(super) async fn messages(
     St(sh): St<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let hdrs = match check_headers(&headers, SESSION_GET) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let hdrs = check_headers(&headers, Need::SessionGet)?;
     let ack = match q.get("ack").map(|v| v.trim().parse::<i64>()) {
         Some(Ok(n)) => n,
-        Some(Err(_)) => return bad_request("Invalid value for ack"),
-        None => return bad_request("Missing required query parameter ack"),
+        Some(Err(_)) => return Err(bad_request("Invalid value for ack")),
+        None => return Err(bad_request("Missing required query parameter ack")),
     };
     let (id, held, mut guard) = {
         let mut st = sh.lock();
         let Some(id) = st.id_for_key(&hdrs.key).cloned() else {
-            return forbidden();
+            return Err(forbidden());
         };
         let held = match st.take_poll(&id, &hdrs.affinity, ack) {
             Ok(held) => held,
-            Err(answer) => return poll_answer(answer),
+            Err(answer) => return Ok(poll_answer(answer)),
         };
         let guard = PollGuard {
             sh: sh.clone(),
@@ -187,7 +164,7 @@ pub(super) async fn messages(
         };
         if let Some(answer) = answer {
             guard.release(&mut st);
-            return poll_answer(answer);
+            return Ok(poll_answer(answer));
         }
     }
 }

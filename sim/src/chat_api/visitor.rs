@@ -2,9 +2,10 @@
 //! SwitchServer answer for an org that moved.
 
 use super::{
-    bad_request, check_headers, header_str, json_body, ok, str_field, H_SESSION_KEY, VISITOR,
+    bad_request, check_headers, header_str, json_body, live_by_key, ok, str_field, Answer, Need,
+    H_SESSION_KEY,
 };
-use crate::config::same_id;
+use crate::config::{same_id, ButtonConfig, OrgConfig};
 use crate::ids;
 use crate::state::{AppState, State};
 use axum::body::Bytes;
@@ -19,8 +20,8 @@ fn envelope(kind: &str, message: Value) -> Response {
     Json(json!({"messages": [{"type": kind, "message": message}]})).into_response()
 }
 
-/// The org and deployment of a Visitor request, or the answer (400, SwitchServer).
-fn visitor_org(st: &State, q: &HashMap<String, String>) -> Result<String, Response> {
+/// The org of a Visitor request (its deployment checked), or the answer (400, SwitchServer).
+fn visitor_org<'a>(st: &'a State, q: &HashMap<String, String>) -> Result<&'a OrgConfig, Response> {
     let org_id = q
         .get("org_id")
         .filter(|v| !v.is_empty())
@@ -38,7 +39,7 @@ fn visitor_org(st: &State, q: &HashMap<String, String>) -> Result<String, Respon
     if !org.deployments.iter().any(|d| same_id(d, deployment)) {
         return Err(bad_request("Invalid deployment_id"));
     }
-    Ok(org.id.clone())
+    Ok(org)
 }
 
 /// `[a,b]`, `a,b` or `["a","b"]`.
@@ -57,142 +58,126 @@ fn wants_ewt(q: &HashMap<String, String>, name: &str) -> bool {
         .is_some_and(|v| v.trim() == "1" || v.trim() == "true")
 }
 
+/// A Visitor GET: the API version header, then the org and deployment (or SwitchServer), then
+/// `answer` with the org.
+fn visitor_get(
+    sh: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    answer: impl FnOnce(&OrgConfig) -> Answer,
+) -> Answer {
+    check_headers(headers, Need::Visitor)?;
+    let st = sh.lock();
+    answer(visitor_org(&st, q)?)
+}
+
+/// `isAvailable` (and `estimatedWaitTime` when asked for) on an available button's entry; an
+/// offline button's entry has no `isAvailable` field at all.
+fn add_availability(v: &mut Value, b: &ButtonConfig, ewt: bool) {
+    if b.available {
+        v["isAvailable"] = json!(true);
+        if ewt {
+            v["estimatedWaitTime"] = json!(b.estimated_wait_time);
+        }
+    }
+}
+
 pub(super) async fn settings(
     St(sh): St<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = check_headers(&headers, VISITOR) {
-        return r;
-    }
+) -> Answer {
     let ping_rate_ms = sh.cfg.ping_rate.as_millis() as f64;
-    let st = sh.lock();
-    let org_id = match visitor_org(&st, &q) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let Some(org) = st.find_org(&org_id) else {
-        return bad_request("Invalid org_id");
-    };
-    let ewt = wants_ewt(&q, "Settings.needEstimatedWaitTime");
-    let wanted = q.get("Settings.buttonIds").map(|v| id_list(v));
-    let buttons: Vec<Value> = org
-        .buttons
-        .iter()
-        .filter(|b| {
-            wanted
-                .as_ref()
-                .is_none_or(|w| w.iter().any(|id| same_id(id, &b.id)))
-        })
-        .map(|b| {
-            let mut v = json!({"id": b.id, "type": b.button_type});
-            if let Some(lang) = &b.language {
-                v["language"] = json!(lang);
-            }
-            if b.available {
-                v["isAvailable"] = json!(true);
-                if ewt {
-                    v["estimatedWaitTime"] = json!(b.estimated_wait_time);
-                }
-            }
-            v
-        })
-        .collect();
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    envelope(
-        "Settings",
-        json!({
-            "pingRate": ping_rate_ms,
-            "contentServerUrl": format!("http://{host}/content"),
-            "buttons": buttons,
-        }),
-    )
+    visitor_get(&sh, &headers, &q, |org| {
+        let ewt = wants_ewt(&q, "Settings.needEstimatedWaitTime");
+        let wanted = q.get("Settings.buttonIds").map(|v| id_list(v));
+        let buttons: Vec<Value> = org
+            .buttons
+            .iter()
+            .filter(|b| {
+                wanted
+                    .as_ref()
+                    .is_none_or(|w| w.iter().any(|id| same_id(id, &b.id)))
+            })
+            .map(|b| {
+                let mut v = json!({"id": b.id, "type": b.button_type});
+                if let Some(lang) = &b.language {
+                    v["language"] = json!(lang);
+                }
+                add_availability(&mut v, b, ewt);
+                v
+            })
+            .collect();
+        Ok(envelope(
+            "Settings",
+            json!({
+                "pingRate": ping_rate_ms,
+                "contentServerUrl": format!("http://{host}/content"),
+                "buttons": buttons,
+            }),
+        ))
+    })
 }
 
 pub(super) async fn availability(
     St(sh): St<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = check_headers(&headers, VISITOR) {
-        return r;
-    }
-    let st = sh.lock();
-    let org_id = match visitor_org(&st, &q) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let Some(ids) = q.get("Availability.ids").map(|v| id_list(v)) else {
-        return bad_request("Missing required query parameter Availability.ids");
-    };
-    let ewt = wants_ewt(&q, "Availability.needEstimatedWaitTime");
-    let org = st.find_org(&org_id);
-    let results: Vec<Value> = ids
-        .iter()
-        .map(|id| {
-            let button = org.and_then(|o| o.buttons.iter().find(|b| same_id(&b.id, id)));
-            match button {
-                Some(b) if b.available => {
-                    let mut v = json!({"id": id, "isAvailable": true});
-                    if ewt {
-                        v["estimatedWaitTime"] = json!(b.estimated_wait_time);
-                    }
-                    v
+) -> Answer {
+    visitor_get(&sh, &headers, &q, |org| {
+        let Some(ids) = q.get("Availability.ids").map(|v| id_list(v)) else {
+            return Err(bad_request(
+                "Missing required query parameter Availability.ids",
+            ));
+        };
+        let ewt = wants_ewt(&q, "Availability.needEstimatedWaitTime");
+        let results: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                let mut v = json!({"id": id});
+                if let Some(b) = org.buttons.iter().find(|b| same_id(&b.id, id)) {
+                    add_availability(&mut v, b, ewt);
                 }
-                // Offline (or unknown): no isAvailable field at all.
-                _ => json!({"id": id}),
-            }
-        })
-        .collect();
-    envelope("Availability", json!({"results": results}))
+                v
+            })
+            .collect();
+        Ok(envelope("Availability", json!({"results": results})))
+    })
 }
 
 pub(super) async fn visitor_id(
     St(sh): St<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = check_headers(&headers, VISITOR) {
-        return r;
-    }
-    let st = sh.lock();
-    if let Err(r) = visitor_org(&st, &q) {
-        return r;
-    }
-    envelope("VisitorId", json!({"sessionId": ids::uuid()}))
+) -> Answer {
+    visitor_get(&sh, &headers, &q, |_| {
+        Ok(envelope("VisitorId", json!({"sessionId": ids::uuid()})))
+    })
 }
 
-pub(super) async fn breadcrumb(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let hdrs = match check_headers(&headers, VISITOR) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+pub(super) async fn breadcrumb(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
+    let hdrs = check_headers(&headers, Need::Visitor)?;
+    let body = json_body(&body)?;
     let Some(location) = body.as_ref().and_then(|b| str_field(b, "location")) else {
-        return bad_request(
+        return Err(bad_request(
             "Request is not a valid Breadcrumb - Breadcrumb requires a non-null value on the location property",
-        );
+        ));
     };
     let location = location.to_string();
     let mut st = sh.lock();
     // With a session key, the breadcrumb goes to that chat's agent (NewVisitorBreadcrumb);
     // without one it is kept in a short list (`GET /_sim/breadcrumbs`).
     let key = header_str(&headers, H_SESSION_KEY).ok().flatten();
-    match key
-        .and_then(|k| st.session_by_key(k))
-        .filter(|s| s.is_live())
-    {
+    match key.and_then(|k| live_by_key(&mut st, k).ok()) {
         Some(s) => {
             s.add_breadcrumb(location);
             s.record_received(hdrs.sequence, "Breadcrumb", body.unwrap_or(Value::Null));
         }
         None => st.add_orphan_breadcrumb(location),
     }
-    ok()
+    Ok(ok())
 }
