@@ -1,5 +1,5 @@
-//! The /chat/rest middleware (faults and the request log, also used by Enhanced Chat's) and
-//! `--log`.
+//! The /chat/rest middleware (faults and the request log; its `LogGuard` also serves Enhanced
+//! Chat's) and `--log` (every path).
 
 use super::{duplicate_poll, stale_affinity, text, DropConnection, SessionTag, H_SESSION_KEY};
 use crate::faults::FaultAction;
