@@ -3,12 +3,9 @@
 // Handlers return the finished error answer as `Err(Response)`; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
 
-use crate::faults::{change_affinity, Fault, FaultSpec};
-use crate::ids;
+use crate::faults::{Fault, FaultSpec};
 use crate::miaw::agent::{AgentAction, ConversationView};
-use crate::state::{
-    AppState, EndedBy, Phase, RawAnswer, Session, SessionView, State, FAULTS_CAP, RAW_ANSWERS_CAP,
-};
+use crate::state::{AppState, Conflict, RawAnswer, Session, SessionView, State};
 use axum::body::Bytes;
 use axum::extract::{Path, State as St};
 use axum::http::StatusCode;
@@ -42,8 +39,8 @@ fn not_found(what: &str) -> Response {
     error(StatusCode::NOT_FOUND, &format!("no such {what}"))
 }
 
-fn conflict(msg: &str) -> Response {
-    error(StatusCode::CONFLICT, msg)
+fn conflict(c: Conflict) -> Response {
+    error(StatusCode::CONFLICT, &c.0)
 }
 
 /// An empty body reads as `{}`.
@@ -75,12 +72,9 @@ impl View {
 async fn list_sessions(St(sh): St<AppState>) -> Response {
     let st = sh.lock();
     let mut views: Vec<(u64, View)> = st
-        .sessions
-        .values()
-        // Sessions that never sent ChasitorInit are not chats (yet): `GET /_sim/sessions/{id}`
-        // still shows them, with state "new".
-        .filter(|s| s.org_id.is_some())
-        .map(|s| (s.order, View::LiveAgent(s.view())))
+        .chat_views()
+        .into_iter()
+        .map(|(order, v)| (order, View::LiveAgent(v)))
         .collect();
     views.extend(
         st.miaw
@@ -96,7 +90,8 @@ async fn list_sessions(St(sh): St<AppState>) -> Response {
 
 async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
     let st = sh.lock();
-    let view = find(&st, &id)
+    let view = st
+        .find_session(&id)
         .map(|s| View::LiveAgent(s.view()))
         .or_else(|| st.miaw.view(&id).map(View::Miaw));
     drop(st);
@@ -104,13 +99,6 @@ async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
         Some(view) => Json(view.into_json()).into_response(),
         None => not_found("session"),
     }
-}
-
-/// By id, or by key.
-fn find<'a>(st: &'a State, id: &str) -> Option<&'a Session> {
-    st.sessions
-        .get(id)
-        .or_else(|| st.id_for_key(id).and_then(|i| st.sessions.get(i)))
 }
 
 #[derive(Deserialize, Default)]
@@ -149,10 +137,6 @@ struct EndBody {
     reason: Option<String>,
 }
 
-fn agent_user_id(name: &str) -> String {
-    ids::sf_id("005", name)
-}
-
 async fn session_action(
     St(sh): St<AppState>,
     Path((id, action)): Path<(String, String)>,
@@ -171,7 +155,7 @@ async fn session_action(
 /// Does a control action on a session under the state lock; the session as it is after it.
 fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<View, Response> {
     let mut st = sh.lock();
-    let Some(id) = find(&st, id).map(|s| s.id.clone()) else {
+    let Some(id) = st.find_session(id).map(|s| s.id().to_string()) else {
         if st.miaw.has_conversation(id) {
             miaw_act(&mut st, id, action, body)?;
             return st
@@ -199,8 +183,7 @@ fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<View, Resp
         }
         _ => Err(not_found("action")),
     }?;
-    st.sessions
-        .get(&id)
+    st.session(&id)
         .map(|s| View::LiveAgent(s.view()))
         .ok_or_else(|| not_found("session"))
 }
@@ -276,152 +259,57 @@ fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), 
 }
 
 fn session<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Session, Response> {
-    st.sessions.get_mut(id).ok_or_else(|| not_found("session"))
-}
-
-/// The session must have an agent in the chat.
-fn with_agent<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Session, Response> {
-    let s = session(st, id)?;
-    if s.phase != Phase::Established || !s.agent_connected {
-        return Err(conflict(&format!(
-            "the chat is {} without a connected agent",
-            s.state_str()
-        )));
-    }
-    Ok(s)
+    st.session_mut(id).ok_or_else(|| not_found("session"))
 }
 
 fn accept(st: &mut State, id: &str, b: AgentBody) -> Result<(), Response> {
-    let s = session(st, id)?;
-    let reconnecting = s.phase == Phase::Established && !s.agent_connected;
-    if s.phase != Phase::Queued && !reconnecting {
-        return Err(conflict(&format!(
-            "the chat is {}, not waiting",
-            s.state_str()
-        )));
-    }
+    session(st, id)?;
     let name = b
         .agent_name
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "Agent".to_string());
-    let was_queued = s.phase == Phase::Queued;
-    s.phase = Phase::Established;
-    s.agent_name = Some(name.clone());
-    s.agent_connected = true;
-    s.queue_position = None;
-    let button = s.button_id.clone();
-    st.push(
-        id,
-        "ChatEstablished",
-        json!({"name": name, "userId": agent_user_id(&name), "sneakPeekEnabled": true}),
-    );
-    if was_queued {
-        if let Some(button) = button {
-            st.requeue(&button);
-        }
-    }
-    Ok(())
+    st.accept(id, name).map_err(conflict)
 }
 
 fn message(st: &mut State, id: &str, b: MessageBody) -> Result<(), Response> {
-    let s = with_agent(st, id)?;
-    let name = s.agent_name.clone().unwrap_or_default();
-    s.add_transcript("Agent", name.clone(), b.text.clone());
-    st.push(id, "ChatMessage", json!({"name": name, "text": b.text}));
-    Ok(())
+    session(st, id)?.agent_message(b.text).map_err(conflict)
 }
 
 fn typing(st: &mut State, id: &str, b: TypingBody) -> Result<(), Response> {
-    with_agent(st, id)?;
-    let kind = if b.typing {
-        "AgentTyping"
-    } else {
-        "AgentNotTyping"
-    };
-    st.push(id, kind, json!({}));
-    Ok(())
+    session(st, id)?.agent_typing(b.typing).map_err(conflict)
 }
 
 fn transfer(st: &mut State, id: &str, b: AgentBody) -> Result<(), Response> {
     let Some(name) = b.agent_name.filter(|n| !n.trim().is_empty()) else {
         return Err(error(StatusCode::BAD_REQUEST, "agentName is required"));
     };
-    let s = session(st, id)?;
-    if s.phase != Phase::Established {
-        return Err(conflict(&format!(
-            "the chat is {}, not established",
-            s.state_str()
-        )));
-    }
-    s.agent_name = Some(name.clone());
-    s.agent_connected = true;
-    s.add_transcript("OperatorTransferred", name.clone(), name.clone());
-    st.push(
-        id,
-        "ChatTransferred",
-        json!({"name": name, "userId": agent_user_id(&name), "sneakPeekEnabled": true}),
-    );
-    Ok(())
+    session(st, id)?.transfer(name).map_err(conflict)
 }
 
 fn disconnect(st: &mut State, id: &str) -> Result<(), Response> {
-    let s = with_agent(st, id)?;
-    // The chat stays open: another agent may accept it.
-    s.agent_connected = false;
-    st.push(id, "AgentDisconnect", json!({}));
-    Ok(())
+    session(st, id)?.disconnect_agent().map_err(conflict)
 }
 
 fn queue(st: &mut State, id: &str, b: QueueBody) -> Result<(), Response> {
-    let s = session(st, id)?;
-    if s.phase != Phase::Queued {
-        return Err(conflict(&format!(
-            "the chat is {}, not queued",
-            s.state_str()
-        )));
-    }
-    s.queue_position = Some(b.position);
-    s.manual_position = true;
-    if let Some(ewt) = b.estimated_wait_time {
-        s.estimated_wait_time = ewt;
-    }
-    let ewt = s.estimated_wait_time;
-    st.push(
-        id,
-        "QueueUpdate",
-        json!({"position": b.position, "estimatedWaitTime": ewt}),
-    );
-    Ok(())
+    session(st, id)?
+        .set_queue_position(b.position, b.estimated_wait_time)
+        .map_err(conflict)
 }
 
 fn custom_event(st: &mut State, id: &str, b: CustomEventBody) -> Result<(), Response> {
-    let s = session(st, id)?;
-    if !s.is_live() {
-        return Err(conflict("the chat has ended"));
-    }
     let data = match b.data {
-        None | Some(Value::Null) => json!(""),
-        Some(Value::String(s)) => json!(s),
-        Some(other) => json!(other.to_string()),
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s,
+        Some(other) => other.to_string(),
     };
-    st.push(id, "CustomEvent", json!({"type": b.kind, "data": data}));
-    Ok(())
+    session(st, id)?
+        .agent_custom_event(b.kind, data)
+        .map_err(conflict)
 }
 
 fn end(st: &mut State, id: &str, b: EndBody) -> Result<(), Response> {
-    let s = session(st, id)?;
-    if !s.is_live() {
-        return Err(conflict("the chat has already ended"));
-    }
-    let reason = b.reason.unwrap_or_else(|| "agent".to_string());
-    s.end_reason = Some(reason.clone());
-    st.push(
-        id,
-        "ChatEnded",
-        json!({"reason": reason, "attachedRecords": []}),
-    );
-    st.end_session(id, EndedBy::Agent);
-    Ok(())
+    session(st, id)?;
+    st.agent_end(id, b.reason).map_err(conflict)
 }
 
 #[derive(Deserialize)]
@@ -440,25 +328,11 @@ fn idle_warning(st: &mut State, id: &str, b: IdleWarningBody) -> Result<(), Resp
             "event must be \"triggered\" or \"cleared\"",
         ));
     }
-    let s = session(st, id)?;
-    if !s.is_live() {
-        return Err(conflict("the chat has ended"));
-    }
-    st.push(
-        id,
-        "ChasitorIdleTimeoutWarningEvent",
-        json!({"idleTimeoutWarningEvent": event}),
-    );
-    Ok(())
+    session(st, id)?.idle_warning(&event).map_err(conflict)
 }
 
 fn affinity(st: &mut State, id: &str) -> Result<(), Response> {
-    let s = session(st, id)?;
-    if !s.is_live() {
-        return Err(conflict("the chat has ended"));
-    }
-    change_affinity(s);
-    Ok(())
+    session(st, id)?.move_affinity().map_err(conflict)
 }
 
 #[derive(Deserialize)]
@@ -486,27 +360,23 @@ async fn raw_answer(St(sh): St<AppState>, Path(id): Path<String>, body: Bytes) -
         return error(StatusCode::BAD_REQUEST, "status must be from 200 to 599");
     }
     let mut st = sh.lock();
-    let Some(id) = find(&st, &id).map(|s| s.id.clone()) else {
+    let Some(id) = st.find_session(&id).map(|s| s.id().to_string()) else {
         return not_found("session");
     };
-    let Some(s) = st.sessions.get_mut(&id) else {
+    let Some(s) = st.session_mut(&id) else {
         return not_found("session");
     };
-    if !s.is_live() {
-        return conflict("the chat has ended");
-    }
-    if s.raw_answers.len() >= RAW_ANSWERS_CAP {
-        return conflict("too many raw answers queued");
-    }
-    s.raw_answers.push_back(RawAnswer {
+    let raw = RawAnswer {
         status: b.status,
         content_type: b
             .content_type
             .unwrap_or_else(|| "application/json".to_string()),
         body: b.body,
-    });
-    s.bump();
-    Json(json!({"queued": s.raw_answers.len()})).into_response()
+    };
+    match s.queue_raw_answer(raw) {
+        Ok(queued) => Json(json!({"queued": queued})).into_response(),
+        Err(c) => conflict(c),
+    }
 }
 
 async fn put_button(St(sh): St<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
@@ -578,18 +448,14 @@ async fn add_fault(St(sh): St<AppState>, body: Bytes) -> Response {
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e),
     };
-    let mut st = sh.lock();
-    if st.faults.len() >= FAULTS_CAP {
-        return error(StatusCode::CONFLICT, "too many pending faults");
+    match sh.lock().faults.add(fault) {
+        Ok(out) => Json(out).into_response(),
+        Err(e) => error(StatusCode::CONFLICT, e),
     }
-    let out = fault.to_json();
-    st.faults.push(fault);
-    Json(out).into_response()
 }
 
 async fn list_faults(St(sh): St<AppState>) -> Response {
-    let st = sh.lock();
-    let list: Vec<Value> = st.faults.iter().map(Fault::to_json).collect();
+    let list = sh.lock().faults.to_json();
     Json(list).into_response()
 }
 
@@ -600,7 +466,7 @@ async fn reset(St(sh): St<AppState>) -> Response {
 
 async fn config(St(sh): St<AppState>) -> Response {
     let st = sh.lock();
-    let Some(org) = st.orgs.first() else {
+    let Some(org) = st.orgs().first() else {
         return Json(json!({"orgId": null, "deploymentId": null, "buttons": []})).into_response();
     };
     let buttons: Vec<Value> = org
@@ -636,17 +502,11 @@ async fn enhanced_chat_config(St(sh): St<AppState>) -> Response {
 }
 
 async fn requests(St(sh): St<AppState>) -> Response {
-    let st = sh.lock();
-    let list: Vec<Value> = st.requests.iter().map(|r| r.to_json()).collect();
+    let list = sh.lock().requests_json();
     Json(list).into_response()
 }
 
 async fn orphan_breadcrumbs(St(sh): St<AppState>) -> Response {
-    let st = sh.lock();
-    let list: Vec<Value> = st
-        .orphan_breadcrumbs
-        .iter()
-        .map(|b| json!({"location": b.location, "atMs": b.at_ms}))
-        .collect();
+    let list = sh.lock().orphan_breadcrumbs_json();
     Json(list).into_response()
 }

@@ -1,10 +1,13 @@
-//! Fault injection for /chat/rest and Enhanced Chat requests (`POST /_sim/faults`).
+//! Fault injection for /chat/rest and Enhanced Chat requests (`POST /_sim/faults`): the rules and
+//! which request takes one. It depends on no other part of the simulator; the effects of a fault on a
+//! session (a new affinity, the end of the chat) are the state's (`State::take_fault`).
 
-use crate::ids;
-use crate::state::{EndedBy, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::time::Duration;
+
+/// Pending fault rules.
+pub const FAULTS_CAP: usize = 1_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,50 +128,6 @@ pub enum FaultAction {
     DuplicatePoll,
 }
 
-/// Takes the first pending fault matching this request (one use of its count) and applies its
-/// effect on the session. `session` is the request's session id when it names a known session.
-pub fn take(state: &mut State, rel_path: &str, session: Option<&str>) -> FaultAction {
-    let live = session
-        .and_then(|id| state.sessions.get(id))
-        .is_some_and(|s| s.is_live());
-    let Some((kind, ms)) = take_first(state, |f| {
-        !f.kind.miaw_only() && (live || !f.kind.needs_session()) && f.matches_path(rel_path)
-    }) else {
-        return FaultAction::None;
-    };
-    match kind {
-        FaultKind::Delay => FaultAction::Delay(Duration::from_millis(ms)),
-        FaultKind::ServerError => FaultAction::ServerError,
-        FaultKind::BadRequest => FaultAction::BadRequest,
-        FaultKind::Drop => FaultAction::Drop,
-        FaultKind::AffinityChange => {
-            if let Some(s) = session.and_then(|id| state.sessions.get_mut(id)) {
-                change_affinity(s);
-            }
-            FaultAction::AffinityChanged
-        }
-        FaultKind::DuplicatePoll => {
-            if let Some(id) = session {
-                state.end_session(id, EndedBy::DuplicatePoll);
-            }
-            FaultAction::DuplicatePoll
-        }
-        FaultKind::DuplicateEvent | FaultKind::TokenExpired => FaultAction::None,
-    }
-}
-
-/// Uses one count of the first pending fault `wanted` accepts.
-fn take_first(state: &mut State, wanted: impl Fn(&Fault) -> bool) -> Option<(FaultKind, u64)> {
-    let i = state.faults.iter().position(wanted)?;
-    let fault = &mut state.faults[i];
-    fault.remaining = fault.remaining.saturating_sub(1);
-    let taken = (fault.kind, fault.ms);
-    if fault.remaining == 0 {
-        state.faults.remove(i);
-    }
-    Some(taken)
-}
-
 /// What an Enhanced Chat request gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MiawFault {
@@ -181,42 +140,85 @@ pub enum MiawFault {
     TokenExpired,
 }
 
-/// Takes the first pending fault matching an Enhanced Chat request. `has_token`: the request
-/// carries a token the server issued (`token_expired` needs one); `is_stream`: the event stream
-/// (`duplicate_event` needs it).
-pub fn take_miaw(
-    state: &mut State,
-    path: &str,
-    has_token: bool,
-    is_stream: bool,
-) -> Option<MiawFault> {
-    let (kind, ms) = take_first(state, |f| {
-        let applies = match f.kind {
-            FaultKind::AffinityChange | FaultKind::DuplicatePoll => false,
-            FaultKind::DuplicateEvent => is_stream,
-            FaultKind::TokenExpired => has_token,
-            _ => true,
-        };
-        applies && f.matches_path(path)
-    })?;
-    Some(match kind {
-        FaultKind::Delay => MiawFault::Delay(Duration::from_millis(ms)),
-        FaultKind::ServerError => MiawFault::ServerError,
-        FaultKind::BadRequest => MiawFault::BadRequest,
-        FaultKind::Drop => MiawFault::Drop,
-        FaultKind::DuplicateEvent => MiawFault::DuplicateEvent,
-        FaultKind::TokenExpired => MiawFault::TokenExpired,
-        FaultKind::AffinityChange | FaultKind::DuplicatePoll => return None,
-    })
-}
+/// The pending fault rules, in the order they were added.
+#[derive(Default)]
+pub struct Faults(Vec<Fault>);
 
-/// Moves a session to a new affinity token: every request with the old one (held polls too)
-/// gets 503 until the client reconnects.
-pub fn change_affinity(s: &mut crate::state::Session) {
-    let mut token = ids::affinity_token();
-    while token == s.affinity {
-        token = ids::affinity_token();
+impl Faults {
+    /// Adds a rule; its JSON, or why not.
+    pub fn add(&mut self, fault: Fault) -> Result<Value, &'static str> {
+        if self.0.len() >= FAULTS_CAP {
+            return Err("too many pending faults");
+        }
+        let out = fault.to_json();
+        self.0.push(fault);
+        Ok(out)
     }
-    s.affinity = token;
-    s.bump();
+
+    /// The pending rules, for `GET /_sim/faults`.
+    pub fn to_json(&self) -> Value {
+        Value::Array(self.0.iter().map(Fault::to_json).collect())
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Takes the first pending fault matching a /chat/rest request (one use of its count).
+    /// `live_session`: the request names a live session (the faults acting on a session need one).
+    /// The caller applies the effect on the session.
+    pub fn take(&mut self, rel_path: &str, live_session: bool) -> FaultAction {
+        let Some((kind, ms)) = self.take_first(|f| {
+            !f.kind.miaw_only()
+                && (live_session || !f.kind.needs_session())
+                && f.matches_path(rel_path)
+        }) else {
+            return FaultAction::None;
+        };
+        match kind {
+            FaultKind::Delay => FaultAction::Delay(Duration::from_millis(ms)),
+            FaultKind::ServerError => FaultAction::ServerError,
+            FaultKind::BadRequest => FaultAction::BadRequest,
+            FaultKind::Drop => FaultAction::Drop,
+            FaultKind::AffinityChange => FaultAction::AffinityChanged,
+            FaultKind::DuplicatePoll => FaultAction::DuplicatePoll,
+            FaultKind::DuplicateEvent | FaultKind::TokenExpired => FaultAction::None,
+        }
+    }
+
+    /// Takes the first pending fault matching an Enhanced Chat request. `has_token`: the request
+    /// carries a token the server issued (`token_expired` needs one); `is_stream`: the event
+    /// stream (`duplicate_event` needs it).
+    pub fn take_miaw(&mut self, path: &str, has_token: bool, is_stream: bool) -> Option<MiawFault> {
+        let (kind, ms) = self.take_first(|f| {
+            let applies = match f.kind {
+                FaultKind::AffinityChange | FaultKind::DuplicatePoll => false,
+                FaultKind::DuplicateEvent => is_stream,
+                FaultKind::TokenExpired => has_token,
+                _ => true,
+            };
+            applies && f.matches_path(path)
+        })?;
+        Some(match kind {
+            FaultKind::Delay => MiawFault::Delay(Duration::from_millis(ms)),
+            FaultKind::ServerError => MiawFault::ServerError,
+            FaultKind::BadRequest => MiawFault::BadRequest,
+            FaultKind::Drop => MiawFault::Drop,
+            FaultKind::DuplicateEvent => MiawFault::DuplicateEvent,
+            FaultKind::TokenExpired => MiawFault::TokenExpired,
+            FaultKind::AffinityChange | FaultKind::DuplicatePoll => return None,
+        })
+    }
+
+    /// Uses one count of the first pending fault `wanted` accepts.
+    fn take_first(&mut self, wanted: impl Fn(&Fault) -> bool) -> Option<(FaultKind, u64)> {
+        let i = self.0.iter().position(wanted)?;
+        let fault = &mut self.0[i];
+        fault.remaining = fault.remaining.saturating_sub(1);
+        let taken = (fault.kind, fault.ms);
+        if fault.remaining == 0 {
+            self.0.remove(i);
+        }
+        Some(taken)
+    }
 }

@@ -4,7 +4,7 @@
 use super::sse::{self, StreamFault};
 use super::state::{HistoryQuery, Issued, Reject, HISTORY_PAGE_MAX, LIST_MAX};
 use crate::chat_api::{DropConnection, LogGuard};
-use crate::faults::{self, MiawFault};
+use crate::faults::MiawFault;
 use crate::ids;
 use crate::state::{AppState, RequestLogEntry, State};
 use axum::body::Bytes;
@@ -328,7 +328,7 @@ pub async fn middleware(St(sh): St<AppState>, mut req: Request, next: Next) -> R
     let fault = {
         let mut st = sh.lock();
         let visitor = token.as_deref().and_then(|t| st.miaw.token_visitor(t));
-        let fault = faults::take_miaw(&mut st, &path, visitor.is_some(), is_stream);
+        let fault = st.faults.take_miaw(&path, visitor.is_some(), is_stream);
         if let (Some(MiawFault::TokenExpired), Some(v)) = (fault, &visitor) {
             st.miaw.expire_tokens(v);
         }
