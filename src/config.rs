@@ -13,9 +13,9 @@ use crate::labels::Labels;
 use serde_json::Value;
 use std::fmt;
 
-pub mod extras;
+pub mod options;
 mod prechat_fields;
-pub use extras::{Dir, Extras};
+pub use options::{Dir, Options};
 pub use prechat_fields::{default_prechat_fields, FieldKind, PrechatField};
 
 /// The API version sent as `X-LIVEAGENT-API-VERSION` unless `data-api-version` says otherwise.
@@ -76,8 +76,8 @@ pub struct Config {
     pub prechat_fields: Vec<PrechatField>,
     pub labels: Labels,
     pub max_message_length: usize,
-    /// Availability, agent signals, sound, direction and look ([`extras`]).
-    pub extras: Extras,
+    /// Availability, agent signals, sound, direction and look ([`options`]).
+    pub options: Options,
     /// Settings that were given but are not known (ignored; worth a console warning).
     pub unknown: Vec<String>,
 }
@@ -185,7 +185,7 @@ impl Config {
             let norm = normalize_name(name.as_ref());
             match SETTINGS
                 .iter()
-                .chain(extras::EXTRA_SETTINGS.iter())
+                .chain(options::OPTION_SETTINGS.iter())
                 .find(|s| **s == norm)
             {
                 Some(setting) => {
@@ -274,7 +274,7 @@ impl Config {
             Some(json) => prechat_fields::parse(json)?,
         };
 
-        let extras = extras::parse(get)?;
+        let options = options::parse(get)?;
         let mut labels =
             Labels::for_language(language.as_deref().or(browser_language).unwrap_or("en"));
         if let Some(json) = get("labels") {
@@ -293,7 +293,7 @@ impl Config {
             prechat_fields,
             labels,
             max_message_length,
-            extras,
+            options,
             unknown,
         })
     }
@@ -704,7 +704,7 @@ mod tests {
 
         let all: Vec<&str> = SETTINGS
             .iter()
-            .chain(extras::EXTRA_SETTINGS.iter())
+            .chain(options::OPTION_SETTINGS.iter())
             .copied()
             .collect();
         for setting in &all {
@@ -766,7 +766,7 @@ mod tests {
         let c =
             Config::from_pairs(&with(&[("offline-message", "<b>Back at 9</b>")]), None).unwrap();
         assert_eq!(
-            c.extras.offline_message.as_deref(),
+            c.options.offline_message.as_deref(),
             Some("<b>Back at 9</b>")
         );
     }

@@ -131,7 +131,7 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
         }
         // The look settings (accent, font, radius, launcher size, z-index) as custom properties.
         if let Ok(config) = &config {
-            for (name, value) in config.extras.css_properties() {
+            for (name, value) in config.options.css_properties() {
                 let _ = style.set_property(name, &value);
             }
         }
@@ -235,8 +235,8 @@ pub fn core_settings(config: &Config) -> Settings {
             screen_resolution,
             ..EngineConfig::default()
         },
-        sneak_peek: config.extras.sneak_peek,
-        sound: config.extras.sound,
+        sneak_peek: config.options.sneak_peek,
+        sound: config.options.sound,
         web_locks: lock_manager().is_some(),
         tab_id: random_id(),
         url: window

@@ -417,7 +417,7 @@ impl ViewModel {
     /// The reducer: one engine event into the view, the transcript and the notices.
     pub fn apply(&mut self, event: Event, now: Millis) {
         if let Event::PostChatUrl(url) = &event {
-            if crate::config::extras::is_http_url(url) {
+            if crate::config::options::is_http_url(url) {
                 self.set_post_chat_url(Some(url.trim().to_string()));
             }
         }

@@ -300,7 +300,7 @@ fn ChatWindow() -> impl IntoView {
 /// The widget's text direction: `data-dir`, else the host page's `dir` (on `<html>` or
 /// `<body>`), else the language's.
 pub fn dir(config: &Config) -> &'static str {
-    if let Some(d) = config.extras.dir {
+    if let Some(d) = config.options.dir {
         return d.as_str();
     }
     let document = web_sys::window().and_then(|w| w.document());

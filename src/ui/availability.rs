@@ -41,11 +41,11 @@ pub fn WaitEstimate() -> impl IntoView {
     }
 }
 
-/// The offline view's extras: the site's contact link and a button to check again.
+/// What the offline view offers besides its text: the site's contact link and a button to check again.
 #[component]
 pub fn OfflineActions() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let contact = ctx.config.with_value(|c| c.extras.contact_url.clone());
+    let contact = ctx.config.with_value(|c| c.options.contact_url.clone());
     let contact_label = ctx.label(|l| &l.contact);
     let again = ctx.label(|l| &l.check_again);
     let ended = move || ctx.view.state.get().is_ended();
@@ -73,7 +73,7 @@ pub fn OfflineActions() -> impl IntoView {
 /// The offline text: `data-offline-message`, else the `offlineText` label.
 pub fn offline_text(ctx: &Ctx) -> String {
     ctx.config.with_value(|c| {
-        c.extras
+        c.options
             .offline_message
             .clone()
             .unwrap_or_else(|| c.labels.offline_text.clone())

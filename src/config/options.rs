@@ -1,11 +1,11 @@
-//! The settings of issue 7: availability and offline contact, agent-side signals, sound, text
+//! The optional settings: availability and offline contact, agent-side signals, sound, text
 //! direction and the look (accent, font, radius, launcher size, z-index). Pure, like the rest of
 //! [`crate::config`].
 
 use super::{keyword, ConfigError};
 
 /// The settings of this module, as on the script tag without `data-`.
-pub const EXTRA_SETTINGS: [&str; 11] = [
+pub const OPTION_SETTINGS: [&str; 11] = [
     "sneak-peek",
     "offline-message",
     "contact-url",
@@ -37,7 +37,7 @@ impl Dir {
 
 /// Settings beyond the chat itself, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Extras {
+pub struct Options {
     /// Send what the visitor types to an agent who has sneak peek on (default true).
     pub sneak_peek: bool,
     /// Replaces the offline text (`offlineText` label) when no agent is available.
@@ -74,9 +74,9 @@ pub enum Load {
     Intent,
 }
 
-impl Default for Extras {
+impl Default for Options {
     fn default() -> Self {
-        Extras {
+        Options {
             sneak_peek: true,
             offline_message: None,
             contact_url: None,
@@ -92,7 +92,7 @@ impl Default for Extras {
     }
 }
 
-impl Extras {
+impl Options {
     /// The CSS custom properties to set on the host element, `(name, value)`.
     pub fn css_properties(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
@@ -163,7 +163,7 @@ pub fn is_http_url(v: &str) -> bool {
 }
 
 /// Reads the settings of this module through `get` (trimmed, empty = absent).
-pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, ConfigError> {
+pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Options, ConfigError> {
     let contact_url = match get("contact-url") {
         None => None,
         Some(v) if is_http_url(v) => Some(v.to_string()),
@@ -216,7 +216,7 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, Config
         &[("idle", Load::Idle), ("intent", Load::Intent)],
         Load::Idle,
     )?;
-    Ok(Extras {
+    Ok(Options {
         sneak_peek: boolean("sneak-peek", get("sneak-peek"), true)?,
         offline_message: get("offline-message").map(str::to_string),
         contact_url,
@@ -235,14 +235,14 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Extras, Config
 mod tests {
     use super::*;
 
-    fn p(pairs: &'static [(&'static str, &'static str)]) -> Result<Extras, ConfigError> {
+    fn p(pairs: &'static [(&'static str, &'static str)]) -> Result<Options, ConfigError> {
         parse(|name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
     }
 
     #[test]
     fn defaults() {
         let e = p(&[]).unwrap();
-        assert_eq!(e, Extras::default());
+        assert_eq!(e, Options::default());
         assert!(e.sneak_peek && !e.sound);
         assert!(e.css_properties().is_empty());
     }
