@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { eventually, launchBrowser, waitAttr, widget, withPage } from './harness.mjs';
-import { startChat, startSites, stopSites } from './fault-kit.mjs';
+import { describe, test } from 'node:test';
+import { waitAttr, widget, withPage } from './harness.mjs';
+import { startChat, useSites } from './fault-kit.mjs';
 
 const TEST_TIMEOUT = 240_000;
 const HOLD_SECONDS = 2;
@@ -22,19 +22,10 @@ let sites;
 let site;
 let browser;
 
-before(async () => {
-  sites = await startSites([{ name: 'bad-input', holdSeconds: HOLD_SECONDS }]);
-  site = sites.sims['bad-input'];
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopSites(sites);
-});
-
-beforeEach(async () => {
-  await site.client.reset();
+useSites([{ name: 'bad-input', holdSeconds: HOLD_SECONDS }], (e, b) => {
+  sites = e;
+  site = e.sims['bad-input'];
+  browser = b;
 });
 
 /** A host page on the simulator's site with the script tag's attributes given as a string. */

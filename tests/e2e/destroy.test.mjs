@@ -5,27 +5,20 @@
 // Run: node --test --test-concurrency=1 tests/e2e/destroy.test.mjs
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser, withPage } from './harness.mjs';
-import { startChat, startSites, stopSites } from './fault-kit.mjs';
+import { describe, test } from 'node:test';
+import { withPage } from './harness.mjs';
+import { startChat, useSites } from './fault-kit.mjs';
 
 const HOLD_SECONDS = 2;
 /** Longer than a poll's hold and timeout together: a poller still alive would show by then. */
 const QUIET_MS = 35_000;
 
-let sites;
 let site;
 let browser;
 
-before(async () => {
-  sites = await startSites([{ name: 'destroy', holdSeconds: HOLD_SECONDS }]);
-  site = sites.sims.destroy;
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopSites(sites);
+useSites([{ name: 'destroy', holdSeconds: HOLD_SECONDS }], (e, b) => {
+  site = e.sims.destroy;
+  browser = b;
 });
 
 describe('Chasitor.destroy()', () => {

@@ -4,6 +4,8 @@
 // transcript, and checks on the simulator's request log (an upper bound per kind of request, so a
 // retry storm fails the test).
 //
+// useSites() registers a suite's set-up (the simulators, one browser, a reset before each test).
+//
 // Not a test file itself (node --test picks up *.test.mjs only).
 
 import assert from 'node:assert/strict';
@@ -11,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  DIST, availableButton, buildSim, eventually, startSim, waitAttr, widget,
+  DIST, availableButton, buildSim, eventually, startSim, useSuite, waitAttr, widget,
 } from './harness.mjs';
 
 export const VISITOR = { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' };
@@ -333,4 +335,13 @@ export class Chat {
     assert.ok(s.maxOpenPolls <= 1, `${what}: at most one long poll open at once (maxOpenPolls ${s.maxOpenPolls})`);
     return s;
   }
+}
+
+/** One simulator site per entry of `specs` (see `startSites`), each reset before every test. */
+export function useSites(specs, ready) {
+  useSuite({
+    start: () => startSites(specs),
+    stop: stopSites,
+    reset: async (env) => { for (const x of Object.values(env.sims)) await x.client.reset(); },
+  }, ready);
 }

@@ -10,10 +10,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  eventually, launchBrowser, resetAll, screenshot, SCREENSHOTS, startEnvironment, stopEnvironment, waitAttr,
-  waitText, widget, widgetReady, withPage,
+  eventually,
+  screenshot,
+  SCREENSHOTS,
+  useEnvironment,
+  waitAttr,
+  waitText,
+  widget,
+  widgetReady,
+  withPage,
 } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -24,19 +31,7 @@ const TEST_TIMEOUT = 180_000;
 let env;
 let browser;
 
-before(async () => {
-  env = await startEnvironment();
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopEnvironment(env);
-});
-
-beforeEach(async () => {
-  await resetAll(env);
-});
+useEnvironment((e, b) => { env = e; browser = b; });
 
 // ------------------------------------------------------------------------------------------------
 // Pages and steps

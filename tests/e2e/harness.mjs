@@ -4,6 +4,7 @@
 //
 // Nothing here sleeps blindly: every wait is a poll of an observable condition with a deadline.
 
+import { after, before, beforeEach } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -583,4 +584,32 @@ export async function waitAttr(locator, name, value, what) {
     e.message += ` (last value: ${JSON.stringify(last)})`;
     throw e;
   }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The suites' set-up, once
+
+/**
+ * Registers the set-up every suite shares: `start()` (the simulators) and one browser before the
+ * suite, `reset(env)` before each test (when given), both stopped after it. `ready(env, browser)`
+ * hands them to the suite once they are there.
+ */
+export function useSuite({ start, stop, reset }, ready) {
+  let env = null;
+  let browser = null;
+  before(async () => {
+    env = await start();
+    browser = await launchBrowser();
+    ready(env, browser);
+  }, { timeout: 30 * 60_000 });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await stop(env);
+  });
+  if (reset) beforeEach(async () => { await reset(env); });
+}
+
+/** The journey's environment (same- and cross-origin sites), reset before each test. */
+export function useEnvironment(ready) {
+  useSuite({ start: startEnvironment, stop: stopEnvironment, reset: resetAll }, ready);
 }

@@ -6,11 +6,8 @@
 // the simulator's state); screenshots of each stage land in $CHASITOR_TEST_OUTPUT/screenshots/.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import {
-  eventually, launchBrowser, resetAll, startEnvironment, stopEnvironment, waitAttr, waitText, widget, widgetReady,
-  withPage,
-} from './harness.mjs';
+import { describe, test } from 'node:test';
+import { eventually, useEnvironment, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
 
 const VISITOR = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const TEST_TIMEOUT = 180_000;
@@ -18,19 +15,7 @@ const TEST_TIMEOUT = 180_000;
 let env;
 let browser;
 
-before(async () => {
-  env = await startEnvironment();
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopEnvironment(env);
-});
-
-beforeEach(async () => {
-  await resetAll(env);
-});
+useEnvironment((e, b) => { env = e; browser = b; });
 
 // ------------------------------------------------------------------------------------------------
 // Steps shared by the tests

@@ -7,9 +7,9 @@
 // Run: node --test --test-concurrency=1 tests/e2e/network.test.mjs
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { eventually, launchBrowser, waitAttr, waitText, withPage } from './harness.mjs';
-import { startChat, startSites, stopSites } from './fault-kit.mjs';
+import { describe, test } from 'node:test';
+import { eventually, waitAttr, waitText, withPage } from './harness.mjs';
+import { startChat, useSites } from './fault-kit.mjs';
 
 const TEST_TIMEOUT = 300_000;
 /** The outages of the issue: two minutes, longer than any retry budget. */
@@ -18,24 +18,12 @@ const OUTAGE_MS = 120_000;
 let sites;
 let browser;
 
-before(async () => {
-  sites = await startSites([
-    // The server keeps an idle chat for 10 minutes, as the issue's setting.
-    { name: 'network', holdSeconds: 2, extraArgs: ['--idle-timeout-seconds', '600'] },
-    // A server that forgets an idle chat after 8 s.
-    { name: 'forgetful', holdSeconds: 2, extraArgs: ['--idle-timeout-seconds', '8'] },
-  ]);
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopSites(sites);
-});
-
-beforeEach(async () => {
-  for (const s of Object.values(sites.sims)) await s.client.reset();
-});
+useSites([
+  // The server keeps an idle chat for 10 minutes, as the issue's setting.
+  { name: 'network', holdSeconds: 2, extraArgs: ['--idle-timeout-seconds', '600'] },
+  // A server that forgets an idle chat after 8 s.
+  { name: 'forgetful', holdSeconds: 2, extraArgs: ['--idle-timeout-seconds', '8'] },
+], (e, b) => { sites = e; browser = b; });
 
 /** The status line while the connection has trouble. */
 const connectionLine = (page) => page.locator('[part~=window] [part~=connection]');

@@ -11,10 +11,17 @@
 // SOAK_SEED=n replays one random schedule of agent typing.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launchBrowser, withPage } from './harness.mjs';
+import { test } from 'node:test';
+import { eventually, withPage } from './harness.mjs';
 import {
-  assertBudget, countRequests, requestBudget, simRequests, startChat, startSites, stopSites, visitorTexts, watchNet,
+  assertBudget,
+  countRequests,
+  requestBudget,
+  simRequests,
+  startChat,
+  useSites,
+  visitorTexts,
+  watchNet,
 } from './fault-kit.mjs';
 
 const HOLD = 1;
@@ -40,18 +47,10 @@ const BURST_TIMEOUT = 60_000;
 let env;
 let browser;
 
-before(async () => {
-  env = await startSites([
-    // The server keeps an idle chat 10 minutes (the offline spells are longer than the default minute).
-    { name: 'soak', holdSeconds: HOLD, extraArgs: ['--idle-timeout-seconds', '600'] },
-  ]);
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopSites(env);
-});
+useSites([
+  // The server keeps an idle chat 10 minutes (the offline spells are longer than the default minute).
+  { name: 'soak', holdSeconds: HOLD, extraArgs: ['--idle-timeout-seconds', '600'] },
+], (e, b) => { env = e; browser = b; });
 
 /** A small seeded PRNG (mulberry32), so a failing schedule can be replayed. */
 function prng(seed) {

@@ -8,30 +8,19 @@
 // a duplicated tab starts with. Run: node --test --test-concurrency=1 tests/e2e/tabs.test.mjs
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { launchBrowser, widget, withPage } from './harness.mjs';
-import { startChat, startSites, stopSites } from './fault-kit.mjs';
+import { describe, test } from 'node:test';
+import { widget, withPage } from './harness.mjs';
+import { startChat, useSites } from './fault-kit.mjs';
 
 const TEST_TIMEOUT = 180_000;
 const HOLD_SECONDS = 2;
 
-let sites;
 let site;
 let browser;
 
-before(async () => {
-  sites = await startSites([{ name: 'tabs', holdSeconds: HOLD_SECONDS }]);
-  site = sites.sims.tabs;
-  browser = await launchBrowser();
-}, { timeout: 30 * 60_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopSites(sites);
-});
-
-beforeEach(async () => {
-  await site.client.reset();
+useSites([{ name: 'tabs', holdSeconds: HOLD_SECONDS }], (e, b) => {
+  site = e.sims.tabs;
+  browser = b;
 });
 
 /** The widget's parts of this feature, on top of the harness's. */
