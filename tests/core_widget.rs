@@ -103,6 +103,18 @@ impl TwoTabs {
     }
 }
 
+/// Tab 0 owns the chat "c"; tab 1 (a duplicate) claimed it and sees it elsewhere.
+fn owner_and_duplicate() -> TwoTabs {
+    let mut t = TwoTabs::new(true);
+    t.tabs[0].claim("c", true, t.now);
+    t.settle();
+    t.tabs[1].claim("c", false, t.now);
+    t.settle();
+    t.advance(PING_WAIT_MS);
+    assert_eq!(t.take(1), vec![TabSignal::Elsewhere]);
+    t
+}
+
 #[test]
 fn a_second_tab_sees_the_chat_elsewhere_after_the_owner_answers_its_ping() {
     let mut t = TwoTabs::new(true);
@@ -122,14 +134,7 @@ fn a_second_tab_sees_the_chat_elsewhere_after_the_owner_answers_its_ping() {
 
 #[test]
 fn continue_here_hands_the_chat_over_with_the_owners_latest_state() {
-    let mut t = TwoTabs::new(true);
-    t.tabs[0].claim("c", true, t.now);
-    t.settle();
-    t.tabs[1].claim("c", false, t.now);
-    t.settle();
-    t.advance(PING_WAIT_MS);
-    assert_eq!(t.take(1), vec![TabSignal::Elsewhere]);
-
+    let mut t = owner_and_duplicate();
     t.tabs[1].take_over(t.now);
     t.settle();
     assert_eq!(t.take(0), vec![TabSignal::HandOverRequested]);
@@ -156,12 +161,7 @@ fn continue_here_hands_the_chat_over_with_the_owners_latest_state() {
 
 #[test]
 fn continue_here_takes_the_lock_when_the_owner_never_answers() {
-    let mut t = TwoTabs::new(true);
-    t.tabs[0].claim("c", true, t.now);
-    t.settle();
-    t.tabs[1].claim("c", false, t.now);
-    t.advance(PING_WAIT_MS);
-    t.take(1);
+    let mut t = owner_and_duplicate();
     // The owner's page is frozen: its messages are lost.
     let frozen = t.tabs[0].clone();
     t.tabs[1].take_over(t.now);
@@ -181,12 +181,7 @@ fn continue_here_takes_the_lock_when_the_owner_never_answers() {
 
 #[test]
 fn the_holder_closing_leaves_its_last_state_to_the_other_tab() {
-    let mut t = TwoTabs::new(true);
-    t.tabs[0].claim("c", true, t.now);
-    t.settle();
-    t.tabs[1].claim("c", false, t.now);
-    t.advance(PING_WAIT_MS);
-    t.take(1);
+    let mut t = owner_and_duplicate();
     t.tabs[0].publish("last".into(), "rows".into());
     t.settle();
     assert_eq!(
