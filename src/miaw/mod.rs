@@ -3,7 +3,11 @@
 //! collected in the project's MIAW notes, `spec/MIAW-NOTES.md`).
 //!
 //! - [`sse`]: a sans-IO `text/event-stream` parser: bytes in, events out.
+//! - [`wire`]: request and answer bodies, the stream's events (lenient where servers differ,
+//!   through [`crate::protocol::Lenient`]) and the access token's expiry.
 
 pub mod sse;
+pub mod wire;
 
 pub use sse::{SseError, SseEvent, SseItem, SseParser};
+pub use wire::*;
