@@ -149,6 +149,12 @@ impl SseParser {
         Some(self.last_event_id.as_str()).filter(|id| !id.is_empty())
     }
 
+    /// Resume after `id` (e.g. the token answer's `lastEventId`), as if the stream had set it.
+    pub fn set_last_event_id(&mut self, id: &str) {
+        id.clone_into(&mut self.id);
+        id.clone_into(&mut self.last_event_id);
+    }
+
     /// The reconnection time the server asked for (`retry`), in milliseconds.
     pub fn retry(&self) -> Option<u64> {
         self.retry

@@ -681,19 +681,15 @@ impl ServerEvent {
     /// Decodes an event. Never fails. The entry's own entry type types its payload; when it has
     /// none this client knows, the event name's does.
     pub fn decode(name: &str, data: &str) -> ServerEvent {
-        let raw: Value =
-            serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.to_string()));
         let known = EVENT_ENTRY_TYPES.iter().find(|(event, _)| *event == name);
-        let Some(&(_, entry_type)) = known else {
+        // Straight from the text: no copy of the data is kept for the unknown case.
+        let decoded = known.and_then(|&(_, entry_type)| {
+            Some((entry_type, serde_json::from_str::<EventData>(data).ok()?))
+        });
+        let Some((entry_type, mut data)) = decoded else {
             return ServerEvent::Unknown {
                 name: name.to_string(),
-                raw,
-            };
-        };
-        let Ok(mut data) = EventData::deserialize(raw.clone()) else {
-            return ServerEvent::Unknown {
-                name: name.to_string(),
-                raw,
+                raw: serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.into())),
             };
         };
         let entry = &mut data.conversation_entry;
