@@ -180,6 +180,9 @@ fn access_token_answer_with_the_prechat_form() {
     let (first, email, topic, page, subscribe) =
         (fields[0], fields[1], fields[2], fields[3], fields[4]);
     assert_eq!(first.field_type, "Text");
+    assert_eq!(first.label(), "First name");
+    assert_eq!(email.label(), "_email", "no labels: the name");
+    assert_eq!(topic.label(), "How can we help?");
     assert_eq!(first.max_length, Some(40));
     // "true", "2" and "80" as strings: read as the server meant them.
     assert_eq!(email.field_type, "Email");

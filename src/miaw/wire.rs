@@ -272,6 +272,24 @@ pub struct FormField {
     pub choice_list_id: Lenient<String>,
     #[serde(default)]
     pub max_length: Lenient<Option<u32>>,
+    #[serde(default)]
+    pub labels: Lenient<FieldLabels>,
+}
+
+impl FormField {
+    /// What to show the visitor: the display label, else the name.
+    pub fn label(&self) -> &str {
+        Some(self.labels.display.as_str())
+            .filter(|l| !l.is_empty())
+            .unwrap_or(&self.name)
+    }
+}
+
+/// A form field's `labels` (*unconfirmed*: the project's simulator sends `display`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct FieldLabels {
+    #[serde(default)]
+    pub display: Lenient<String>,
 }
 
 /// `embeddedServiceConfig.choiceListConfig`.
@@ -406,6 +424,7 @@ impl Loose for Configuration {}
 impl Loose for EmbeddedServiceConfig {}
 impl Loose for Form {}
 impl Loose for FormField {}
+impl Loose for FieldLabels {}
 impl Loose for ChoiceListConfig {}
 impl Loose for ChoiceList {}
 impl Loose for ChoiceListValue {}
