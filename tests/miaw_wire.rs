@@ -26,20 +26,26 @@ fn to_value<T: serde::Serialize>(t: &T) -> Value {
     serde_json::to_value(t).expect("serializes")
 }
 
-/// A stream event from its fixture: `event-routing-result.json` is CONVERSATION_ROUTING_RESULT.
-fn event(file_stem: &str) -> ServerEvent {
+/// A known event's data, from its name and data.
+fn conversation(name: &str, data: &str) -> EventData {
+    match ServerEvent::decode(name, data) {
+        ServerEvent::Conversation(data) => *data,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+/// A known event from its fixture: `event-routing-result.json` is CONVERSATION_ROUTING_RESULT.
+fn conversation_event(file_stem: &str) -> EventData {
     let name = format!(
         "CONVERSATION_{}",
         file_stem.replace('-', "_").to_uppercase()
     );
-    ServerEvent::decode(&name, &fixture_text(&format!("event-{file_stem}.json")))
+    conversation(&name, &fixture_text(&format!("event-{file_stem}.json")))
 }
 
-fn conversation_event(file_stem: &str) -> EventData {
-    match event(file_stem) {
-        ServerEvent::Conversation(data) => *data,
-        other => panic!("{file_stem}: {other:?}"),
-    }
+/// The entry of a known event whose data is `data`.
+fn entry_of(name: &str, data: Value) -> ConversationEntry {
+    conversation(name, &data.to_string()).conversation_entry
 }
 
 fn payload(file_stem: &str) -> EntryPayload {
@@ -442,7 +448,8 @@ fn close_conversation_event() {
 
 #[test]
 fn an_unknown_event_name_is_unknown_with_its_data() {
-    match event("progress-indicator") {
+    let data = fixture_text("event-progress-indicator.json");
+    match ServerEvent::decode("CONVERSATION_PROGRESS_INDICATOR", &data) {
         ServerEvent::Unknown { name, raw } => {
             assert_eq!(name, "CONVERSATION_PROGRESS_INDICATOR");
             assert_eq!(raw, fixture("event-progress-indicator.json"));
@@ -453,14 +460,13 @@ fn an_unknown_event_name_is_unknown_with_its_data() {
 
 #[test]
 fn a_known_event_whose_entry_type_is_unknown_is_typed_by_the_event_name() {
-    let data = json!({"conversationId": CONV, "conversationEntry": {
-        "identifier": "e1", "entryType": "TypingIndicatorV2", "entryPayload": "{}"}});
-    let event = ServerEvent::decode("CONVERSATION_TYPING_STARTED_INDICATOR", &data.to_string());
-    let ServerEvent::Conversation(data) = event else {
-        panic!("{event:?}")
-    };
-    assert_eq!(data.conversation_entry.payload, EntryPayload::TypingStarted);
-    assert_eq!(data.conversation_entry.entry_type, "TypingIndicatorV2");
+    let entry = entry_of(
+        "CONVERSATION_TYPING_STARTED_INDICATOR",
+        json!({"conversationId": CONV, "conversationEntry": {
+            "identifier": "e1", "entryType": "TypingIndicatorV2", "entryPayload": "{}"}}),
+    );
+    assert_eq!(entry.payload, EntryPayload::TypingStarted);
+    assert_eq!(entry.entry_type, "TypingIndicatorV2");
 
     // An unknown event name stays unknown, whatever its entry says.
     let data = json!({"conversationEntry": {"identifier": "e2", "entryType": "Message",
@@ -473,28 +479,20 @@ fn a_known_event_whose_entry_type_is_unknown_is_typed_by_the_event_name() {
 
 #[test]
 fn an_entry_without_an_entry_type_takes_the_payloads_or_the_event_names() {
-    let from_payload = json!({"conversationEntry": {"identifier": "e2",
-        "entryPayload": "{\"entryType\":\"ReadAcknowledgement\"}"}});
-    let event = ServerEvent::decode("CONVERSATION_MESSAGE", &from_payload.to_string());
-    let ServerEvent::Conversation(data) = event else {
-        panic!("{event:?}")
-    };
-    assert_eq!(data.conversation_entry.entry_type, "ReadAcknowledgement");
-    assert_eq!(
-        data.conversation_entry.payload,
-        EntryPayload::ReadAcknowledgement
+    let from_payload = entry_of(
+        "CONVERSATION_MESSAGE",
+        json!({"conversationEntry": {"identifier": "e2",
+            "entryPayload": "{\"entryType\":\"ReadAcknowledgement\"}"}}),
     );
+    assert_eq!(from_payload.entry_type, "ReadAcknowledgement");
+    assert_eq!(from_payload.payload, EntryPayload::ReadAcknowledgement);
 
-    let bare = json!({"conversationEntry": {"identifier": "e3"}});
-    let event = ServerEvent::decode("CONVERSATION_CLOSE_CONVERSATION", &bare.to_string());
-    let ServerEvent::Conversation(data) = event else {
-        panic!("{event:?}")
-    };
-    assert_eq!(data.conversation_entry.entry_type, "CloseConversation");
-    assert_eq!(
-        data.conversation_entry.payload,
-        EntryPayload::CloseConversation
+    let bare = entry_of(
+        "CONVERSATION_CLOSE_CONVERSATION",
+        json!({"conversationEntry": {"identifier": "e3"}}),
     );
+    assert_eq!(bare.entry_type, "CloseConversation");
+    assert_eq!(bare.payload, EntryPayload::CloseConversation);
 }
 
 #[test]
@@ -521,14 +519,12 @@ fn odd_event_data_is_unknown_never_an_error() {
 
 #[test]
 fn a_message_payload_that_is_not_an_object_is_unknown() {
-    let data = json!({"conversationEntry": {"entryType": "Message", "entryPayload": "oops"}});
-    let ServerEvent::Conversation(data) =
-        ServerEvent::decode("CONVERSATION_MESSAGE", &data.to_string())
-    else {
-        panic!("a known event")
-    };
+    let entry = entry_of(
+        "CONVERSATION_MESSAGE",
+        json!({"conversationEntry": {"entryType": "Message", "entryPayload": "oops"}}),
+    );
     assert_eq!(
-        data.conversation_entry.payload,
+        entry.payload,
         EntryPayload::Unknown {
             name: "Message".into(),
             raw: json!("oops")
