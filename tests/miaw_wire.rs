@@ -361,7 +361,10 @@ fn routing_result_event_with_the_estimated_wait() {
             assert_eq!(r.routing_type, "Initial");
             assert!(!r.failed());
             assert_eq!(r.wait_secs(), Some(95), "from the string \"95\"");
-            assert!(*r.estimated_wait_time.as_ref().unwrap().is_ewt_requested);
+            assert_eq!(
+                r.estimated_wait_time.as_ref().unwrap().is_ewt_requested,
+                Some(true)
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -383,6 +386,18 @@ fn routing_failures() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(decode(json!({})), EntryPayload::RoutingResult(r) if !r.failed()));
+    // The seconds count unless the server says no estimate was asked for.
+    let wait = |ewt: Value| match decode(json!({"estimatedWaitTime": ewt})) {
+        EntryPayload::RoutingResult(r) => r.wait_secs(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(wait(json!({"estimatedWaitTimeInSeconds": 30})), Some(30));
+    assert_eq!(
+        wait(json!({"estimatedWaitTimeInSeconds": 0, "isEWTRequested": false})),
+        None
+    );
+    assert_eq!(wait(json!({"estimatedWaitTimeInSeconds": "x"})), None);
+    assert_eq!(wait(json!("soon")), None);
 }
 
 #[test]
@@ -528,6 +543,18 @@ fn a_message_payload_that_is_not_an_object_is_unknown() {
         EntryPayload::Unknown {
             name: "Message".into(),
             raw: json!("oops")
+        }
+    );
+    // A known entry type is kept whatever the event's name says.
+    let entry = entry_of(
+        "CONVERSATION_MESSAGE",
+        json!({"conversationEntry": {"entryType": "RoutingResult", "entryPayload": "[]"}}),
+    );
+    assert_eq!(
+        entry.payload,
+        EntryPayload::Unknown {
+            name: "RoutingResult".into(),
+            raw: json!([])
         }
     );
 }

@@ -48,7 +48,8 @@ impl fmt::Display for SseError {
         let SseError::TooLong { limit } = self;
         write!(
             f,
-            "an event-stream line or event is longer than {limit} bytes: that event was dropped"
+            "an event-stream line or event is longer than {limit} bytes and was dropped: \
+             reconnect (with the last event id) if the server keeps sending such events"
         )
     }
 }

@@ -603,13 +603,14 @@ impl RoutingResult {
         !matches!(self.failure_type.as_str(), "" | "None")
     }
 
-    /// The estimated wait in seconds, when the server gave one (not negative).
+    /// The estimated wait in seconds, when the server gave one: not negative, and not with
+    /// `isEWTRequested: false`.
     pub fn wait_secs(&self) -> Option<u32> {
-        let secs = *self
-            .estimated_wait_time
-            .as_ref()?
-            .estimated_wait_time_in_seconds;
-        u32::try_from(secs?).ok()
+        let ewt = self.estimated_wait_time.as_ref()?;
+        if *ewt.is_ewt_requested == Some(false) {
+            return None;
+        }
+        u32::try_from((*ewt.estimated_wait_time_in_seconds)?).ok()
     }
 }
 
@@ -619,8 +620,9 @@ impl RoutingResult {
 pub struct EstimatedWaitTime {
     #[serde(default)]
     pub estimated_wait_time_in_seconds: Lenient<Option<i64>>,
+    /// `false`: no estimate was asked for, the seconds mean nothing.
     #[serde(default, rename = "isEWTRequested")]
-    pub is_ewt_requested: Lenient<bool>,
+    pub is_ewt_requested: Lenient<Option<bool>>,
 }
 
 /// A ParticipantChanged entry's payload.
@@ -712,7 +714,10 @@ impl ServerEvent {
             };
         };
         let entry = &mut data.conversation_entry;
-        if let EntryPayload::Unknown { raw, .. } = &mut entry.payload {
+        let typed = EVENT_ENTRY_TYPES
+            .iter()
+            .any(|&(_, t)| t == entry.entry_type);
+        if let (false, EntryPayload::Unknown { raw, .. }) = (typed, &mut entry.payload) {
             entry.payload = EntryPayload::decode(entry_type, std::mem::take(raw));
             if entry.entry_type.is_empty() {
                 entry.entry_type = entry_type.to_string();
