@@ -362,7 +362,8 @@ pub struct ConversationSummary {
 }
 
 impl ListConversationsAnswer {
-    /// The open conversation that started last, if any.
+    /// The listed conversation that started last, if any (list with `inclClosedConvs=false` for
+    /// the open ones only).
     pub fn latest(&self) -> Option<&ConversationSummary> {
         self.conversations.iter().max_by_key(|c| *c.start_timestamp)
     }
