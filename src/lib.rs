@@ -3,6 +3,7 @@
 //! Layers, from the wire up:
 //! - [`protocol`]: the API's request and response bodies and its resource table (pure, no IO);
 //! - [`engine`]: the chat session as a state machine (pure, no IO, no clock of its own);
+//! - [`miaw`]: Enhanced Chat's wire types and event-stream parser (pure, no IO);
 //! - [`config`] and [`labels`]: the site owner's settings and every visible string (pure);
 //! - [`prechat`]: the pre-chat form's checks and the chat request's pre-chat part (pure);
 //! - `driver` (wasm32 only): fetch, timers, sessionStorage around the engine, the only IO;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod labels;
+pub mod miaw;
 pub mod prechat;
 pub mod protocol;
 

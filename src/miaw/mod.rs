@@ -1,0 +1,13 @@
+//! Enhanced Chat (Salesforce Messaging for In-App and Web, "MIAW"): the customer-side REST API
+//! and its server-sent event stream. Pure data and parsing, no IO (the endpoints and events are
+//! collected in the project's MIAW notes, `spec/MIAW-NOTES.md`).
+//!
+//! - [`sse`]: a sans-IO `text/event-stream` parser: bytes in, events out.
+//! - [`wire`]: request and answer bodies, the stream's events (lenient where servers differ,
+//!   through [`crate::protocol::Lenient`]) and the access token's expiry.
+
+pub mod sse;
+pub mod wire;
+
+pub use sse::{SseError, SseEvent, SseItem, SseParser};
+pub use wire::*;
