@@ -2,17 +2,17 @@
 
 use super::js::{call, get};
 use super::view::{Author, Item};
+use crate::engine::Delivery;
 use leptos::prelude::set_timeout_with_handle;
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The transcript as plain text: a title line, then one line per row (`[HH:MM] Name: text`);
-/// `note` gives a system row's text.
+/// The transcript as plain text: a title line, then one line per row (`[HH:MM] Name: text`, and
+/// ` (Not sent)` after a visitor message that never went out); `note` gives a system row's text.
 pub fn transcript_text(
     title: &str,
     items: &[Item],
-    you: &str,
-    agent: &str,
+    (you, agent, not_sent): (&str, &str, &str),
     note: impl Fn(&Item) -> String,
 ) -> String {
     let mut out = format!("{title}\n");
@@ -31,10 +31,10 @@ pub fn transcript_text(
             Author::Agent => item.name.clone(),
             Author::System => String::new(),
         };
-        let text = if item.author == Author::System {
-            note(item)
-        } else {
-            item.text.clone()
+        let text = match item.author {
+            Author::System => note(item),
+            _ if item.status == Some(Delivery::Failed) => format!("{} ({not_sent})", item.text),
+            _ => item.text.clone(),
         };
         if who.is_empty() {
             out.push_str(&format!("[{time}] {text}\n"));

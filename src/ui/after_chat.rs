@@ -14,10 +14,12 @@ pub fn AfterChat() -> impl IntoView {
     let on_download = move |_| {
         let items: Vec<Item> = ctx.view.rows.items();
         let l = &labels;
-        let text =
-            download::transcript_text(&l.transcript_title, &items, &l.you, &l.agent, |item| {
-                super::chat::note_text(l, item.note.unwrap_or(Note::AgentLeft), &item.name)
-            });
+        let text = download::transcript_text(
+            &l.transcript_title,
+            &items,
+            (&l.you, &l.agent, &l.status_failed),
+            |item| super::chat::note_text(l, item.note.unwrap_or(Note::AgentLeft), &item.name),
+        );
         let date = js_sys::Date::new_0();
         let name = format!(
             "chat-transcript-{:04}-{:02}-{:02}.txt",

@@ -145,7 +145,7 @@ fn Launcher() -> impl IntoView {
                 <ChatIcon />
                 <span class="launcher-label">{label.clone()}</span>
                 <super::availability::Presence />
-                <LauncherConnection />
+                <ConnectionStatus class="launcher-connection" part="launcher-connection" role=None />
             </Show>
             <Show when=show_unread>
                 {
@@ -265,7 +265,7 @@ fn ChatWindow() -> impl IntoView {
             <Show when=move || ctx.confirming_end.get() && can_end()>
                 <EndConfirm />
             </Show>
-            <ConnectionLine />
+            <ConnectionStatus class="banner connection" part="connection" role=Some("status") />
             {move || banner().map(|text| view! { <p class="banner" role="status">{text}</p> })}
             <div class="body">
                 <Show when=move || stage.get() == Stage::Prechat>
@@ -328,34 +328,24 @@ fn connection_text(labels: &Labels, connection: Connection) -> String {
     }
 }
 
-/// The connection's trouble on the launcher while the window is minimised: a dot, and its text
-/// for screen readers.
+/// The connection's trouble, while there is some (the visitor's network is down, requests are
+/// retried, the chat is being found again); gone when it is back. In the window a status line
+/// (part `connection`); on the minimised launcher an amber dot whose text only screen readers
+/// read (part `launcher-connection`). One component for both: the view code is made once.
 #[component]
-fn LauncherConnection() -> impl IntoView {
+fn ConnectionStatus(
+    class: &'static str,
+    part: &'static str,
+    role: Option<&'static str>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let labels = ctx.config.with_value(|c| c.labels.clone());
     move || {
         ctx.view.connection.get().map(|c| {
             view! {
-                <span class="launcher-connection" part="launcher-connection" data-connection=c.as_str() aria-hidden="true"></span>
-                <span class="sr-only">", " {connection_text(&labels, c)}</span>
-            }
-        })
-    }
-}
-
-/// The status line while the connection has trouble (the visitor's network is down, requests
-/// are retried, the chat is being found again); gone when it is back.
-#[component]
-fn ConnectionLine() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let labels = ctx.config.with_value(|c| c.labels.clone());
-    move || {
-        ctx.view.connection.get().map(|c| {
-            view! {
-                <p class="banner connection" part="connection" role="status" data-connection=c.as_str()>
+                <span class=class part=part role=role data-connection=c.as_str()>
                     {connection_text(&labels, c)}
-                </p>
+                </span>
             }
         })
     }

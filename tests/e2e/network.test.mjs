@@ -7,6 +7,7 @@
 // Run: node --test --test-concurrency=1 tests/e2e/network.test.mjs
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { eventually, waitAttr, waitText, withPage } from './harness.mjs';
 import { startChat, useSites } from './fault-kit.mjs';
@@ -115,6 +116,14 @@ describe('the visitor\'s own network', () => {
       const statuses = await noRowPending(chat.ui, 'after the restart');
       assert.equal(statuses.at(-1), 'failed', 'the message the server never got is marked not sent');
       await waitText(chat.ui.message('visitor', 'Typed while the server is down.'), /Not sent/, 'the row says "Not sent"');
+      // The downloaded transcript says so too.
+      const [download] = await Promise.all([
+        w.page.waitForEvent('download'),
+        w.page.locator('[part~=download]').click(),
+      ]);
+      const text = fs.readFileSync(await download.path(), 'utf8');
+      assert.match(text, /Typed while the server is down\. \(Not sent\)/, text);
+      assert.match(text, /Hello!\n/, 'the agent message as it was');
       const count = () => w.page.evaluate(() => performance.getEntriesByType('resource')
         .filter((e) => /\/chat\/rest\/(System|Chasitor)\//.test(e.name)).length);
       const before = await count();
