@@ -94,6 +94,10 @@ test('soak: 500 messages each way with typing, two 503 handovers, five dropped c
       if (offline) {
         await w.context.setOffline(true);
         await ui.page.locator('[part~=window] [part~=connection][data-connection=offline]').waitFor({ state: 'visible' });
+        // The poll held when the network went may still bring what the agent writes next; once it
+        // has settled nothing is on its way, and the agent's burst waits for the network.
+        await eventually(() => net.list.every((e) => e.resource !== 'System/Messages' || e.tDone !== undefined),
+          { what: `round ${round}: the held poll to settle`, timeout: BURST_TIMEOUT, interval: 50 });
       }
 
       // The agent's burst, with typing now and then.
