@@ -306,10 +306,9 @@ impl Core {
             effects,
         };
         // A saved chat runs only once no other tab (a duplicate) has it.
-        let session = core.engine.snapshot().session;
-        if let (true, Some(session)) = (live(core.engine.state()), session) {
+        if let (true, Some(id)) = (live(core.engine.state()), core.engine.session_id()) {
+            let name = lock_name(&core.settings.endpoint, id);
             core.role = Role::Claiming;
-            let name = lock_name(&core.settings.endpoint, &session.id);
             core.tabs.claim(&name, false, now);
         }
         // What the restored engine says repeats what the transcript has.
@@ -699,11 +698,11 @@ impl Core {
             }
             return;
         }
-        let Some(session) = self.engine.snapshot().session else {
+        let Some(id) = self.engine.session_id() else {
             return;
         };
+        let name = lock_name(&self.settings.endpoint, id);
         self.role = Role::Owner;
-        let name = lock_name(&self.settings.endpoint, &session.id);
         // A session this tab just created: nobody else can have it.
         if self.tabs.chat() != Some(name.as_str()) {
             self.tabs.claim(&name, true, now);

@@ -212,6 +212,11 @@ impl Engine {
         usize::from(self.poll.flight.is_some())
     }
 
+    /// The session's id (SessionId `id`), once the server gave one.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_ref().map(|s| s.id.as_str())
+    }
+
     /// The current agent's name, once one joined.
     pub fn agent_name(&self) -> Option<&str> {
         self.agent_name.as_deref()
