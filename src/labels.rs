@@ -88,6 +88,9 @@ labels! {
     status_queued: "statusQueued" => "Waiting",
     status_sending: "statusSending" => "Sending…",
     status_sent: "statusSent" => "Sent",
+    /// Enhanced Chat: the agent's side has the message / read it.
+    status_delivered: "statusDelivered" => "Delivered",
+    status_read: "statusRead" => "Read",
     /// A visitor message the server refused: it was not delivered.
     status_failed: "statusFailed" => "Not sent",
     ended_visitor: "endedVisitor" => "You ended the chat.",

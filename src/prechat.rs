@@ -129,6 +129,10 @@ pub fn build_prechat(fields: &[PrechatField], value: impl Fn(&str) -> String) ->
         visitor_name,
         details,
         entities,
+        answers: answers
+            .iter()
+            .map(|(f, v)| (f.name.clone(), v.clone()))
+            .collect(),
     }
 }
 

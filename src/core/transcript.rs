@@ -124,8 +124,8 @@ impl Transcript {
             .iter()
             .rposition(|i| i.local_id == Some(local_id))?;
         let item = &mut self.items[index];
-        // Never back from Sent (a late event after a restore).
-        if item.status == Some(status) || item.status == Some(Delivery::Sent) {
+        // Only forward (a late event after a restore changes nothing).
+        if item.status.is_some_and(|from| !status.advances(from)) {
             return None;
         }
         item.status = Some(status);

@@ -29,7 +29,7 @@ mod snapshot;
 mod state;
 mod types;
 
-pub use backoff::{backoff_delay, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
+pub use backoff::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 pub use outbox::{Outgoing, PendingPost, MAX_BATCH};
 pub use poll::{ABANDON_PAUSE_MS, POLL_MARGIN_MS};
 pub use snapshot::{SessionInfo, Snapshot};
@@ -37,7 +37,6 @@ pub use state::{ChatState, Delivery, EndReason, EngineError, Event};
 pub use types::{EngineConfig, HttpRequest, Input, Millis, Outcome, Prechat, RequestId};
 
 use crate::protocol::{ChasitorInit, Header, MessagesQuery, ReconnectSessionQuery, Resource};
-use backoff::Retry;
 use outbox::Outbox;
 use poll::Poll;
 use std::collections::VecDeque;
@@ -150,6 +149,8 @@ impl Engine {
             Input::Wake => self.retry_now(now),
             Input::Response { id, outcome } => self.response(id, outcome, now, rand),
             Input::Tick => self.tick(now, rand),
+            // Live Agent has no streamed answers.
+            Input::Chunk { .. } => {}
         }
         self.pump(now);
     }

@@ -55,9 +55,35 @@ pub enum Delivery {
     Sending,
     /// The server confirmed it.
     Sent,
+    /// The agent's client has it (an Enhanced Chat delivery receipt).
+    Delivered,
+    /// The agent read it (an Enhanced Chat read receipt).
+    Read,
     /// The server refused it (an HTTP 4xx other than the chat ending): it will not be
     /// delivered. Its text stays in the transcript, marked "Not sent".
     Failed,
+}
+
+impl Delivery {
+    /// The server has the message: sent, delivered or read.
+    pub fn confirmed(self) -> bool {
+        matches!(self, Delivery::Sent | Delivery::Delivered | Delivery::Read)
+    }
+
+    /// Whether `self` is a step forward from `from` (a confirmed message never goes back, and
+    /// a read one is not merely delivered again).
+    pub fn advances(self, from: Delivery) -> bool {
+        fn rank(d: Delivery) -> u8 {
+            match d {
+                Delivery::Queued | Delivery::Failed => 0,
+                Delivery::Sending => 1,
+                Delivery::Sent => 2,
+                Delivery::Delivered => 3,
+                Delivery::Read => 4,
+            }
+        }
+        self != from && (!from.confirmed() || rank(self) > rank(from))
+    }
 }
 
 /// Something the UI should learn.

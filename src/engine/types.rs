@@ -50,6 +50,9 @@ pub struct Prechat {
     pub visitor_name: String,
     pub details: Vec<CustomDetail>,
     pub entities: Vec<Entity>,
+    /// Each field's answer by field name (Enhanced Chat's `routingAttributes`).
+    #[serde(default)]
+    pub answers: Vec<(String, String)>,
 }
 
 /// Something that happened: a visitor intent, the outcome of a request, or a timer firing.
@@ -80,6 +83,9 @@ pub enum Input {
     Wake,
     /// The outcome of a request from [`crate::engine::Engine::poll_request`].
     Response { id: RequestId, outcome: Outcome },
+    /// Part of a streamed answer's body, as it arrived (an empty one when the answer's headers
+    /// are in); its end comes as a `Response` (Enhanced Chat's event stream).
+    Chunk { id: RequestId, bytes: Vec<u8> },
     /// The time from [`crate::engine::Engine::next_deadline`] has come.
     Tick,
 }

@@ -54,6 +54,8 @@ pub const GERMAN: &[(&str, &str)] = &[
     ("statusQueued", "Wartet"),
     ("statusSending", "Wird gesendet…"),
     ("statusSent", "Gesendet"),
+    ("statusDelivered", "Zugestellt"),
+    ("statusRead", "Gelesen"),
     ("statusFailed", "Nicht gesendet"),
     ("endedVisitor", "Sie haben den Chat beendet."),
     ("endedAgent", "{name} hat den Chat beendet."),

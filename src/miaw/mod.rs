@@ -2,10 +2,12 @@
 //! and its server-sent event stream. Pure data and parsing, no IO (the endpoints and events are
 //! collected in the project's MIAW notes, `spec/MIAW-NOTES.md`).
 //!
+//! - [`engine`]: the conversation as a sans-IO state machine, beside the Live Agent one.
 //! - [`sse`]: a sans-IO `text/event-stream` parser: bytes in, events out.
 //! - [`wire`]: request and answer bodies, the stream's events (lenient where servers differ,
 //!   through [`crate::protocol::Lenient`]) and the access token's expiry.
 
+pub mod engine;
 pub mod sse;
 pub mod wire;
 

@@ -207,12 +207,16 @@ fn RowView(row: Row) -> impl IntoView {
                 Delivery::Queued => "queued",
                 Delivery::Sending => "sending",
                 Delivery::Sent => "sent",
+                Delivery::Delivered => "delivered",
+                Delivery::Read => "read",
                 Delivery::Failed => "failed",
             };
             let status_text = move || match row.status.get().unwrap_or(Delivery::Sent) {
                 Delivery::Queued => labels.status_queued.clone(),
                 Delivery::Sending => labels.status_sending.clone(),
                 Delivery::Sent => labels.status_sent.clone(),
+                Delivery::Delivered => labels.status_delivered.clone(),
+                Delivery::Read => labels.status_read.clone(),
                 Delivery::Failed => labels.status_failed.clone(),
             };
             view! {
