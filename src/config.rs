@@ -60,14 +60,31 @@ impl Theme {
     }
 }
 
+/// Which Salesforce chat API the widget speaks (`data-api`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    /// Legacy Chat, the Live Agent REST API (`data-endpoint`, `data-deployment-id`,
+    /// `data-button-id`).
+    LiveAgent,
+    /// Enhanced Chat, Messaging for In-App and Web (`data-scrt-url`, `data-es-developer-name`).
+    Miaw,
+}
+
 /// The widget's settings, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// The Chat API endpoint without a trailing slash: `https://host/chat/rest` or `/chat/rest`.
+    pub api: Api,
+    /// Live Agent: the Chat API endpoint without a trailing slash (`https://host/chat/rest` or
+    /// `/chat/rest`). Enhanced Chat: the SCRT2 URL (`https://org.my.salesforce-scrt.com`, or a
+    /// path on the page's origin).
     pub endpoint: String,
     pub org_id: String,
+    /// Live Agent only (empty for Enhanced Chat).
     pub deployment_id: String,
+    /// Live Agent only (empty for Enhanced Chat).
     pub button_id: String,
+    /// Enhanced Chat only: the Custom Client deployment's API name (empty for Live Agent).
+    pub es_developer_name: String,
     pub api_version: String,
     /// `None`: the browser's language.
     pub language: Option<String>,
@@ -120,7 +137,10 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Every known setting, as on the script tag without `data-`.
-pub const SETTINGS: [&str; 11] = [
+pub const SETTINGS: [&str; 14] = [
+    "api",
+    "scrt-url",
+    "es-developer-name",
     "endpoint",
     "org-id",
     "deployment-id",
@@ -208,10 +228,53 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
 
-        let endpoint = endpoint(get("endpoint"))?;
+        let inferred = if get("es-developer-name").is_some() {
+            Api::Miaw
+        } else {
+            Api::LiveAgent
+        };
+        let api = keyword(
+            "api",
+            get("api"),
+            &[("liveagent", Api::LiveAgent), ("miaw", Api::Miaw)],
+            inferred,
+        )?;
+        // Every setting given is checked, whichever API it belongs to; then the API's own
+        // ones must be there.
+        let checked =
+            |setting, check: fn(&'static str, Option<&str>) -> Result<String, ConfigError>| {
+                get(setting).map(|v| check(setting, Some(v))).transpose()
+            };
+        let given = [
+            checked("endpoint", endpoint)?,
+            checked("deployment-id", id)?,
+            checked("button-id", id)?,
+            checked("scrt-url", endpoint)?,
+            checked("es-developer-name", developer_name)?,
+        ];
         let org_id = id("org-id", get("org-id"))?;
-        let deployment_id = id("deployment-id", get("deployment-id"))?;
-        let button_id = id("button-id", get("button-id"))?;
+        let [la_endpoint, deployment_id, button_id, scrt_url, es_developer_name] = given;
+        // A value checked above, or the check's "is missing" error.
+        let need =
+            |setting,
+             value: Option<String>,
+             check: fn(&'static str, Option<&str>) -> Result<String, ConfigError>| {
+                value.map_or_else(|| check(setting, None), Ok)
+            };
+        let (endpoint, deployment_id, button_id, es_developer_name) = match api {
+            Api::LiveAgent => (
+                need("endpoint", la_endpoint, endpoint)?,
+                need("deployment-id", deployment_id, id)?,
+                need("button-id", button_id, id)?,
+                String::new(),
+            ),
+            Api::Miaw => (
+                need("scrt-url", scrt_url, endpoint)?,
+                String::new(),
+                String::new(),
+                need("es-developer-name", es_developer_name, developer_name)?,
+            ),
+        };
 
         let api_version = match get("api-version") {
             None => DEFAULT_API_VERSION.to_string(),
@@ -282,10 +345,12 @@ impl Config {
         }
 
         Ok(Config {
+            api,
             endpoint,
             org_id,
             deployment_id,
             button_id,
+            es_developer_name,
             api_version,
             language,
             position,
@@ -321,17 +386,29 @@ fn keyword<T: Copy>(
     Err(ConfigError::new(setting, format!("is {v:?}: use {list}")))
 }
 
-fn endpoint(value: Option<&str>) -> Result<String, ConfigError> {
+/// The API's base URL: `endpoint` (Live Agent) or `scrt-url` (Enhanced Chat).
+fn endpoint(setting: &'static str, value: Option<&str>) -> Result<String, ConfigError> {
+    let example = if setting == "endpoint" {
+        "\"https://example.com/chat/rest\" or \"/chat/rest\""
+    } else {
+        "\"https://yourorg.my.salesforce-scrt.com\""
+    };
     let Some(v) = value else {
         return Err(ConfigError::new(
-            "endpoint",
-            "is missing: set it on the script tag to your Chat API endpoint, e.g. \"/chat/rest\"",
+            setting,
+            if setting == "endpoint" {
+                "is missing: set it on the script tag to your Chat API endpoint, e.g. \"/chat/rest\""
+            } else {
+                "is missing: set it on the script tag to your deployment's SCRT2 URL (Setup → Embedded Service Deployments), e.g. \"https://yourorg.my.salesforce-scrt.com\""
+            },
         ));
     };
     let bad = |why: &str| {
         Err(ConfigError::new(
-            "endpoint",
-            format!("is {v:?}: {why}; use an http(s) URL or a path starting with \"/\", e.g. \"https://example.com/chat/rest\" or \"/chat/rest\""),
+            setting,
+            format!(
+                "is {v:?}: {why}; use an http(s) URL or a path starting with \"/\", e.g. {example}"
+            ),
         ))
     };
     if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -379,6 +456,29 @@ fn id(setting: &'static str, value: Option<&str>) -> Result<String, ConfigError>
         Some(v) => Err(ConfigError::new(
             setting,
             format!("is {v:?}: it must be a Salesforce id, letters and digits only"),
+        )),
+    }
+}
+
+/// An Embedded Service deployment's API name: letters, digits and underscores.
+fn developer_name(setting: &'static str, value: Option<&str>) -> Result<String, ConfigError> {
+    const S: &str = "es-developer-name";
+    debug_assert_eq!(setting, S);
+    match value {
+        None => Err(ConfigError::new(
+            S,
+            "is missing: set it to your Custom Client deployment's API name (Setup → Embedded Service Deployments)",
+        )),
+        Some(v)
+            if v.len() <= 80
+                && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Ok(v.to_string())
+        }
+        Some(v) => Err(ConfigError::new(
+            S,
+            format!("is {v:?}: it must be the deployment's API name, letters, digits and underscores, e.g. \"Chat_Demo\""),
         )),
     }
 }
@@ -625,6 +725,64 @@ mod tests {
     }
 
     #[test]
+    fn enhanced_chat_needs_its_own_settings_and_is_inferred_from_the_developer_name() {
+        let miaw = [
+            ("data-scrt-url", "https://acme.my.salesforce-scrt.com/"),
+            ("data-org-id", "00D000000000001"),
+            ("data-es-developer-name", "Chasitor_Demo"),
+        ];
+        let c = Config::from_pairs(&miaw, None).unwrap();
+        assert_eq!(c.api, Api::Miaw);
+        assert_eq!(c.endpoint, "https://acme.my.salesforce-scrt.com");
+        assert_eq!(c.es_developer_name, "Chasitor_Demo");
+        assert_eq!((c.deployment_id.as_str(), c.button_id.as_str()), ("", ""));
+        // A path on the page's origin works too (a relay, or the simulator).
+        let c = Config::from_pairs(
+            &[
+                ("scrt-url", "/"),
+                ("org-id", "00D1"),
+                ("api", "MIAW"),
+                ("es-developer-name", "X"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!((c.api, c.endpoint.as_str()), (Api::Miaw, ""));
+        // Each one missing is named.
+        for missing in ["data-scrt-url", "data-org-id"] {
+            let pairs: Vec<_> = miaw
+                .iter()
+                .filter(|(n, _)| *n != missing)
+                .copied()
+                .collect();
+            let e = Config::from_pairs(&pairs, None).unwrap_err();
+            assert_eq!(e.attribute(), missing);
+            assert!(e.to_string().contains("is missing"), "{e}");
+        }
+        let e = Config::from_pairs(
+            &[
+                ("api", "miaw"),
+                ("scrt-url", "https://x.example"),
+                ("org-id", "00D1"),
+            ],
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.setting, "es-developer-name");
+        assert!(e.to_string().contains("API name"), "{e}");
+        // Live Agent settings are not needed for Enhanced Chat, and the other way round; an
+        // explicit data-api wins over the inference.
+        let mut la = base();
+        la.push(("data-es-developer-name".into(), "Chasitor_Demo".into()));
+        assert_eq!(
+            Config::from_pairs(&la, None).unwrap_err().setting,
+            "scrt-url"
+        );
+        la.push(("data-api".into(), "liveagent".into()));
+        assert_eq!(Config::from_pairs(&la, None).unwrap().api, Api::LiveAgent);
+    }
+
+    #[test]
     fn unknown_settings_are_reported_not_fatal() {
         let c = Config::from_pairs(&with(&[("data-colour", "red"), ("src", "x")]), None).unwrap();
         assert_eq!(c.unknown, ["colour", "src"]);
@@ -660,6 +818,15 @@ mod tests {
                 ],
             ),
             ("org-id", &["00D-1", "00D<script>", &huge, "ÄÖÜ"]),
+            ("api", &["soap", "live agent", "enhanced"]),
+            (
+                "scrt-url",
+                &["org.my.salesforce-scrt.com", "https://", "/a b"],
+            ),
+            (
+                "es-developer-name",
+                &["My Deployment", "1abc", "a-b", &huge],
+            ),
             ("deployment-id", &["572 000", "572;drop", &huge]),
             ("button-id", &["573/1", "\"x\"", &huge]),
             ("api-version", &["v56", "56.0", "-1", "12345", &huge]),

@@ -6,13 +6,14 @@
 //! `window.ChasitorConfig`. Keys may be camelCase (`orgId`) or as on the tag (`org-id`); values
 //! that are not strings (a `prechatFields` array, a `labels` object, a number) are taken as JSON.
 
-use crate::config::Config;
+use crate::config::{Api, Config};
 use crate::core::{Core, Input, Settings};
 use crate::driver::shell::{lock_manager, now_ms, random_id};
 use crate::driver::storage::SessionStore;
 use crate::driver::{site_api, view, Intents, Shell, STORAGE_PREFIX};
 use crate::engine::EngineConfig;
 use crate::labels::Labels;
+use crate::miaw::engine::Config as MiawConfig;
 use crate::ui::Setup;
 use wasm_bindgen::prelude::*;
 
@@ -223,18 +224,31 @@ pub fn core_settings(config: &Config) -> Settings {
         .and_then(|w| w.screen().ok())
         .and_then(|s| Some(format!("{}x{}", s.width().ok()?, s.height().ok()?)))
         .unwrap_or_default();
+    let engine = EngineConfig {
+        org_id: config.org_id.clone(),
+        // Enhanced Chat: the developer name stands for the deployment (a saved chat of another
+        // deployment is not resumed).
+        deployment_id: match config.api {
+            Api::LiveAgent => config.deployment_id.clone(),
+            Api::Miaw => config.es_developer_name.clone(),
+        },
+        button_id: config.button_id.clone(),
+        api_version: config.api_version.clone(),
+        language,
+        user_agent,
+        screen_resolution,
+        ..EngineConfig::default()
+    };
+    let miaw = (config.api == Api::Miaw).then(|| MiawConfig {
+        org_id: config.org_id.clone(),
+        es_developer_name: config.es_developer_name.clone(),
+        language: engine.language.clone(),
+        retry_budget_ms: engine.retry_budget_ms,
+    });
     Settings {
         endpoint: config.endpoint.clone(),
-        engine: EngineConfig {
-            org_id: config.org_id.clone(),
-            deployment_id: config.deployment_id.clone(),
-            button_id: config.button_id.clone(),
-            api_version: config.api_version.clone(),
-            language,
-            user_agent,
-            screen_resolution,
-            ..EngineConfig::default()
-        },
+        engine,
+        miaw,
         sneak_peek: config.options.sneak_peek,
         sound: config.options.sound,
         web_locks: lock_manager().is_some(),

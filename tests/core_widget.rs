@@ -639,6 +639,8 @@ struct Widget {
     now: Millis,
     store: HashMap<String, String>,
     requests: Vec<chasitor::engine::HttpRequest>,
+    /// Enhanced Chat requests.
+    fetches: Vec<chasitor::miaw::engine::Request>,
     aborts: Vec<RequestId>,
     effects: Vec<Effect>,
     view: Vec<ViewChange>,
@@ -653,6 +655,7 @@ fn settings() -> Settings {
             button_id: "573000000000001".into(),
             ..Default::default()
         },
+        miaw: None,
         sneak_peek: true,
         sound: false,
         web_locks: true,
@@ -663,12 +666,17 @@ fn settings() -> Settings {
 
 impl Widget {
     fn new(store: HashMap<String, String>) -> Widget {
-        let core = Core::new(settings(), &|k| store.get(k).cloned(), T0);
+        Widget::with(settings(), store)
+    }
+
+    fn with(settings: Settings, store: HashMap<String, String>) -> Widget {
+        let core = Core::new(settings, &|k| store.get(k).cloned(), T0);
         let mut w = Widget {
             core,
             now: T0,
             store,
             requests: Vec::new(),
+            fetches: Vec::new(),
             aborts: Vec::new(),
             effects: Vec::new(),
             view: Vec::new(),
@@ -683,6 +691,7 @@ impl Widget {
             match out {
                 Output::Abort(id) => self.aborts.push(id),
                 Output::Request(r) => self.requests.push(r),
+                Output::Fetch(r) => self.fetches.push(r),
                 Output::Effect(Effect::Store(w)) => match w.value {
                     Some(v) => {
                         self.store.insert(w.key, v);
@@ -998,4 +1007,145 @@ fn the_server_ending_the_chat_during_an_outage_marks_the_unsent_rows_not_sent() 
         "stored as not sent too"
     );
     assert_eq!(w.core.view().connection, None);
+}
+
+// ----- the core with the Enhanced Chat engine -----
+
+fn miaw_settings() -> Settings {
+    let mut s = settings();
+    s.endpoint = "https://acme.my.salesforce-scrt.com".into();
+    s.engine.deployment_id = "Chasitor_Demo".into();
+    s.engine.button_id = String::new();
+    s.miaw = Some(chasitor::miaw::engine::Config {
+        org_id: "00D000000000001".into(),
+        es_developer_name: "Chasitor_Demo".into(),
+        language: "en-US".into(),
+        retry_budget_ms: 60_000,
+    });
+    s
+}
+
+impl Widget {
+    #[track_caller]
+    fn fetch(&mut self, call: chasitor::miaw::engine::Call) -> chasitor::miaw::engine::Request {
+        let i = self
+            .fetches
+            .iter()
+            .position(|r| r.call == call)
+            .unwrap_or_else(|| panic!("no {call:?} in {:?}", self.fetches));
+        self.fetches.remove(i)
+    }
+
+    fn answer_fetch(&mut self, r: &chasitor::miaw::engine::Request, status: u16, body: &str) {
+        self.input(Input::Answer {
+            id: r.id,
+            outcome: Outcome::Http {
+                status,
+                body: body.into(),
+            },
+        });
+    }
+
+    fn stream_bytes(&mut self, r: &chasitor::miaw::engine::Request, text: &str) {
+        self.input(Input::Chunk {
+            id: r.id,
+            bytes: text.as_bytes().to_vec(),
+        });
+    }
+}
+
+fn miaw_frame(id: u64, name: &str, conv: &str, entry: serde_json::Value) -> String {
+    let data = json!({"conversationId": conv, "conversationEntry": entry});
+    format!("id: {id}\nevent: {name}\ndata: {data}\n\n")
+}
+
+#[test]
+fn enhanced_chat_runs_in_the_same_core_same_rows_no_availability_and_resumes_after_a_reload() {
+    use chasitor::miaw::engine::Call;
+    let mut w = Widget::with(miaw_settings(), HashMap::new());
+    // No availability API: nothing is asked before the chat.
+    w.at(T0 + 120_000);
+    assert!(w.requests.is_empty(), "{:?}", w.requests);
+    w.input(Input::Start(Prechat {
+        answers: vec![("_firstName".into(), "Ada".into())],
+        ..Prechat::default()
+    }));
+    let token = w.fetch(Call::Token);
+    w.answer_fetch(&token, 200, r#"{"accessToken":"t1","lastEventId":"0"}"#);
+    let stream = w.fetch(Call::Stream);
+    let create = w.fetch(Call::Create);
+    let conv = serde_json::from_str::<serde_json::Value>(create.body.as_deref().unwrap()).unwrap()
+        ["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The tab lock is claimed for the conversation.
+    assert!(w
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::RequestLock { .. })));
+    w.input(Input::Chunk {
+        id: stream.id,
+        bytes: Vec::new(),
+    });
+    w.answer_fetch(&create, 201, "{}");
+    w.stream_bytes(
+        &stream,
+        &miaw_frame(
+            1,
+            "CONVERSATION_PARTICIPANT_CHANGED",
+            &conv,
+            json!({"identifier": "p1", "entryType": "ParticipantChanged", "sender": {"role": "System"},
+                   "entryPayload": "{\"entries\":[{\"operation\":\"add\",\"displayName\":\"Andy\",\"participant\":{\"role\":\"Agent\"}}]}"}),
+        ),
+    );
+    assert_eq!(w.core.state(), &ChatState::Established);
+    w.stream_bytes(
+        &stream,
+        &miaw_frame(
+            2,
+            "CONVERSATION_MESSAGE",
+            &conv,
+            json!({"identifier": "m1", "entryType": "Message", "sender": {"role": "Agent"}, "senderDisplayName": "Andy",
+                   "entryPayload": "{\"abstractMessage\":{\"messageType\":\"StaticContentMessage\",\"id\":\"m1\",\"staticContent\":{\"formatType\":\"Text\",\"text\":\"Hi there\"}}}"}),
+        ),
+    );
+    let texts: Vec<&str> = w
+        .core
+        .view()
+        .transcript
+        .items
+        .iter()
+        .map(|i| i.text.as_str())
+        .collect();
+    assert!(texts.contains(&"Hi there"), "{texts:?}");
+    w.input(Input::Send("thanks".into()));
+    let ack = w.fetch(Call::Acknowledge);
+    w.answer_fetch(&ack, 202, "");
+    let post = w.fetch(Call::Message);
+    w.answer_fetch(&post, 202, "{}");
+    let row = w.core.view().transcript.items.last().unwrap();
+    assert_eq!(
+        (row.text.as_str(), row.status),
+        ("thanks", Some(Delivery::Sent))
+    );
+
+    // A reload: the saved chat is the Enhanced Chat one, and it resumes with a continuation.
+    let store = w.store.clone();
+    assert!(
+        store["snapshot"].contains("\"miaw\""),
+        "{}",
+        store["snapshot"]
+    );
+    let mut r = Widget::with(miaw_settings(), store.clone());
+    assert_eq!(r.core.state(), &ChatState::Established);
+    let cont = r.fetch(Call::Continuation);
+    assert_eq!(cont.header("Authorization"), Some("Bearer t1"));
+    assert_eq!(
+        r.core.view().transcript.items.len(),
+        w.core.view().transcript.items.len()
+    );
+    // A page set up for Live Agent does not take the Enhanced Chat chat.
+    let la = Widget::with(settings(), store);
+    assert_eq!(la.core.state(), &ChatState::Idle);
 }

@@ -98,7 +98,7 @@ impl Chat {
     }
 
     /// Advances to the engine's next deadline.
-    fn to_deadline(&mut self) {
+    fn until_deadline(&mut self) {
         let at = self.e.next_deadline().expect("a deadline");
         self.now = self.now.max(at);
         self.input(Input::Tick);
@@ -233,8 +233,22 @@ fn message(conv: &str, entry_id: &str, sender: (&str, &str), text: &str) -> (Str
     )
 }
 
-fn simple(conv: &str, name: &str, entry_id: &str, entry_type: &str, related: &[&str]) -> (String, Value) {
-    event(conv, name, entry_id, entry_type, ("Agent", "Ada Agent"), json!({}), related)
+fn simple(
+    conv: &str,
+    name: &str,
+    entry_id: &str,
+    entry_type: &str,
+    related: &[&str],
+) -> (String, Value) {
+    event(
+        conv,
+        name,
+        entry_id,
+        entry_type,
+        ("Agent", "Ada Agent"),
+        json!({}),
+        related,
+    )
 }
 
 fn agent_messages(events: &[Event]) -> Vec<String> {
@@ -280,8 +294,16 @@ fn a_whole_conversation_start_queue_chat_receipts_close() {
     c.answer(&token, 200, &token_answer(TOKEN, "41"));
     assert_eq!(c.events(), [Event::State(ChatState::Initialising)]);
     let reqs = c.requests();
-    let stream = reqs.iter().find(|r| r.call == Call::Stream).unwrap().clone();
-    let create = reqs.iter().find(|r| r.call == Call::Create).unwrap().clone();
+    let stream = reqs
+        .iter()
+        .find(|r| r.call == Call::Stream)
+        .unwrap()
+        .clone();
+    let create = reqs
+        .iter()
+        .find(|r| r.call == Call::Create)
+        .unwrap()
+        .clone();
     assert!(stream.stream && stream.timeout_ms.is_none());
     assert_eq!(stream.path, "/eventrouter/v1/sse");
     assert_eq!(stream.header("Authorization"), Some("Bearer tok-1"));
@@ -341,7 +363,10 @@ fn a_whole_conversation_start_queue_chat_receipts_close() {
     );
 
     // The agent writes: shown, and a delivery receipt goes back.
-    c.chunk(&stream, &frame(44, &agent_says(&conv, "m1", "Hello! How can I help?")));
+    c.chunk(
+        &stream,
+        &frame(44, &agent_says(&conv, "m1", "Hello! How can I help?")),
+    );
     assert_eq!(
         c.events(),
         [Event::AgentMessage {
@@ -350,7 +375,10 @@ fn a_whole_conversation_start_queue_chat_receipts_close() {
         }]
     );
     let ack = c.expect(Call::Acknowledge);
-    assert_eq!(ack.path, format!("/iamessage/api/v2/conversation/{conv}/acknowledge-entries"));
+    assert_eq!(
+        ack.path,
+        format!("/iamessage/api/v2/conversation/{conv}/acknowledge-entries")
+    );
     let acks = body(&ack)["acks"].clone();
     assert_eq!(acks[0]["entryType"], "Delivery");
     assert_eq!(acks[0]["conversationEntryId"], "m1");
@@ -362,7 +390,10 @@ fn a_whole_conversation_start_queue_chat_receipts_close() {
         text: "My order is late".into(),
     });
     let post = c.expect(Call::Message);
-    assert_eq!(post.path, format!("/iamessage/api/v2/conversation/{conv}/message"));
+    assert_eq!(
+        post.path,
+        format!("/iamessage/api/v2/conversation/{conv}/message")
+    );
     assert_eq!(post.header("Authorization"), Some("Bearer tok-1"));
     let pb = body(&post);
     let msg_id = pb["message"]["id"].as_str().unwrap().to_string();
@@ -370,15 +401,43 @@ fn a_whole_conversation_start_queue_chat_receipts_close() {
     assert_eq!(pb["message"]["staticContent"]["text"], "My order is late");
     assert_eq!(pb["esDeveloperName"], "Chasitor_Demo");
     assert_ne!(msg_id, conv);
-    c.answer(&post, 202, &json!({"conversationEntries": [{"id": msg_id}]}).to_string());
-    c.chunk(&stream, &frame(45, &message(&conv, &msg_id, ("EndUser", "Ada"), "My order is late")));
-    c.chunk(
-        &stream,
-        &frame(46, &simple(&conv, "CONVERSATION_DELIVERY_ACKNOWLEDGEMENT", "d1", "DeliveryAcknowledgement", &[&msg_id])),
+    c.answer(
+        &post,
+        202,
+        &json!({"conversationEntries": [{"id": msg_id}]}).to_string(),
     );
     c.chunk(
         &stream,
-        &frame(47, &simple(&conv, "CONVERSATION_READ_ACKNOWLEDGEMENT", "d2", "ReadAcknowledgement", &[&msg_id])),
+        &frame(
+            45,
+            &message(&conv, &msg_id, ("EndUser", "Ada"), "My order is late"),
+        ),
+    );
+    c.chunk(
+        &stream,
+        &frame(
+            46,
+            &simple(
+                &conv,
+                "CONVERSATION_DELIVERY_ACKNOWLEDGEMENT",
+                "d1",
+                "DeliveryAcknowledgement",
+                &[&msg_id],
+            ),
+        ),
+    );
+    c.chunk(
+        &stream,
+        &frame(
+            47,
+            &simple(
+                &conv,
+                "CONVERSATION_READ_ACKNOWLEDGEMENT",
+                "d2",
+                "ReadAcknowledgement",
+                &[&msg_id],
+            ),
+        ),
     );
     let events = c.events();
     assert_eq!(
@@ -404,8 +463,15 @@ fn a_whole_conversation_start_queue_chat_receipts_close() {
         [("esDeveloperName".to_string(), "Chasitor_Demo".to_string())]
     );
     c.answer(&close, 204, "");
-    assert_eq!(c.events(), [Event::State(ChatState::Ended(EndReason::Visitor))]);
-    assert_eq!(c.aborts(), [stream.id], "the stream is closed with the chat");
+    assert_eq!(
+        c.events(),
+        [Event::State(ChatState::Ended(EndReason::Visitor))]
+    );
+    assert_eq!(
+        c.aborts(),
+        [stream.id],
+        "the stream is closed with the chat"
+    );
     assert_eq!(c.e.next_deadline(), None);
 }
 
@@ -423,7 +489,11 @@ fn messages_written_while_queued_go_at_once_and_typing_waits_for_the_conversatio
     c.answer(&token, 200, &token_answer(TOKEN, "0"));
     let reqs = c.requests();
     assert!(!reqs.iter().any(|r| r.call == Call::Message));
-    let create = reqs.iter().find(|r| r.call == Call::Create).unwrap().clone();
+    let create = reqs
+        .iter()
+        .find(|r| r.call == Call::Create)
+        .unwrap()
+        .clone();
     c.answer(&create, 201, "{}");
     let post = c.expect(Call::Message);
     assert_eq!(body(&post)["message"]["staticContent"]["text"], "early");
@@ -438,7 +508,16 @@ fn typing_both_ways_expires_after_five_seconds() {
     // The agent types and never says it stopped: the indicator ends after 5 s.
     c.chunk(
         &stream,
-        &frame(2, &simple(&conv, "CONVERSATION_TYPING_STARTED_INDICATOR", "t1", "TypingStartedIndicator", &[])),
+        &frame(
+            2,
+            &simple(
+                &conv,
+                "CONVERSATION_TYPING_STARTED_INDICATOR",
+                "t1",
+                "TypingStartedIndicator",
+                &[],
+            ),
+        ),
     );
     assert_eq!(c.events(), [Event::AgentTyping(true)]);
     c.advance(AGENT_TYPING_MS - 1);
@@ -448,11 +527,23 @@ fn typing_both_ways_expires_after_five_seconds() {
     // A message ends it at once.
     c.chunk(
         &stream,
-        &frame(3, &simple(&conv, "CONVERSATION_TYPING_STARTED_INDICATOR", "t2", "TypingStartedIndicator", &[])),
+        &frame(
+            3,
+            &simple(
+                &conv,
+                "CONVERSATION_TYPING_STARTED_INDICATOR",
+                "t2",
+                "TypingStartedIndicator",
+                &[],
+            ),
+        ),
     );
     c.chunk(&stream, &frame(4, &agent_says(&conv, "m2", "Here")));
     let events = c.events();
-    assert_eq!(&events[..2], [Event::AgentTyping(true), Event::AgentTyping(false)]);
+    assert_eq!(
+        &events[..2],
+        [Event::AgentTyping(true), Event::AgentTyping(false)]
+    );
     let ack = c.expect(Call::Acknowledge);
     c.answer(&ack, 202, "");
 
@@ -460,7 +551,10 @@ fn typing_both_ways_expires_after_five_seconds() {
     c.input(Input::Typing(true));
     let on = c.expect(Call::Typing);
     assert_eq!(body(&on)["entryType"], "TypingStartedIndicator");
-    assert_eq!(on.path, format!("/iamessage/api/v2/conversation/{conv}/entry"));
+    assert_eq!(
+        on.path,
+        format!("/iamessage/api/v2/conversation/{conv}/entry")
+    );
     c.answer(&on, 202, "");
     c.advance(TYPING_REFRESH_MS);
     let again = c.expect(Call::Typing);
@@ -514,10 +608,7 @@ fn a_401_on_the_stream_ends_the_chat_too() {
     let mut c = Chat::new();
     let stream = c.established();
     c.answer(&stream, 401, "");
-    assert_eq!(
-        c.e.state(),
-        &ChatState::Ended(EndReason::SessionInvalid)
-    );
+    assert_eq!(c.e.state(), &ChatState::Ended(EndReason::SessionInvalid));
 }
 
 #[test]
@@ -529,14 +620,14 @@ fn sends_failing_with_429_and_5xx_back_off_then_go_within_the_budget() {
     c.answer(&post, 429, "Too many requests");
     assert!(c.e.retrying());
     assert_eq!(c.requests(), [], "not at once");
-    c.to_deadline();
+    c.until_deadline();
     let again = c.expect(Call::Message);
     assert_eq!(body(&again)["message"]["id"], id);
     c.answer(&again, 503, "");
-    c.to_deadline();
+    c.until_deadline();
     let third = c.expect(Call::Message);
     c.fail(&third, Outcome::Network("reset".into()));
-    c.to_deadline();
+    c.until_deadline();
     let fourth = c.expect(Call::Message);
     assert_eq!(body(&fourth)["message"]["id"], id);
     c.answer(&fourth, 202, "{}");
@@ -554,7 +645,7 @@ fn a_server_failing_for_the_whole_budget_ends_the_chat() {
         if c.e.state().is_ended() {
             break;
         }
-        c.to_deadline();
+        c.until_deadline();
         post = c.expect(Call::Message);
     }
     assert!(c.now - T0 >= 60_000);
@@ -599,9 +690,12 @@ fn a_dropped_stream_reconnects_from_the_last_event_and_duplicates_show_once() {
     c.fail(&stream, Outcome::Network("connection reset".into()));
     assert_eq!(agent_messages(&c.events()), ["one"]);
     let acks: Vec<_> = c.requests();
-    assert_eq!(acks.iter().map(|r| r.call).collect::<Vec<_>>(), [Call::Acknowledge]);
+    assert_eq!(
+        acks.iter().map(|r| r.call).collect::<Vec<_>>(),
+        [Call::Acknowledge]
+    );
     c.answer(&acks[0], 202, "");
-    c.to_deadline();
+    c.until_deadline();
     let again = c.expect(Call::Stream);
     assert_eq!(again.header("Last-Event-Id"), Some("7"));
     assert_ne!(again.query, stream.query, "a fresh _ts");
@@ -623,7 +717,7 @@ fn ninety_seconds_without_a_byte_is_a_drop() {
     assert_eq!(c.aborts(), []);
     c.advance(1_000);
     assert_eq!(c.aborts(), [stream.id]);
-    c.to_deadline();
+    c.until_deadline();
     let again = c.expect(Call::Stream);
     assert_eq!(again.header("Last-Event-Id"), Some("1"));
 }
@@ -634,7 +728,7 @@ fn a_stream_that_ends_is_opened_again() {
     let stream = c.established();
     c.answer(&stream, 200, "");
     assert!(!c.e.state().is_ended());
-    c.to_deadline();
+    c.until_deadline();
     c.expect(Call::Stream);
 }
 
@@ -645,9 +739,21 @@ fn the_agent_closing_ends_the_chat() {
     let conv = c.conversation();
     c.chunk(
         &stream,
-        &frame(2, &simple(&conv, "CONVERSATION_CLOSE_CONVERSATION", "c1", "CloseConversation", &[])),
+        &frame(
+            2,
+            &simple(
+                &conv,
+                "CONVERSATION_CLOSE_CONVERSATION",
+                "c1",
+                "CloseConversation",
+                &[],
+            ),
+        ),
     );
-    assert_eq!(c.events(), [Event::State(ChatState::Ended(EndReason::Agent))]);
+    assert_eq!(
+        c.events(),
+        [Event::State(ChatState::Ended(EndReason::Agent))]
+    );
     assert_eq!(c.aborts(), [stream.id]);
 }
 
@@ -656,7 +762,10 @@ fn transfer_and_leaving_are_told() {
     let mut c = Chat::new();
     let stream = c.established();
     let conv = c.conversation();
-    c.chunk(&stream, &frame(2, &participant(&conv, "p2", "Ada Agent", "remove")));
+    c.chunk(
+        &stream,
+        &frame(2, &participant(&conv, "p2", "Ada Agent", "remove")),
+    );
     c.chunk(&stream, &frame(3, &joined(&conv, "p3", "Bo Agent")));
     c.chunk(&stream, &frame(4, &joined(&conv, "p4", "Cy Agent")));
     assert_eq!(
@@ -708,8 +817,14 @@ fn unknown_events_and_other_conversations_are_skipped_not_fatal() {
         &stream,
         "id: 2\nevent: CONVERSATION_PROGRESS_INDICATOR\ndata: {\"conversationId\":\"x\"}\n\n",
     );
-    c.chunk(&stream, "id: 3\nevent: CONVERSATION_MESSAGE\ndata: not json\n\n");
-    c.chunk(&stream, &frame(4, &agent_says("0000-other", "m9", "not for us")));
+    c.chunk(
+        &stream,
+        "id: 3\nevent: CONVERSATION_MESSAGE\ndata: not json\n\n",
+    );
+    c.chunk(
+        &stream,
+        &frame(4, &agent_says("0000-other", "m9", "not for us")),
+    );
     c.chunk(&stream, &frame(5, &agent_says(&conv, "m1", "for us")));
     let events = c.events();
     assert_eq!(agent_messages(&events), ["for us"]);
@@ -746,7 +861,10 @@ fn a_reload_resumes_with_a_continuation_token_history_and_the_stream() {
     let mut c = Chat::new();
     let stream = c.established();
     let conv = c.conversation();
-    c.chunk(&stream, &frame(5, &agent_says(&conv, "m1", "before the reload")));
+    c.chunk(
+        &stream,
+        &frame(5, &agent_says(&conv, "m1", "before the reload")),
+    );
     // A message on its way when the page goes.
     c.input(Input::SendText {
         local_id: 1,
@@ -771,23 +889,46 @@ fn a_reload_resumes_with_a_continuation_token_history_and_the_stream() {
     let cont = r.expect(Call::Continuation);
     assert_eq!(cont.method, Method::Get);
     assert_eq!(cont.header("Authorization"), Some("Bearer tok-1"));
-    r.answer(&cont, 200, &json!({"accessToken": "tok-2", "lastEventId": "3"}).to_string());
+    r.answer(
+        &cont,
+        200,
+        &json!({"accessToken": "tok-2", "lastEventId": "3"}).to_string(),
+    );
     let reqs = r.requests();
     let list = reqs.iter().find(|q| q.call == Call::List).unwrap().clone();
     // What waited goes with the new token: the receipt first, then the message, same id.
-    let ack = reqs.iter().find(|q| q.call == Call::Acknowledge).unwrap().clone();
+    let ack = reqs
+        .iter()
+        .find(|q| q.call == Call::Acknowledge)
+        .unwrap()
+        .clone();
     assert_eq!(ack.header("Authorization"), Some("Bearer tok-2"));
-    let stream2 = reqs.iter().find(|q| q.call == Call::Stream).unwrap().clone();
+    let stream2 = reqs
+        .iter()
+        .find(|q| q.call == Call::Stream)
+        .unwrap()
+        .clone();
     assert_eq!(stream2.header("Authorization"), Some("Bearer tok-2"));
-    assert_eq!(stream2.header("Last-Event-Id"), Some("5"), "the saved id, not the token's");
-    assert_eq!(list.query_pairs(), [("inclClosedConvs", "false"), ("limit", "20")]);
+    assert_eq!(
+        stream2.header("Last-Event-Id"),
+        Some("5"),
+        "the saved id, not the token's"
+    );
+    assert_eq!(
+        list.query_pairs(),
+        [("inclClosedConvs", "false"), ("limit", "20")]
+    );
     r.answer(
         &list,
         200,
-        &json!({"openConversationsFound": 1, "conversations": [{"conversationId": conv}]}).to_string(),
+        &json!({"openConversationsFound": 1, "conversations": [{"conversationId": conv}]})
+            .to_string(),
     );
     let history = r.expect(Call::History);
-    assert_eq!(history.path, format!("/iamessage/api/v2/conversation/{conv}/entries"));
+    assert_eq!(
+        history.path,
+        format!("/iamessage/api/v2/conversation/{conv}/entries")
+    );
     // Newest first; "m1" was seen before the reload, "m2" was missed.
     let entry = |id: &str, text: &str| {
         json!({"identifier": id, "entryType": "Message", "sender": {"role": "Agent"},
@@ -810,7 +951,10 @@ fn a_reload_resumes_with_a_continuation_token_history_and_the_stream() {
     r.answer(&ack, 202, "");
     let again = r.expect(Call::Message);
     assert_eq!(body(&again)["message"]["id"], msg_id.as_str());
-    assert_eq!(body(&again)["message"]["staticContent"]["text"], "in flight");
+    assert_eq!(
+        body(&again)["message"]["staticContent"]["text"],
+        "in flight"
+    );
 }
 
 #[test]
@@ -830,7 +974,11 @@ fn a_reload_finds_the_conversation_closed_meanwhile() {
         .into_iter()
         .find(|q| q.call == Call::List)
         .unwrap();
-    r.answer(&list, 200, &json!({"openConversationsFound": 0, "conversations": []}).to_string());
+    r.answer(
+        &list,
+        200,
+        &json!({"openConversationsFound": 0, "conversations": []}).to_string(),
+    );
     assert_eq!(r.e.state(), &ChatState::Ended(EndReason::Agent));
 }
 
@@ -895,11 +1043,19 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 /// The engine's events into what the view showed, its requests into those on their way.
-fn collect(c: &mut Chat, shown: &mut Vec<String>, confirmed: &mut Vec<u64>, inflight: &mut Vec<Request>) {
+fn collect(
+    c: &mut Chat,
+    shown: &mut Vec<String>,
+    confirmed: &mut Vec<u64>,
+    inflight: &mut Vec<Request>,
+) {
     for e in c.events() {
         match e {
             Event::AgentMessage { text, .. } => shown.push(text),
-            Event::VisitorMessage { local_id, status: Delivery::Sent } => confirmed.push(local_id),
+            Event::VisitorMessage {
+                local_id,
+                status: Delivery::Sent,
+            } => confirmed.push(local_id),
             _ => {}
         }
     }
@@ -997,7 +1153,7 @@ proptest! {
                             c.answer(&r, 202, "");
                         }
                     }
-                    if c.e.next_deadline().is_some() { c.to_deadline(); }
+                    if c.e.next_deadline().is_some() { c.until_deadline(); }
                 }
             }
             collect(&mut c, &mut shown, &mut confirmed, &mut inflight);
@@ -1046,7 +1202,7 @@ proptest! {
             if c.e.open_streams() == 1 && server.pending.is_empty() && !c.e.retrying() {
                 break;
             }
-            c.to_deadline();
+            c.until_deadline();
             collect(&mut c, &mut shown, &mut confirmed, &mut inflight);
         }
         let expected: Vec<String> = (1..=said).map(|i| format!("agent {i}")).collect();

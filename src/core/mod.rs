@@ -18,15 +18,18 @@
 //! events, in the order they arose), then view changes; then [`Core::next_deadline`].
 
 pub mod availability;
+pub mod chat;
 pub mod tabs;
 pub mod transcript;
 pub mod view_model;
 
 use crate::engine::{
-    ChatState, Engine, EngineConfig, HttpRequest, Input as EngineInput, Outcome, Prechat, Snapshot,
+    ChatState, EngineConfig, HttpRequest, Input as EngineInput, Outcome, Prechat, Snapshot,
 };
 pub use crate::engine::{Millis, RequestId};
+use crate::miaw::engine as miaw;
 use availability::{Availability, Deployment};
+use chat::{Chat, ChatRequest, ChatSnapshot};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 pub use tabs::LockMode;
@@ -52,7 +55,11 @@ pub const KEY_UI: &str = "ui";
 pub struct Settings {
     /// The Chat API endpoint (a saved chat of another endpoint is not resumed).
     pub endpoint: String,
+    /// The Live Agent engine's settings; for Enhanced Chat, the org id, the developer name as
+    /// the deployment and no button (what a saved chat is matched against).
     pub engine: EngineConfig,
+    /// Enhanced Chat: its engine's settings (none: Live Agent).
+    pub miaw: Option<miaw::Config>,
     /// The site owner allows sneak peeks.
     pub sneak_peek: bool,
     /// The new-message sound is on.
@@ -73,7 +80,19 @@ struct Saved {
     org_id: String,
     deployment_id: String,
     button_id: String,
-    engine: Snapshot,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    engine: Option<Snapshot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    miaw: Option<miaw::Snapshot>,
+}
+
+impl Saved {
+    fn chat(self) -> ChatSnapshot {
+        ChatSnapshot {
+            engine: self.engine,
+            miaw: self.miaw,
+        }
+    }
 }
 
 /// The window's state, kept across reloads.
@@ -112,10 +131,16 @@ pub enum Input {
     CheckAvailability,
     /// The page's URL may have changed (a single-page app navigated).
     Navigated(String),
-    /// The outcome of a request from [`Output::Request`].
+    /// The outcome of a request from [`Output::Request`] or [`Output::Fetch`].
     Answer {
         id: RequestId,
         outcome: Outcome,
+    },
+    /// Part of the body of a streamed [`Output::Fetch`], as it arrived (an empty one as soon as
+    /// a 200 answer's headers are in); its end comes as [`Input::Answer`].
+    Chunk {
+        id: RequestId,
+        bytes: Vec<u8>,
     },
     /// The answer to [`Effect::RequestLock`].
     LockAnswer {
@@ -177,8 +202,11 @@ pub enum Effect {
 pub enum Output {
     /// Abort this request's fetch (its answer, if any, is ignored).
     Abort(RequestId),
-    /// Issue this request and answer with [`Input::Answer`].
+    /// Issue this Live Agent request and answer with [`Input::Answer`].
     Request(HttpRequest),
+    /// Issue this Enhanced Chat request and answer with [`Input::Answer`] (and, for a stream,
+    /// [`Input::Chunk`]s first).
+    Fetch(miaw::Request),
     Effect(Effect),
     View(ViewChange),
 }
@@ -211,7 +239,7 @@ fn live(state: &ChatState) -> bool {
 #[derive(Debug)]
 pub struct Core {
     settings: Settings,
-    engine: Engine,
+    engine: Chat,
     tabs: Tabs,
     role: Role,
     /// The owner's state from a hand-over, used when the lock is granted.
@@ -237,7 +265,7 @@ pub struct Core {
     saved_ui: Option<UiState>,
     shut_down: bool,
     aborts: VecDeque<RequestId>,
-    requests: VecDeque<HttpRequest>,
+    requests: VecDeque<ChatRequest>,
     effects: Vec<Effect>,
 }
 
@@ -246,23 +274,21 @@ impl Core {
     /// there is one for these settings.
     pub fn new(settings: Settings, read: &dyn Fn(&str) -> Option<String>, now: Millis) -> Core {
         let cfg = settings.engine.clone();
-        let saved = read(KEY_SNAPSHOT)
+        let restored = read(KEY_SNAPSHOT)
             .and_then(|json| serde_json::from_str::<Saved>(&json).ok())
-            .filter(|s| same_chat(s, &settings));
+            .filter(|s| same_chat(s, &settings))
+            .and_then(|saved| Chat::restore(&settings, saved.chat(), now));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
         let mut effects = Vec::new();
-        let (engine, transcript) = match saved {
-            Some(saved) => {
-                let transcript = store.load(read);
-                (Engine::restore(cfg.clone(), saved.engine, now), transcript)
-            }
+        let (engine, transcript) = match restored {
+            Some(engine) => (engine, store.load(read)),
             None => {
                 effects.push(Effect::Store(Write {
                     key: KEY_SNAPSHOT.to_string(),
                     value: None,
                 }));
                 effects.extend(store.discard(read).into_iter().map(Effect::Store));
-                (Engine::new(cfg.clone()), Transcript::default())
+                (Chat::new(&settings), Transcript::default())
             }
         };
         let ui = read(KEY_UI)
@@ -350,7 +376,7 @@ impl Core {
             }
             Input::NewChat => {
                 if self.engine.state().is_ended() {
-                    self.engine = Engine::new(self.settings.engine.clone());
+                    self.engine = Chat::new(&self.settings);
                     self.view.replace_transcript(Transcript::default());
                     self.view.set_agent(None);
                     self.view.set_agent_typing(false);
@@ -388,6 +414,14 @@ impl Core {
                 // Aborted, or of a machine that started over: nothing waits for it.
                 None => {}
             },
+            Input::Chunk { id, bytes } => {
+                // Still on its way: only the answer's end takes it off the wire.
+                if let Some((_, Source::Engine(inner))) = self.wire.iter().find(|(w, _)| *w == id) {
+                    let id = *inner;
+                    self.engine
+                        .handle(EngineInput::Chunk { id, bytes }, now, rand);
+                }
+            }
             Input::LockAnswer { generation, got } => self.tabs.lock_answer(generation, got, now),
             Input::LockLost { generation } => self.tabs.lock_lost(generation),
             Input::TabMessage(text) => self.tabs.message(&text, now),
@@ -447,7 +481,10 @@ impl Core {
             return Some(Output::Abort(id));
         }
         if let Some(req) = self.requests.pop_front() {
-            return Some(Output::Request(req));
+            return Some(match req {
+                ChatRequest::LiveAgent(req) => Output::Request(req),
+                ChatRequest::Miaw(req) => Output::Fetch(req),
+            });
         }
         if !self.effects.is_empty() {
             return Some(Output::Effect(self.effects.remove(0)));
@@ -488,7 +525,7 @@ impl Core {
     }
 
     /// The chat engine.
-    pub fn engine(&self) -> &Engine {
+    pub fn engine(&self) -> &Chat {
         &self.engine
     }
 
@@ -558,15 +595,18 @@ impl Core {
         self.view.set_connection(self.connection());
         self.availability
             .set_active(!self.view.open && !live(self.engine.state()));
-        let next_wire = &mut self.next_wire;
-        self.availability.pump(now, &mut || {
-            let id = RequestId(*next_wire);
-            *next_wire += 1;
-            id
-        });
+        // Enhanced Chat has no availability API: the launcher stays as it is.
+        if self.settings.miaw.is_none() {
+            let next_wire = &mut self.next_wire;
+            self.availability.pump(now, &mut || {
+                let id = RequestId(*next_wire);
+                *next_wire += 1;
+                id
+            });
+        }
         while let Some(req) = self.availability.poll_request() {
             self.wire.push((req.id, Source::Availability(req.id)));
-            self.requests.push_back(req);
+            self.requests.push_back(ChatRequest::LiveAgent(req));
         }
         if let Some(known) = self.availability.poll_known() {
             self.view.set_available(known.available, known.wait_secs);
@@ -602,8 +642,8 @@ impl Core {
         while let Some(mut req) = self.engine.poll_request() {
             let id = RequestId(self.next_wire);
             self.next_wire += 1;
-            self.wire.push((id, Source::Engine(req.id)));
-            req.id = id;
+            self.wire.push((id, Source::Engine(req.id())));
+            req.set_id(id);
             self.requests.push_back(req);
         }
         while let Some(event) = self.engine.poll_event() {
@@ -754,10 +794,11 @@ impl Core {
     /// when no owner answered), with fresh deadlines.
     fn resume(&mut self, now: Millis) {
         let (snapshot, transcript) = match self.handover.take() {
-            Some((saved, transcript)) => (saved.engine, transcript),
+            Some((saved, transcript)) => (saved.chat(), transcript),
             None => (self.engine.snapshot(), self.view.transcript.clone()),
         };
-        self.engine = Engine::restore(self.settings.engine.clone(), snapshot, now);
+        self.engine = Chat::restore(&self.settings, snapshot, now)
+            .unwrap_or_else(|| Chat::new(&self.settings));
         self.view.replace_transcript(transcript);
         // Written again whatever this tab had stored.
         self.saved_snapshot = None;
@@ -782,12 +823,14 @@ impl Core {
 
     fn saved(&self) -> Saved {
         let cfg = &self.settings.engine;
+        let snapshot = self.engine.snapshot();
         Saved {
             endpoint: self.settings.endpoint.clone(),
             org_id: cfg.org_id.clone(),
             deployment_id: cfg.deployment_id.clone(),
             button_id: cfg.button_id.clone(),
-            engine: self.engine.snapshot(),
+            engine: snapshot.engine,
+            miaw: snapshot.miaw,
         }
     }
 

@@ -251,6 +251,7 @@ impl Owner {
                     }
                 }
                 Output::Request(req) => self.fetch(req, handle),
+                Output::Fetch(req) => self.fetch_miaw(req, handle),
                 Output::Effect(effect) => self.effect(effect, handle),
                 Output::View(change) => self.view.apply(change),
             }
@@ -272,6 +273,22 @@ impl Owner {
                 id: req.id,
                 outcome,
             });
+        });
+    }
+
+    fn fetch_miaw(&mut self, req: crate::miaw::engine::Request, handle: &Handle) {
+        let controller = AbortController::new().ok();
+        let signal = controller.as_ref().map(|c| c.signal());
+        if let Some(c) = controller {
+            self.fetches.push((req.id, c));
+        }
+        let endpoint = self.endpoint.clone();
+        let handle = handle.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let id = req.id;
+            let on_chunk = |bytes| handle.input(Input::Chunk { id, bytes });
+            let outcome = net::fetch_miaw(&endpoint, &req, signal.as_ref(), on_chunk).await;
+            handle.input(Input::Answer { id, outcome });
         });
     }
 

@@ -28,8 +28,8 @@ use super::wire::{
     RoutingAttributes, SendMessageRequest, ServerEvent, TypingEntry, TypingRequest,
 };
 use crate::engine::{
-    ChatState, Delivery, EndReason, EngineError, Event, Input, Millis, Outcome, Prechat,
-    RequestId, Retry, REQUEST_TIMEOUT_MS,
+    ChatState, Delivery, EndReason, EngineError, Event, Input, Millis, Outcome, Prechat, RequestId,
+    Retry, REQUEST_TIMEOUT_MS,
 };
 use crate::protocol::Method;
 use serde::{Deserialize, Serialize};
@@ -349,7 +349,9 @@ impl Engine {
     /// Whether requests are failing and being retried, with no success since.
     pub fn retrying(&self) -> bool {
         !self.base.is_ended()
-            && (self.setup.retry.failing() || self.stream.retry.failing() || self.post.retry.failing())
+            && (self.setup.retry.failing()
+                || self.stream.retry.failing()
+                || self.post.retry.failing())
     }
 
     /// How many event streams are open or opening: never more than one.
@@ -424,7 +426,8 @@ impl Engine {
             id: id.clone(),
             status: Delivery::Queued,
         });
-        self.outbox.push_back(Outgoing::Message { local_id, id, text });
+        self.outbox
+            .push_back(Outgoing::Message { local_id, id, text });
         self.emit(Event::VisitorMessage {
             local_id,
             status: Delivery::Queued,
@@ -467,12 +470,20 @@ impl Engine {
     // ----- timers -----
 
     fn tick(&mut self, now: Millis, rand: u32) {
-        if let Some(f) = self.setup.flight.filter(|f| f.deadline.is_some_and(|d| d <= now)) {
+        if let Some(f) = self
+            .setup
+            .flight
+            .filter(|f| f.deadline.is_some_and(|d| d <= now))
+        {
             self.setup.flight = None;
             self.aborts.push_back(f.id);
             self.setup_answer(Outcome::TimedOut, now, rand);
         }
-        if let Some(f) = self.post.flight.filter(|f| f.deadline.is_some_and(|d| d <= now)) {
+        if let Some(f) = self
+            .post
+            .flight
+            .filter(|f| f.deadline.is_some_and(|d| d <= now))
+        {
             self.post.flight = None;
             self.aborts.push_back(f.id);
             self.post_answer(Outcome::TimedOut, now, rand);
@@ -922,7 +933,7 @@ impl Engine {
     }
 
     fn chunk(&mut self, id: RequestId, bytes: &[u8], now: Millis) {
-        if !self.stream.flight.is_some_and(|f| f.id == id) {
+        if self.stream.flight.is_none_or(|f| f.id != id) {
             return;
         }
         if self.stream_alive_at < now {
@@ -948,7 +959,9 @@ impl Engine {
                     }
                 }
                 ServerEvent::Unknown { name, .. } => {
-                    self.emit(Event::Error(EngineError::UnknownMessage { type_name: name }))
+                    self.emit(Event::Error(EngineError::UnknownMessage {
+                        type_name: name,
+                    }))
                 }
             }
             if self.base.is_ended() {
@@ -1137,7 +1150,9 @@ impl Engine {
             }
             EntryPayload::CloseConversation => self.finish(EndReason::Agent),
             EntryPayload::Unknown { name, .. } => {
-                self.emit(Event::Error(EngineError::UnknownMessage { type_name: name }))
+                self.emit(Event::Error(EngineError::UnknownMessage {
+                    type_name: name,
+                }))
             }
         }
     }

@@ -1,0 +1,148 @@
+//! The chat engine the site chose, behind one face: Live Agent ([`crate::engine`]) or Enhanced
+//! Chat ([`crate::miaw::engine`]). Both take the same inputs and give the view the same events;
+//! they differ in their requests (and what they save for a reload), which stay typed per API.
+
+use super::Settings;
+use crate::engine::{self, ChatState, Event, HttpRequest, Input, Millis, RequestId, Snapshot};
+use crate::miaw::engine as miaw;
+
+/// The running engine.
+#[derive(Debug)]
+pub enum Chat {
+    LiveAgent(engine::Engine),
+    Miaw(miaw::Engine),
+}
+
+/// A request of either API.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChatRequest {
+    LiveAgent(HttpRequest),
+    Miaw(miaw::Request),
+}
+
+impl ChatRequest {
+    pub fn id(&self) -> RequestId {
+        match self {
+            ChatRequest::LiveAgent(r) => r.id,
+            ChatRequest::Miaw(r) => r.id,
+        }
+    }
+
+    pub fn set_id(&mut self, id: RequestId) {
+        match self {
+            ChatRequest::LiveAgent(r) => r.id = id,
+            ChatRequest::Miaw(r) => r.id = id,
+        }
+    }
+}
+
+/// What an engine saves for a reload: one of the two.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChatSnapshot {
+    pub engine: Option<Snapshot>,
+    pub miaw: Option<miaw::Snapshot>,
+}
+
+impl Chat {
+    /// A new, idle engine of the API the settings name.
+    pub fn new(settings: &Settings) -> Chat {
+        match &settings.miaw {
+            None => Chat::LiveAgent(engine::Engine::new(settings.engine.clone())),
+            Some(cfg) => Chat::Miaw(miaw::Engine::new(cfg.clone())),
+        }
+    }
+
+    /// The engine resumed from `snap`, when it is a snapshot of the settings' API.
+    pub fn restore(settings: &Settings, snap: ChatSnapshot, now: Millis) -> Option<Chat> {
+        Some(match (&settings.miaw, snap) {
+            (
+                None,
+                ChatSnapshot {
+                    engine: Some(s), ..
+                },
+            ) => Chat::LiveAgent(engine::Engine::restore(settings.engine.clone(), s, now)),
+            (Some(cfg), ChatSnapshot { miaw: Some(s), .. }) => {
+                Chat::Miaw(miaw::Engine::restore(cfg.clone(), s, now))
+            }
+            _ => return None,
+        })
+    }
+
+    pub fn snapshot(&self) -> ChatSnapshot {
+        match self {
+            Chat::LiveAgent(e) => ChatSnapshot {
+                engine: Some(e.snapshot()),
+                miaw: None,
+            },
+            Chat::Miaw(e) => ChatSnapshot {
+                engine: None,
+                miaw: Some(e.snapshot()),
+            },
+        }
+    }
+
+    pub fn handle(&mut self, input: Input, now: Millis, rand: u32) {
+        match self {
+            Chat::LiveAgent(e) => e.handle(input, now, rand),
+            Chat::Miaw(e) => e.handle(input, now, rand),
+        }
+    }
+
+    pub fn poll_request(&mut self) -> Option<ChatRequest> {
+        match self {
+            Chat::LiveAgent(e) => e.poll_request().map(ChatRequest::LiveAgent),
+            Chat::Miaw(e) => e.poll_request().map(ChatRequest::Miaw),
+        }
+    }
+
+    pub fn poll_abort(&mut self) -> Option<RequestId> {
+        match self {
+            Chat::LiveAgent(e) => e.poll_abort(),
+            Chat::Miaw(e) => e.poll_abort(),
+        }
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        match self {
+            Chat::LiveAgent(e) => e.poll_event(),
+            Chat::Miaw(e) => e.poll_event(),
+        }
+    }
+
+    pub fn next_deadline(&self) -> Option<Millis> {
+        match self {
+            Chat::LiveAgent(e) => e.next_deadline(),
+            Chat::Miaw(e) => e.next_deadline(),
+        }
+    }
+
+    pub fn state(&self) -> &ChatState {
+        match self {
+            Chat::LiveAgent(e) => e.state(),
+            Chat::Miaw(e) => e.state(),
+        }
+    }
+
+    /// What names the chat among the tabs: the Live Agent session id, the Enhanced Chat
+    /// conversation id.
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            Chat::LiveAgent(e) => e.session_id(),
+            Chat::Miaw(e) => e.session_id(),
+        }
+    }
+
+    pub fn agent_name(&self) -> Option<&str> {
+        match self {
+            Chat::LiveAgent(e) => e.agent_name(),
+            Chat::Miaw(e) => e.agent_name(),
+        }
+    }
+
+    pub fn retrying(&self) -> bool {
+        match self {
+            Chat::LiveAgent(e) => e.retrying(),
+            Chat::Miaw(e) => e.retrying(),
+        }
+    }
+}
