@@ -1066,6 +1066,11 @@ fn enhanced_chat_runs_in_the_same_core_same_rows_no_availability_and_resumes_aft
     // No availability API: nothing is asked before the chat.
     w.at(T0 + 120_000);
     assert!(w.requests.is_empty(), "{:?}", w.requests);
+    assert_eq!(
+        w.core.next_deadline(),
+        None,
+        "no timer at all before the chat"
+    );
     w.input(Input::Start(Prechat {
         answers: vec![("_firstName".into(), "Ada".into())],
         ..Prechat::default()
@@ -1148,4 +1153,29 @@ fn enhanced_chat_runs_in_the_same_core_same_rows_no_availability_and_resumes_aft
     // A page set up for Live Agent does not take the Enhanced Chat chat.
     let la = Widget::with(settings(), store);
     assert_eq!(la.core.state(), &ChatState::Idle);
+}
+
+#[test]
+fn a_cut_enhanced_chat_stream_is_opened_again_at_the_core_deadline() {
+    use chasitor::miaw::engine::Call;
+    let mut w = Widget::with(miaw_settings(), HashMap::new());
+    w.input(Input::Start(Prechat::default()));
+    let token = w.fetch(Call::Token);
+    w.answer_fetch(&token, 200, r#"{"accessToken":"t1","lastEventId":"0"}"#);
+    let stream = w.fetch(Call::Stream);
+    let create = w.fetch(Call::Create);
+    w.input(Input::Chunk {
+        id: stream.id,
+        bytes: Vec::new(),
+    });
+    w.answer_fetch(&create, 201, "{}");
+    w.input(Input::Answer {
+        id: stream.id,
+        outcome: Outcome::Network("cut".into()),
+    });
+    let at = w.core.next_deadline().expect("a deadline for the retry");
+    assert!(at > w.now && at <= w.now + 1_000, "{at} {}", w.now);
+    w.at(at);
+    let again = w.fetch(Call::Stream);
+    assert_eq!(again.header("Authorization"), Some("Bearer t1"));
 }

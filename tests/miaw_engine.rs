@@ -786,6 +786,60 @@ fn transfer_and_leaving_are_told() {
 }
 
 #[test]
+fn a_transfer_is_one_change_of_agent() {
+    let mut c = Chat::new();
+    let stream = c.established();
+    let conv = c.conversation();
+    let transfer = event(
+        &conv,
+        "CONVERSATION_ROUTING_RESULT",
+        "r2",
+        "RoutingResult",
+        ("System", ""),
+        json!({"routingType": "Transfer", "failureType": "None"}),
+        &[],
+    );
+    c.chunk(&stream, &frame(2, &transfer));
+    c.chunk(
+        &stream,
+        &frame(3, &participant(&conv, "p2", "Ada Agent", "remove")),
+    );
+    c.chunk(&stream, &frame(4, &joined(&conv, "p3", "Bo Agent")));
+    assert_eq!(
+        c.events(),
+        [Event::Transferred {
+            name: "Bo Agent".into()
+        }]
+    );
+    assert_eq!(c.e.agent_name(), Some("Bo Agent"));
+}
+
+#[test]
+fn the_default_form_fills_salesforce_standard_pre_chat_fields() {
+    let mut c = Chat::new();
+    c.input(Input::Start(Prechat {
+        answers: vec![
+            ("firstName".into(), "Ada".into()),
+            ("lastName".into(), "Lovelace".into()),
+            ("email".into(), "ada@example.com".into()),
+            ("OrderNumber".into(), "42".into()),
+        ],
+        ..Prechat::default()
+    }));
+    let token = c.expect(Call::Token);
+    c.answer(&token, 200, &token_answer(TOKEN, "0"));
+    let create = c
+        .requests()
+        .into_iter()
+        .find(|r| r.call == Call::Create)
+        .unwrap();
+    assert_eq!(
+        body(&create)["routingAttributes"],
+        json!({"_firstName": "Ada", "_lastName": "Lovelace", "_email": "ada@example.com", "OrderNumber": "42"})
+    );
+}
+
+#[test]
 fn routing_that_fails_ends_the_chat_with_its_reason() {
     let mut c = Chat::new();
     let stream = c.queued();

@@ -504,7 +504,11 @@ impl Core {
         [
             engine,
             self.tabs.next_deadline(),
-            self.availability.next_deadline(),
+            self.settings
+                .miaw
+                .is_none()
+                .then(|| self.availability.next_deadline())
+                .flatten(),
             self.typing_idle_at,
             self.peek.as_ref().map(|(t, _)| *t),
             self.hand_over_at,

@@ -49,6 +49,13 @@ pub const AGENT_TYPING_MS: u64 = 5_000;
 pub const TYPING_REFRESH_MS: u64 = 4_000;
 /// Entry identifiers remembered to drop what the stream or history brings twice.
 const SEEN_MAX: usize = 256;
+/// The default pre-chat form's fields and Salesforce's standard pre-chat fields they fill
+/// (other field names go as they are).
+const STANDARD_FIELDS: [(&str, &str); 3] = [
+    ("firstName", "_firstName"),
+    ("lastName", "_lastName"),
+    ("email", "_email"),
+];
 /// History entries asked for at once (the API's page size).
 const HISTORY_LIMIT: u32 = 50;
 
@@ -213,6 +220,8 @@ pub struct Engine {
     sent: Vec<Sent>,
     seen: VecDeque<String>,
     agent_name: Option<String>,
+    /// Routing said "Transfer": the agent leaving and the next one joining are one transfer.
+    transferring: bool,
     agent_typing_until: Option<Millis>,
     typing: bool,
     typing_refresh_at: Option<Millis>,
@@ -250,6 +259,7 @@ impl Engine {
             sent: Vec::new(),
             seen: VecDeque::new(),
             agent_name: None,
+            transferring: false,
             agent_typing_until: None,
             typing: false,
             typing_refresh_at: None,
@@ -676,7 +686,13 @@ impl Engine {
     fn routing_attributes(&self) -> RoutingAttributes {
         self.attributes
             .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .map(|(k, v)| {
+                let name = STANDARD_FIELDS
+                    .iter()
+                    .find(|(ours, _)| ours == k)
+                    .map_or(k.as_str(), |(_, standard)| standard);
+                (name.to_string(), serde_json::Value::String(v.clone()))
+            })
             .collect()
     }
 
@@ -1085,6 +1101,8 @@ impl Engine {
                         result.failure_reason.0.clone()
                     };
                     self.finish(EndReason::RequestFailed { reason });
+                } else if result.routing_type.eq_ignore_ascii_case("Transfer") {
+                    self.transferring = true;
                 } else if self.agent_name.is_none() {
                     if matches!(
                         self.base,
@@ -1106,7 +1124,11 @@ impl Engine {
                     }
                     let name = p.display_name.0.clone();
                     if p.joined() {
+                        let transfer = std::mem::take(&mut self.transferring);
                         match self.agent_name.replace(name.clone()) {
+                            None if transfer && self.base == ChatState::Established => {
+                                self.emit(Event::Transferred { name });
+                            }
                             None => {
                                 self.emit(Event::AgentJoined {
                                     name,
@@ -1116,6 +1138,9 @@ impl Engine {
                             }
                             Some(_) => self.emit(Event::Transferred { name }),
                         }
+                    } else if self.transferring {
+                        // The next agent's join tells the visitor.
+                        self.stop_agent_typing();
                     } else if self.agent_name.as_deref() == Some(name.as_str())
                         || self.agent_name.is_some() && name.is_empty()
                     {

@@ -261,9 +261,17 @@ const HOSTILE_CSS = `
   button { display: none !important }
 `;
 
-/** A host page with the loader's script tag; `attrs` (raw) are added to the tag, `htmlAttrs` to <html>. */
-function pageHtml({ title, css = '', scriptSrc, endpoint, cfg, buttonId, body = '', attrs = '', htmlAttrs = 'lang="en"' }) {
-  const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * A host page with the loader's script tag; `attrs` (raw) are added to the tag, `htmlAttrs` to
+ * <html>. The tag names the Live Agent deployment, or with `miaw` ({scrtUrl, orgId,
+ * esDeveloperName}) the Enhanced Chat one.
+ */
+function pageHtml({ title, css = '', scriptSrc, endpoint, cfg, buttonId, body = '', attrs = '', htmlAttrs = 'lang="en"', miaw }) {
+  const api = miaw
+    ? `data-scrt-url="${esc(miaw.scrtUrl)}" data-org-id="${esc(miaw.orgId)}" data-es-developer-name="${esc(miaw.esDeveloperName)}"`
+    : `data-endpoint="${esc(endpoint)}" data-org-id="${esc(cfg.orgId)}" data-deployment-id="${esc(cfg.deploymentId)}" data-button-id="${esc(buttonId)}"`;
   return `<!doctype html>
 <html ${htmlAttrs}>
 <head>
@@ -277,7 +285,7 @@ function pageHtml({ title, css = '', scriptSrc, endpoint, cfg, buttonId, body = 
   <h1>${esc(title)}</h1>
   <p>An ordinary page of a site that embeds the chasitor chat widget with one script tag.</p>
   ${body}
-  <script src="${esc(scriptSrc)}" data-endpoint="${esc(endpoint)}" data-org-id="${esc(cfg.orgId)}" data-deployment-id="${esc(cfg.deploymentId)}" data-button-id="${esc(buttonId)}" ${attrs} async></script>
+  <script src="${esc(scriptSrc)}" ${api} ${attrs} async></script>
 </body>
 </html>
 `;
@@ -304,10 +312,10 @@ export async function startSite({ name, extraArgs }) {
   }
   return {
     sim, client: sim.client, config: sim.config, base: sim.base,
-    page(page, { attrs = '', htmlAttrs } = {}) {
+    page(page, { attrs = '', htmlAttrs, miaw } = {}) {
       fs.writeFileSync(path.join(dir, `${page}.html`), pageHtml({
         title: page, scriptSrc: '/chasitor.js', endpoint: '/chat/rest', cfg: sim.config,
-        buttonId: availableButton(sim.config), attrs, htmlAttrs,
+        buttonId: availableButton(sim.config), attrs, htmlAttrs, miaw,
       }));
       return `${sim.base}/${page}.html`;
     },

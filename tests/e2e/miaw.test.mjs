@@ -1,0 +1,198 @@
+// End-to-end tests of the widget on Enhanced Chat (Messaging for In-App and Web): the same widget
+// and page as the Live Agent journey with `data-scrt-url`, `data-org-id` and
+// `data-es-developer-name` on the script tag, against the simulator's Enhanced Chat routes (REST and
+// the event stream, read with fetch). The agent's side is played through the control API.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { eventually, startSite, useSuite, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
+
+const TEST_TIMEOUT = 120_000;
+const ES_NAME = 'Chasitor_Demo';
+
+let site;
+let browser;
+let pageUrl;
+
+useSuite({
+  start: async () => {
+    const s = await startSite({ name: 'miaw' });
+    return s;
+  },
+  stop: (s) => s?.stop(),
+  reset: (s) => s.client.reset(),
+}, (s, b) => {
+  site = s;
+  browser = b;
+  pageUrl = site.page('miaw', { miaw: { scrtUrl: site.base, orgId: site.config.orgId, esDeveloperName: ES_NAME } });
+});
+
+/** Loads the page, opens the window, fills the pre-chat form and starts: queued in the simulator. */
+async function startChat(w, url = pageUrl) {
+  const ui = widget(w.page);
+  await w.page.goto(url);
+  await widgetReady(w.page);
+  await ui.launcher.click();
+  await ui.prechat.waitFor({ state: 'visible' });
+  await ui.firstName.fill('Ada');
+  await ui.lastName.fill('Lovelace');
+  await ui.email.fill('ada@example.com');
+  await ui.start.click();
+  const conv = await site.client.waitForSession((s) => s.api === 'miaw' && s.state === 'queued', { what: 'the conversation to be created' });
+  await ui.queue.waitFor({ state: 'visible' });
+  return { ui, id: conv.id, conv };
+}
+
+async function accepted(w, agentName = 'Andy L.') {
+  const chat = await startChat(w);
+  await site.client.accept(chat.id, agentName);
+  await chat.ui.composer.waitFor({ state: 'visible' });
+  await waitText(chat.ui.window, new RegExp(agentName.replace('.', '\\.')), 'the agent name in the window');
+  return chat;
+}
+
+async function visitorSays(ui, text) {
+  await ui.composer.click();
+  await ui.composer.pressSequentially(text);
+  await ui.composer.press('Enter');
+  const row = ui.message('visitor', text);
+  await row.waitFor({ state: 'visible' });
+  await waitAttr(row, 'data-status', 'sent', `${JSON.stringify(text)} to show as sent`);
+  return row;
+}
+
+/** The visitor messages the simulator took, in order. */
+async function received(id) {
+  const s = await site.client.session(id);
+  return s.received.filter((r) => r.type === 'Message').map((r) => r.body?.message?.staticContent?.text);
+}
+
+async function agentRows(ui) {
+  return (await ui.rows()).filter(([a]) => a === 'agent').map(([, t]) => t);
+}
+
+describe('Enhanced Chat end to end', () => {
+  test('the journey: pre-chat, queue, chat both ways with typing and receipts, reload with history, end', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw journey', async (w) => {
+      const { ui, id, conv } = await startChat(w);
+      // The pre-chat answers went as Salesforce's standard pre-chat fields.
+      assert.equal(conv.visitorName, 'Ada Lovelace');
+      const details = Object.fromEntries(conv.prechatDetails.map((d) => [d.name, d.value]));
+      assert.equal(details._firstName, 'Ada');
+      assert.equal(details._email, 'ada@example.com');
+      await w.screenshot('queued');
+
+      await site.client.accept(id, 'Andy L.');
+      await ui.composer.waitFor({ state: 'visible' });
+      await waitText(ui.window, /Andy L\./, 'the agent name');
+
+      // Typing both ways.
+      await site.client.typing(id, true);
+      await ui.typing.waitFor({ state: 'visible' });
+      await site.client.typing(id, false);
+      await ui.typing.waitFor({ state: 'hidden' });
+      await site.client.message(id, 'Hello! How can I help?');
+      await ui.message('agent', 'Hello! How can I help?').waitFor({ state: 'visible' });
+
+      await ui.composer.click();
+      await ui.composer.pressSequentially('Where is my order?');
+      await site.client.waitForSession((s) => s.id === id && s.visitorTyping === true, { what: 'the visitor typing to reach the simulator' });
+      await ui.composer.press('Enter');
+      const row = ui.message('visitor', 'Where is my order?');
+      await waitAttr(row, 'data-status', 'sent', 'the message to be sent');
+      assert.deepEqual(await received(id), ['Where is my order?']);
+
+      // Receipts from the agent's side.
+      await site.client.action(id, 'delivered', {});
+      await waitAttr(row, 'data-status', 'delivered', 'the message to show as delivered');
+      await site.client.action(id, 'read', {});
+      await waitAttr(row, 'data-status', 'read', 'the message to show as read');
+      await w.screenshot('chatting');
+
+      // A reload: the agent writes while the page is away; afterwards everything shows once.
+      const reload = w.page.reload();
+      await site.client.message(id, 'Your parcel left this morning.');
+      await reload;
+      await widgetReady(w.page);
+      await ui.message('agent', 'Your parcel left this morning.').waitFor({ state: 'visible' });
+      assert.deepEqual(await agentRows(ui), ['Hello! How can I help?', 'Your parcel left this morning.']);
+      await waitAttr(ui.message('visitor', 'Where is my order?'), 'data-status', 'read', 'the receipt kept');
+      await visitorSays(ui, 'Thanks!');
+      assert.deepEqual(await received(id), ['Where is my order?', 'Thanks!']);
+      // One conversation, never more than one stream at a time.
+      const s = await site.client.session(id);
+      assert.equal(s.state, 'established');
+      assert.equal(s.maxOpenStreams, 1);
+
+      // The visitor ends the chat.
+      await ui.end.click();
+      await ui.endConfirm.click();
+      await ui.ended.waitFor({ state: 'visible' });
+      await site.client.waitForSession((x) => x.id === id && x.state === 'ended', { what: 'the conversation to close' });
+      assert.deepEqual(w.pageErrors, []);
+    });
+  });
+
+  test('faults: a stream cut mid-event, a duplicate event and a 500 on send lose and double nothing', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw faults', async (w) => {
+      // The first stream is cut after its first event (in the middle of the next frame, when one
+      // is there); the next one sends its first event twice. Before the agent accepts: the
+      // widget has to be back on the stream, with the last event id, to see the agent join.
+      await site.client.fault({ kind: 'drop', path: '/eventrouter/v1/sse' });
+      await site.client.fault({ kind: 'duplicate_event', path: '/eventrouter/v1/sse' });
+      const { ui, id } = await accepted(w);
+      for (const text of ['one', 'two', 'three']) await site.client.message(id, text);
+      await ui.message('agent', 'three').waitFor({ state: 'visible' });
+      const rows = await ui.rows();
+      assert.deepEqual(rows.filter(([a]) => a === 'agent').map(([, t]) => t), ['one', 'two', 'three']);
+      assert.equal(rows.filter(([a, t]) => a === 'system' && /Andy L\. joined/.test(t)).length, 1, JSON.stringify(rows));
+      const log = await site.client.requests();
+      const streams = log.filter((r) => r.path === '/eventrouter/v1/sse');
+      assert.ok(streams.length >= 2, `reconnected after the cut: ${streams.length} stream requests`);
+
+      // A 500 on the send: retried, taken once.
+      await site.client.fault({ kind: 'server_error', path: `/iamessage/api/v2/conversation/${id}/message` });
+      await visitorSays(ui, 'after a 500');
+      assert.deepEqual(await received(id), ['after a 500']);
+      assert.deepEqual(w.pageErrors, []);
+    });
+  });
+
+  test('the messaging session ended (417): the next message starts a new one and reaches an agent', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw 417', async (w) => {
+      const { ui, id } = await accepted(w);
+      await site.client.action(id, 'end-session', {});
+      await visitorSays(ui, 'Hello again');
+      const s = await site.client.waitForSession((x) => x.id === id && x.state === 'queued', { what: 'the conversation to be routed again' });
+      const sent = s.received.filter((r) => r.type === 'Message');
+      assert.equal(sent.at(-1).body.isNewMessagingSession, true);
+      await site.client.accept(id, 'Bea');
+      await site.client.message(id, 'Bea here.');
+      await ui.message('agent', 'Bea here.').waitFor({ state: 'visible' });
+    });
+  });
+
+  test('the token expired (401): the chat says it cannot go on and offers a new one', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw 401', async (w) => {
+      const { ui, id } = await accepted(w);
+      await site.client.action(id, 'expire-token', {});
+      // The next request (the typing indicator) gets 401.
+      await ui.composer.click();
+      await ui.composer.pressSequentially('anyone?');
+      await ui.ended.waitFor({ state: 'visible' });
+      await waitText(ui.ended, /expired/, 'the ended view saying why');
+      await ui.newChat.click();
+      await ui.prechat.waitFor({ state: 'visible' });
+    });
+  });
+
+  test('bad settings: a missing developer name is one console error and the launcher says unavailable', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw bad settings', async (w) => {
+      const url = site.page('miaw-bad', { attrs: `data-api="miaw" data-scrt-url="${site.base}" data-org-id="${site.config.orgId}"` });
+      const ui = widget(w.page);
+      await w.page.goto(url);
+      await eventually(() => w.consoleErrors.some((m) => /data-es-developer-name is missing/.test(m)), { what: 'the console error naming data-es-developer-name' });
+      await waitAttr(ui.launcher, 'data-unavailable', 'true', 'the launcher marked unavailable');
+    });
+  });
+});
