@@ -84,9 +84,10 @@ http {
 }
 
 const children = new Set();
+// SIGTERM, not SIGKILL: the master then stops its worker, which a killed master would leave behind.
 process.on('exit', () => {
   for (const c of children) {
-    try { c.kill('SIGKILL'); } catch { /* already gone */ }
+    try { c.kill('SIGTERM'); } catch { /* already gone */ }
   }
 });
 
@@ -155,7 +156,10 @@ export async function startNginx({ name, upstream }) {
           const gone = new Promise((resolve) => child.once('exit', resolve));
           child.kill('SIGTERM'); // fast shutdown: a held long poll is not waited for
           await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          if (child.exitCode === null && child.signalCode === null) {
+            process.stderr.write(`# e2e: nginx ${name} did not stop on SIGTERM within 3 s: killed\n`);
+            child.kill('SIGKILL');
+          }
         }
         fs.mkdirSync(LOGS, { recursive: true });
         for (const f of ['error.log', 'access.log']) {
@@ -181,7 +185,7 @@ export async function startNginx({ name, upstream }) {
       return relay;
     } catch (e) {
       lastError = e.cause?.fatal ? e.cause : e;
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
       if (!/Address already in use/.test(String(lastError.message))) {
         await relay.stop();
         throw lastError;
