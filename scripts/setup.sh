@@ -43,4 +43,13 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 fi
 
+# The deployment's e2e suite (tests/e2e/nginx.test.mjs) runs deploy/nginx/chasitor.conf in Debian's
+# nginx, with brotli_static from libnginx-mod-http-brotli-static. The suite starts its own nginx on
+# loopback ports; a machine whose services start on install also gets Debian's default site on :80.
+if [ ! -x /usr/sbin/nginx ] || [ ! -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]; then
+  say "installing Debian's nginx and libnginx-mod-http-brotli-static"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static
+fi
+
 say "ready in $(( $(date +%s) - started )) s"
