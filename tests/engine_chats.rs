@@ -1118,6 +1118,21 @@ fn a_403_ends_the_session_calmly() {
 }
 
 #[test]
+fn a_gateway_error_is_an_unknown_outcome_resent_with_the_same_sequence() {
+    // A relay answering 502 or 504 does not know whether the server took the POST: a resend
+    // with a new sequence would show the message twice if it did.
+    for status in [502, 504] {
+        let (mut c, _poll) = established();
+        c.send(1, "hi");
+        let first = c.expect(Resource::ChatMessage);
+        c.reply(&first, status, "Bad Gateway");
+        c.at(c.e.next_deadline().unwrap());
+        let again = c.expect(Resource::ChatMessage);
+        assert_eq!((again.sequence(), &again.body), (Some(2), &first.body), "{status}");
+    }
+}
+
+#[test]
 fn network_errors_retry_with_backoff_and_the_same_sequence() {
     let (mut c, _poll) = established();
     c.send(1, "hi");

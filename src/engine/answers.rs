@@ -33,6 +33,12 @@ impl Answer {
                 503 => Answer::Reconnect,
                 403 => Answer::Invalid,
                 409 => Answer::Duplicate,
+                // A gateway (a relay, a proxy) answered for a server it could not reach or that
+                // did not answer in time: whether the server took the request is unknown.
+                502 | 504 => Answer::Transient {
+                    problem: format!("HTTP {status} from a gateway"),
+                    seen: false,
+                },
                 500..=599 | 408 | 429 => Answer::Transient {
                     problem: format!("HTTP {status}"),
                     seen: true,
