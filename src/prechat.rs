@@ -43,7 +43,8 @@ pub fn check_prechat(
         let v = value(&f.name);
         let v = v.trim();
         if v.is_empty() {
-            if f.required {
+            // A hidden field is the site's to fill: the visitor cannot.
+            if f.required && !f.hidden {
                 problems.push((f.name.clone(), FieldProblem::Required));
             }
         } else if f.kind == FieldKind::Email && !is_email(v) {

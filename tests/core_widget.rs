@@ -1071,12 +1071,24 @@ fn enhanced_chat_runs_in_the_same_core_same_rows_no_availability_and_resumes_aft
         None,
         "no timer at all before the chat"
     );
+    assert!(w.fetches.is_empty());
+    // The window opens: the token comes, with the deployment's pre-chat form for the view.
+    w.input(Input::SetOpen(true));
+    let token = w.fetch(Call::Token);
+    let form = json!({"accessToken": "t1", "lastEventId": "0", "context": {"configuration": {
+        "embeddedServiceConfig": {"forms": [{"formType": "PreChat", "formFields": [
+            {"name": "_firstName", "type": "Text", "required": true, "order": 1,
+             "labels": {"display": "First name"}}]}]}}}});
+    w.answer_fetch(&token, 200, &form.to_string());
+    let fields = w.view.iter().find_map(|v| match v {
+        ViewChange::PrechatFields(f) => Some(f.clone()),
+        _ => None,
+    });
+    assert_eq!(fields.expect("the server's form")[0].name, "_firstName");
     w.input(Input::Start(Prechat {
         answers: vec![("_firstName".into(), "Ada".into())],
         ..Prechat::default()
     }));
-    let token = w.fetch(Call::Token);
-    w.answer_fetch(&token, 200, r#"{"accessToken":"t1","lastEventId":"0"}"#);
     let stream = w.fetch(Call::Stream);
     let create = w.fetch(Call::Create);
     let conv = serde_json::from_str::<serde_json::Value>(create.body.as_deref().unwrap()).unwrap()

@@ -1128,7 +1128,11 @@ fn a_gateway_error_is_an_unknown_outcome_resent_with_the_same_sequence() {
         c.reply(&first, status, "Bad Gateway");
         c.at(c.e.next_deadline().unwrap());
         let again = c.expect(Resource::ChatMessage);
-        assert_eq!((again.sequence(), &again.body), (Some(2), &first.body), "{status}");
+        assert_eq!(
+            (again.sequence(), &again.body),
+            (Some(2), &first.body),
+            "{status}"
+        );
     }
 }
 

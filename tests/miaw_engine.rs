@@ -1063,6 +1063,127 @@ impl QueryPairs for Request {
     }
 }
 
+// --------------------------------------------------------- the token and form before a chat
+
+/// An unsigned JWT with this `exp`.
+fn jwt(exp_secs: u64) -> String {
+    fn b64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
+                << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+    format!(
+        "{}.{}.sig",
+        b64(b"{\"alg\":\"none\"}"),
+        b64(format!("{{\"exp\":{exp_secs}}}").as_bytes())
+    )
+}
+
+#[test]
+fn the_window_opening_fetches_the_token_and_the_deployments_form_then_the_chat_uses_both() {
+    use chasitor::config::FieldKind;
+    let mut c = Chat::new();
+    c.input(Input::Prepare);
+    let token = c.expect(Call::Token);
+    assert_eq!(c.e.state(), &ChatState::Idle);
+    // Asked twice (the window opened again): one token.
+    c.input(Input::Prepare);
+    assert_eq!(c.requests(), []);
+    let mut answer: Value =
+        serde_json::from_str(include_str!("fixtures/miaw/answer-access-token.json")).unwrap();
+    answer["accessToken"] = json!(jwt((T0 / 1000) + 3600));
+    c.answer(&token, 200, &answer.to_string());
+    assert_eq!(c.e.state(), &ChatState::Idle, "no chat yet");
+    assert_eq!(c.events(), []);
+    let form = c.e.poll_form().expect("the deployment's form");
+    let fields: Vec<(&str, FieldKind, bool, bool)> = form
+        .iter()
+        .map(|f| (f.name.as_str(), f.kind, f.required, f.hidden))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("_firstName", FieldKind::Text, true, false),
+            ("_email", FieldKind::Email, true, false),
+            ("Topic", FieldKind::Choice, true, false),
+            ("Page_URL", FieldKind::Text, false, true),
+            ("Subscribe", FieldKind::Checkbox, false, false),
+        ]
+    );
+    assert_eq!(form[0].label, "First name");
+    assert_eq!(form[1].label, "_email", "no display label: the name");
+    assert_eq!(form[2].choices, ["Billing", "Shipping"]);
+    assert_eq!(c.e.poll_form(), None, "once");
+    assert_eq!(c.e.next_deadline(), None, "nothing runs before the chat");
+
+    // The chat starts on that token: straight to the conversation, the stream with it.
+    c.input(Input::Start(Prechat {
+        answers: vec![
+            ("_firstName".into(), "Ada".into()),
+            ("Topic".into(), "Billing".into()),
+        ],
+        ..Prechat::default()
+    }));
+    let reqs = c.requests();
+    assert_eq!(
+        reqs.iter().map(|r| r.call).collect::<Vec<_>>(),
+        [Call::Create, Call::Stream]
+    );
+    assert_eq!(
+        body(&reqs[0])["routingAttributes"],
+        json!({"_firstName": "Ada", "Topic": "Billing"})
+    );
+    assert_eq!(c.events(), [Event::State(ChatState::Initialising)]);
+}
+
+#[test]
+fn a_token_from_before_the_form_that_expired_is_not_used() {
+    let mut c = Chat::new();
+    c.input(Input::Prepare);
+    let token = c.expect(Call::Token);
+    c.answer(&token, 200, &token_answer(&jwt(T0 / 1000 + 30), "0"));
+    c.input(Input::Start(prechat()));
+    c.expect(Call::Token);
+    assert_eq!(c.e.state(), &ChatState::SessionRequested);
+}
+
+#[test]
+fn a_failed_token_before_the_form_costs_nothing_and_the_chat_asks_again() {
+    let mut c = Chat::new();
+    c.input(Input::Prepare);
+    let token = c.expect(Call::Token);
+    c.answer(&token, 500, "");
+    assert_eq!(c.e.state(), &ChatState::Idle);
+    assert_eq!(c.e.next_deadline(), None);
+    assert_eq!(c.e.poll_form(), None);
+    c.input(Input::Start(prechat()));
+    let again = c.expect(Call::Token);
+    c.answer(&again, 200, &token_answer(TOKEN, "0"));
+    assert_eq!(c.e.state(), &ChatState::Initialising);
+}
+
+#[test]
+fn a_chat_started_while_the_first_token_is_on_its_way_takes_it() {
+    let mut c = Chat::new();
+    c.input(Input::Prepare);
+    let token = c.expect(Call::Token);
+    c.input(Input::Start(prechat()));
+    assert_eq!(c.requests(), [], "no second token");
+    c.answer(&token, 200, &token_answer(TOKEN, "0"));
+    let calls: Vec<Call> = c.requests().iter().map(|r| r.call).collect();
+    assert!(
+        calls.contains(&Call::Create) && calls.contains(&Call::Stream),
+        "{calls:?}"
+    );
+}
+
 // ----------------------------------------------------------------------- property test
 
 /// What the network does next.

@@ -16,6 +16,12 @@ pub enum FieldKind {
     Email,
     Tel,
     Textarea,
+    /// Enhanced Chat's server-side forms only, as the next three.
+    Number,
+    /// Answered "true" when ticked, "" when not.
+    Checkbox,
+    /// One of [`PrechatField::choices`].
+    Choice,
 }
 
 impl FieldKind {
@@ -25,6 +31,9 @@ impl FieldKind {
             FieldKind::Email => "email",
             FieldKind::Tel => "tel",
             FieldKind::Textarea => "textarea",
+            FieldKind::Number => "number",
+            FieldKind::Checkbox => "checkbox",
+            FieldKind::Choice => "select",
         }
     }
 }
@@ -52,10 +61,14 @@ pub struct PrechatField {
     pub in_visitor_name: bool,
     /// The input's `autocomplete`, e.g. `given-name`.
     pub autocomplete: Option<String>,
+    /// Not shown: filled by the site (`Chasitor.setPrechat`) from what it knows.
+    pub hidden: bool,
+    /// A [`FieldKind::Choice`] field's values, in order.
+    pub choices: Vec<String>,
 }
 
 impl PrechatField {
-    fn simple(name: &str, label: &str, kind: FieldKind, required: bool) -> PrechatField {
+    pub fn simple(name: &str, label: &str, kind: FieldKind, required: bool) -> PrechatField {
         PrechatField {
             name: name.to_string(),
             label: label.to_string(),
@@ -68,6 +81,8 @@ impl PrechatField {
             display_to_agent: true,
             in_visitor_name: false,
             autocomplete: None,
+            hidden: false,
+            choices: Vec::new(),
         }
     }
 }
@@ -296,6 +311,8 @@ fn checked(
         entity_field,
         transcript_fields,
         autocomplete,
+        hidden: false,
+        choices: Vec::new(),
     })
 }
 

@@ -139,6 +139,14 @@ impl Chat {
         }
     }
 
+    /// The server's pre-chat form, once it is known (Enhanced Chat).
+    pub fn poll_form(&mut self) -> Option<Vec<crate::config::PrechatField>> {
+        match self {
+            Chat::LiveAgent(_) => None,
+            Chat::Miaw(e) => e.poll_form(),
+        }
+    }
+
     pub fn retrying(&self) -> bool {
         match self {
             Chat::LiveAgent(e) => e.retrying(),

@@ -584,6 +584,10 @@ impl Core {
     fn step(&mut self, now: Millis) {
         // A tab signal can restart the engine, and the engine can make the tab claim a chat:
         // a few rounds until both are quiet.
+        // The window open for a new chat: Enhanced Chat gets its token and form now.
+        if self.view.open && *self.engine.state() == ChatState::Idle && self.runs_here() {
+            self.engine.handle(EngineInput::Prepare, now, 0);
+        }
         for _ in 0..4 {
             let signalled = self.drain_tabs(now);
             self.drain_engine(now);
@@ -652,6 +656,9 @@ impl Core {
         }
         while let Some(event) = self.engine.poll_event() {
             self.view.apply(event, now);
+        }
+        if let Some(fields) = self.engine.poll_form() {
+            self.view.set_prechat_fields(fields);
         }
     }
 

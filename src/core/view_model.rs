@@ -71,6 +71,8 @@ pub enum ViewChange {
     PostChatUrl(Option<String>),
     /// Pre-chat answers given by the site (`Chasitor.setPrechat`), by field name.
     Prefill(Vec<(String, String)>),
+    /// The pre-chat form the server defines (Enhanced Chat), in place of the settings' one.
+    PrechatFields(Vec<crate::config::PrechatField>),
     /// Every row replaced (a restore, a new chat, a hand-over from another tab).
     RowsReset(Vec<Item>),
     /// A row appended.
@@ -321,6 +323,11 @@ impl ViewModel {
             self.post_chat_url = url.clone();
             self.changes.push(ViewChange::PostChatUrl(url));
         }
+    }
+
+    /// The server's pre-chat form replaces the settings' one.
+    pub fn set_prechat_fields(&mut self, fields: Vec<crate::config::PrechatField>) {
+        self.changes.push(ViewChange::PrechatFields(fields));
     }
 
     /// Pre-chat answers from the site: later ones replace earlier ones of the same name.

@@ -1,6 +1,7 @@
 //! What the UI shows, as signals: the driver sets them from the core's [`ViewChange`]s
 //! ([`ViewWriter::apply`]), the components read them ([`ChatView`], read-only).
 
+use crate::config::PrechatField;
 pub use crate::core::transcript::{Author, Item, Note, ROWS_PER_CHUNK};
 use crate::core::view_model::ViewChange;
 pub use crate::core::view_model::{Banner, Connection, QueueInfo};
@@ -214,6 +215,8 @@ pub struct ChatView {
     pub post_chat_url: Read<Option<String>>,
     /// Pre-chat answers given by the site (`Chasitor.setPrechat`), by field name.
     pub prefill: Read<Vec<(String, String)>>,
+    /// The server's pre-chat form (Enhanced Chat), when it has one: in place of the settings'.
+    pub prechat_fields: Read<Option<Vec<PrechatField>>>,
 }
 
 /// The driver's side of the signals: it alone writes them.
@@ -234,6 +237,7 @@ pub struct ViewWriter {
     wait_secs: RwSignal<Option<u32>>,
     post_chat_url: RwSignal<Option<String>>,
     prefill: RwSignal<Vec<(String, String)>>,
+    prechat_fields: RwSignal<Option<Vec<PrechatField>>>,
 }
 
 /// The signals: what the components read and what the driver writes.
@@ -254,6 +258,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         wait_secs: RwSignal::new(None),
         post_chat_url: RwSignal::new(None),
         prefill: RwSignal::new(Vec::new()),
+        prechat_fields: RwSignal::new(None),
     };
     let view = ChatView {
         state: Read(w.state),
@@ -271,6 +276,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         wait_secs: Read(w.wait_secs),
         post_chat_url: Read(w.post_chat_url),
         prefill: Read(w.prefill),
+        prechat_fields: Read(w.prechat_fields),
     };
     (view, w)
 }
@@ -298,6 +304,7 @@ impl ViewWriter {
             }
             ViewChange::PostChatUrl(v) => self.post_chat_url.set(v),
             ViewChange::Prefill(v) => self.prefill.set(v),
+            ViewChange::PrechatFields(v) => self.prechat_fields.set(Some(v)),
             ViewChange::RowsReset(items) => self.rows.reset(&items),
             ViewChange::RowAdded(item) => self.rows.push(item),
             ViewChange::RowStatus { index, status } => self.rows.set_status(index, status),

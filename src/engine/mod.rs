@@ -149,8 +149,8 @@ impl Engine {
             Input::Wake => self.retry_now(now),
             Input::Response { id, outcome } => self.response(id, outcome, now, rand),
             Input::Tick => self.tick(now, rand),
-            // Live Agent has no streamed answers.
-            Input::Chunk { .. } => {}
+            // Live Agent has no streamed answers, and nothing to prepare.
+            Input::Chunk { .. } | Input::Prepare => {}
         }
         self.pump(now);
     }

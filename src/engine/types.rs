@@ -58,6 +58,10 @@ pub struct Prechat {
 /// Something that happened: a visitor intent, the outcome of a request, or a timer firing.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
+    /// The visitor is about to chat (the window opened with no chat): Enhanced Chat fetches
+    /// its token, and with it the deployment's pre-chat form, ahead of the form. Live Agent has
+    /// nothing to prepare.
+    Prepare,
     /// The visitor asks for a chat.
     Start(Prechat),
     /// The visitor sends a message; `local_id` names it in [`crate::engine::Event::VisitorMessage`].

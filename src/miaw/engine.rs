@@ -22,11 +22,13 @@
 //!    (what was missed while away) → the stream from the saved event id.
 
 use super::sse::SseParser;
+use super::wire::jwt_expiry_secs;
 use super::wire::{
     AccessTokenAnswer, Ack, AckType, AcknowledgeEntriesRequest, ConversationEntry,
     CreateConversationRequest, EntriesAnswer, EntryPayload, ListConversationsAnswer,
     RoutingAttributes, SendMessageRequest, ServerEvent, TypingEntry, TypingRequest,
 };
+use crate::config::PrechatField;
 use crate::engine::{
     ChatState, Delivery, EndReason, EngineError, Event, Input, Millis, Outcome, Prechat, RequestId,
     Retry, REQUEST_TIMEOUT_MS,
@@ -230,6 +232,8 @@ pub struct Engine {
     offline: bool,
     frozen: bool,
     rng: u64,
+    /// The deployment's pre-chat form, for the view, once the token brought it.
+    form: Option<Vec<PrechatField>>,
     next_id: u64,
     requests: VecDeque<Request>,
     aborts: VecDeque<RequestId>,
@@ -268,6 +272,7 @@ impl Engine {
             offline: false,
             frozen: false,
             rng: 0x9e37_79b9_7f4a_7c15,
+            form: None,
             next_id: 1,
             requests: VecDeque::new(),
             aborts: VecDeque::new(),
@@ -280,7 +285,8 @@ impl Engine {
     pub fn handle(&mut self, input: Input, now: Millis, rand: u32) {
         self.rng ^= u64::from(rand).rotate_left(17) ^ now;
         match input {
-            Input::Start(prechat) => self.start(prechat),
+            Input::Prepare => self.prepare(),
+            Input::Start(prechat) => self.start(prechat, now),
             Input::SendText { local_id, text } => self.send_text(local_id, text),
             Input::Typing(typing) => self.set_typing(typing, now),
             Input::End => self.end(),
@@ -299,6 +305,11 @@ impl Engine {
     /// The next request to issue.
     pub fn poll_request(&mut self) -> Option<Request> {
         self.requests.pop_front()
+    }
+
+    /// The deployment's pre-chat form, once, when the token's answer carried one.
+    pub fn poll_form(&mut self) -> Option<Vec<PrechatField>> {
+        self.form.take()
     }
 
     /// A request the engine abandoned: the driver aborts its fetch.
@@ -398,7 +409,14 @@ impl Engine {
 
     // ----- visitor intents -----
 
-    fn start(&mut self, prechat: Prechat) {
+    /// Before a chat: a token (and the deployment's pre-chat form with it), once.
+    fn prepare(&mut self) {
+        if self.base == ChatState::Idle && self.token.is_none() && self.step.is_none() {
+            self.step = Some(Step::Token);
+        }
+    }
+
+    fn start(&mut self, prechat: Prechat, now: Millis) {
         match self.base {
             ChatState::Idle => {}
             ChatState::Ended(_) => {
@@ -415,8 +433,22 @@ impl Engine {
             .filter(|(_, v)| !v.is_empty())
             .collect();
         self.conversation_id = Some(self.uuid());
-        self.step = Some(Step::Token);
-        self.set_state(ChatState::SessionRequested);
+        // A token from before the form is used while it has a minute left.
+        let fresh = self.token.as_deref().is_some_and(|t| {
+            jwt_expiry_secs(t).is_none_or(|exp| exp.saturating_mul(1000) > now + 60_000)
+        });
+        if fresh {
+            self.streaming = true;
+            self.step = Some(Step::Create);
+            self.set_state(ChatState::Initialising);
+        } else {
+            self.token = None;
+            // A token on its way (from `prepare`) is answered into this chat.
+            if self.step != Some(Step::Token) {
+                self.step = Some(Step::Token);
+            }
+            self.set_state(ChatState::SessionRequested);
+        }
     }
 
     fn accepting(&self) -> bool {
@@ -862,6 +894,12 @@ impl Engine {
         let Some(step) = self.step else {
             return;
         };
+        if self.base == ChatState::Idle {
+            // The token before the form: a failure costs nothing (the chat's start asks again).
+            self.step = None;
+            self.prepared(outcome);
+            return;
+        }
         let body = match self.classify(Which::Setup, outcome, now, rand) {
             Ok(body) => body,
             Err(None) => return,
@@ -880,6 +918,10 @@ impl Engine {
             Step::Token | Step::Continuation => {
                 match serde_json::from_str::<AccessTokenAnswer>(&body) {
                     Ok(a) if !a.access_token.is_empty() => {
+                        if step == Step::Token {
+                            let config = &a.context.configuration.embedded_service_config;
+                            self.form = super::form::prechat_fields(config);
+                        }
                         self.token = Some(a.access_token);
                         if self.last_event_id.is_none() && !a.last_event_id.is_empty() {
                             self.last_event_id = Some(a.last_event_id.0);
@@ -939,6 +981,30 @@ impl Engine {
                     Err(e) => self.bad_answer(Call::History, e.to_string()),
                 }
             }
+        }
+    }
+
+    /// The answer to the token asked for before the form.
+    fn prepared(&mut self, outcome: Outcome) {
+        let answer = match outcome {
+            Outcome::Http { status, body } if (200..300).contains(&status) => {
+                serde_json::from_str::<AccessTokenAnswer>(&body).map_err(|e| e.to_string())
+            }
+            Outcome::Http { status, .. } => Err(format!("HTTP {status}")),
+            Outcome::Network(e) => Err(e),
+            Outcome::TimedOut => Err("timed out".into()),
+        };
+        match answer {
+            Ok(a) if !a.access_token.is_empty() => {
+                self.token = Some(a.access_token);
+                if !a.last_event_id.is_empty() {
+                    self.last_event_id = Some(a.last_event_id.0);
+                }
+                let config = &a.context.configuration.embedded_service_config;
+                self.form = super::form::prechat_fields(config);
+            }
+            Ok(_) => self.bad_answer(Call::Token, "no accessToken".into()),
+            Err(detail) => self.bad_answer(Call::Token, detail),
         }
     }
 

@@ -1,6 +1,6 @@
-//! The pre-chat form: the fields from the settings, with required and email checks and inline
-//! errors; a valid form becomes the chat request's visitorName, prechatDetails and
-//! prechatEntities.
+//! The pre-chat form: the fields from the settings (or, on Enhanced Chat, the deployment's own
+//! form once the server sent it), with required and email checks and inline errors; a valid form
+//! becomes the chat request's pre-chat part.
 
 use super::ctx::Ctx;
 use crate::config::{FieldKind, PrechatField};
@@ -25,7 +25,13 @@ pub fn PrechatForm() -> impl IntoView {
 #[component]
 fn Form() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let fields: Vec<PrechatField> = ctx.config.with_value(|c| c.prechat_fields.clone());
+    let settings_fields: Vec<PrechatField> = ctx.config.with_value(|c| c.prechat_fields.clone());
+    let server_fields = ctx.view.prechat_fields;
+    let fields = Memo::new(move |_| {
+        server_fields
+            .get()
+            .unwrap_or_else(|| settings_fields.clone())
+    });
     let values: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
     // Answers the site gave (Chasitor.setPrechat) fill the fields.
     let prefill = ctx.view.prefill;
@@ -42,9 +48,9 @@ fn Form() -> impl IntoView {
 
     let intro = ctx.label(|l| &l.prechat_intro);
     let start = ctx.label(|l| &l.start);
-    let fields_for_submit = fields.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let fields_for_submit = fields.get_untracked();
         let current = values.get_untracked();
         let value = |name: &str| current.get(name).cloned().unwrap_or_default();
         let found = check_prechat(&fields_for_submit, value);
@@ -66,10 +72,15 @@ fn Form() -> impl IntoView {
         ctx.intents().start(prechat);
     };
 
-    let rows = fields
-        .into_iter()
-        .map(|field| view! { <Field field values problems /> })
-        .collect_view();
+    // Hidden fields are the site's to fill (Chasitor.setPrechat).
+    let rows = move || {
+        fields
+            .get()
+            .into_iter()
+            .filter(|f| !f.hidden)
+            .map(|field| view! { <Field field values problems /> })
+            .collect_view()
+    };
 
     view! {
         <form class="prechat" part="prechat" novalidate=true node_ref=form_ref on:submit=on_submit>
@@ -134,6 +145,53 @@ fn Field(
         move || values.with(|m| m.get(&name).cloned().unwrap_or_default())
     };
     let input = match field.kind {
+        FieldKind::Checkbox => {
+            let name = name.clone();
+            let checked = current.clone();
+            view! {
+                <input
+                    id=id.clone()
+                    name=name.clone()
+                    type="checkbox"
+                    prop:checked=move || checked() == "true"
+                    aria-required=field.required.to_string()
+                    aria-invalid=invalid
+                    aria-describedby=described
+                    on:change=move |ev: leptos::ev::Event| {
+                        let on = event_target_checked(&ev);
+                        values.update(|m| {
+                            m.insert(name.clone(), if on { "true".into() } else { String::new() });
+                        });
+                    }
+                />
+            }
+            .into_any()
+        }
+        FieldKind::Choice => {
+            let options = field
+                .choices
+                .iter()
+                .map(|c| {
+                    let (value, selected) = (c.clone(), current.clone());
+                    let is_selected = move || selected() == value;
+                    view! { <option value=c.clone() selected=is_selected>{c.clone()}</option> }
+                })
+                .collect_view();
+            view! {
+                <select
+                    id=id.clone()
+                    name=name.clone()
+                    aria-required=field.required.to_string()
+                    aria-invalid=invalid
+                    aria-describedby=described
+                    on:change=on_input
+                >
+                    <option value="">"—"</option>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
         FieldKind::Textarea => view! {
             <textarea
                 id=id.clone()

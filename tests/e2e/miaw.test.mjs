@@ -27,16 +27,24 @@ useSuite({
   pageUrl = site.page('miaw', { miaw: { scrtUrl: site.base, orgId: site.config.orgId, esDeveloperName: ES_NAME } });
 });
 
-/** Loads the page, opens the window, fills the pre-chat form and starts: queued in the simulator. */
+/**
+ * Loads the page, opens the window, fills the deployment's pre-chat form (from the token's answer:
+ * the simulator's demo deployment has first and last name, e-mail, a Topic choice list and a hidden
+ * PageUrl the site fills) and starts: queued in the simulator.
+ */
 async function startChat(w, url = pageUrl) {
   const ui = widget(w.page);
   await w.page.goto(url);
   await widgetReady(w.page);
+  await w.page.evaluate(() => window.Chasitor.setPrechat({ PageUrl: 'https://shop.example/cart' }));
   await ui.launcher.click();
   await ui.prechat.waitFor({ state: 'visible' });
-  await ui.firstName.fill('Ada');
-  await ui.lastName.fill('Lovelace');
-  await ui.email.fill('ada@example.com');
+  const field = (name) => ui.prechat.locator(`[name="${name}"]`);
+  await field('_firstName').fill('Ada');
+  await field('_lastName').fill('Lovelace');
+  await field('_email').fill('ada@example.com');
+  await field('Topic').selectOption('Delivery');
+  assert.equal(await field('PageUrl').count(), 0, 'the hidden field is not shown');
   await ui.start.click();
   const conv = await site.client.waitForSession((s) => s.api === 'miaw' && s.state === 'queued', { what: 'the conversation to be created' });
   await ui.queue.waitFor({ state: 'visible' });
@@ -77,9 +85,9 @@ describe('Enhanced Chat end to end', () => {
       const { ui, id, conv } = await startChat(w);
       // The pre-chat answers went as Salesforce's standard pre-chat fields.
       assert.equal(conv.visitorName, 'Ada Lovelace');
-      const details = Object.fromEntries(conv.prechatDetails.map((d) => [d.name, d.value]));
-      assert.equal(details._firstName, 'Ada');
-      assert.equal(details._email, 'ada@example.com');
+      assert.deepEqual(conv.routingAttributes, {
+        _firstName: 'Ada', _lastName: 'Lovelace', _email: 'ada@example.com', Topic: 'Delivery', PageUrl: 'https://shop.example/cart',
+      });
       await w.screenshot('queued');
 
       await site.client.accept(id, 'Andy L.');
