@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import {
+  assertAxe,
   eventually,
   screenshot,
   SCREENSHOTS,
@@ -23,8 +23,6 @@ import {
   withPage,
 } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
 const VISITOR = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const TEST_TIMEOUT = 180_000;
 
@@ -102,21 +100,6 @@ async function established(ui, client, agent = 'Andy L.') {
   await ui.composer.waitFor({ state: 'visible' });
   await waitText(ui.window, new RegExp(agent.replace('.', '\\.')), `${agent} in the window`);
   return s;
-}
-
-/** axe-core on the widget (its open shadow root included): the violations, as short strings. */
-async function axe(pg) {
-  if (!(await pg.evaluate(() => typeof window.axe === 'object'))) await pg.addScriptTag({ path: AXE });
-  return pg.evaluate(async () => {
-    const r = await window.axe.run({ include: [['#chasitor-host']] }, { resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`
-      + `\n    ${v.nodes.map((n) => n.failureSummary).join('\n    ')}`);
-  });
-}
-
-async function assertAxe(w, stage) {
-  const violations = await axe(w.page);
-  assert.deepEqual(violations, [], `axe violations on the ${stage} stage:\n${violations.join('\n')}`);
 }
 
 const received = (s, type) => (s.received || []).filter((r) => r.type === type);

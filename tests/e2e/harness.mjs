@@ -4,12 +4,14 @@
 //
 // Nothing here sleeps blindly: every wait is a poll of an observable condition with a deadline.
 
+import assert from 'node:assert/strict';
 import { after, before, beforeEach } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -620,4 +622,25 @@ export function useSuite({ start, stop, reset }, ready) {
 /** The journey's environment (same- and cross-origin sites), reset before each test. */
 export function useEnvironment(ready) {
   useSuite({ start: startEnvironment, stop: stopEnvironment, reset: resetAll }, ready);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Accessibility
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core on the widget (its open shadow root included): the violations, as short strings. */
+export async function axe(pg) {
+  if (!(await pg.evaluate(() => typeof window.axe === 'object'))) await pg.addScriptTag({ path: AXE });
+  return pg.evaluate(async () => {
+    const r = await window.axe.run({ include: [['#chasitor-host']] }, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`
+      + `\n    ${v.nodes.map((n) => n.failureSummary).join('\n    ')}`);
+  });
+}
+
+/** No axe violation in the widget at this stage. */
+export async function assertAxe(w, stage) {
+  const violations = await axe(w.page);
+  assert.deepEqual(violations, [], `axe violations on the ${stage} stage:\n${violations.join('\n')}`);
 }

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventually, startSite, useSuite, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
+import { assertAxe, eventually, startSite, useSuite, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
 const ES_NAME = 'Chasitor_Demo';
@@ -32,14 +32,16 @@ useSuite({
  * the simulator's demo deployment has first and last name, e-mail, a Topic choice list and a hidden
  * PageUrl the site fills) and starts: queued in the simulator.
  */
-async function startChat(w, url = pageUrl) {
+async function startChat(w, { check } = {}) {
   const ui = widget(w.page);
-  await w.page.goto(url);
+  await w.page.goto(pageUrl);
   await widgetReady(w.page);
   await w.page.evaluate(() => window.Chasitor.setPrechat({ PageUrl: 'https://shop.example/cart' }));
   await ui.launcher.click();
   await ui.prechat.waitFor({ state: 'visible' });
   const field = (name) => ui.prechat.locator(`[name="${name}"]`);
+  await field('Topic').waitFor({ state: 'visible' });
+  if (check) await check(ui);
   await field('_firstName').fill('Ada');
   await field('_lastName').fill('Lovelace');
   await field('_email').fill('ada@example.com');
@@ -82,13 +84,19 @@ async function agentRows(ui) {
 describe('Enhanced Chat end to end', () => {
   test('the journey: pre-chat, queue, chat both ways with typing and receipts, reload with history, end', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'miaw journey', async (w) => {
-      const { ui, id, conv } = await startChat(w);
+      const { ui, id, conv } = await startChat(w, {
+        check: async () => {
+          await w.screenshot('prechat');
+          await assertAxe(w, 'the deployment\'s pre-chat form');
+        },
+      });
       // The pre-chat answers went as Salesforce's standard pre-chat fields.
       assert.equal(conv.visitorName, 'Ada Lovelace');
       assert.deepEqual(conv.routingAttributes, {
         _firstName: 'Ada', _lastName: 'Lovelace', _email: 'ada@example.com', Topic: 'Delivery', PageUrl: 'https://shop.example/cart',
       });
       await w.screenshot('queued');
+      await assertAxe(w, 'queue');
 
       await site.client.accept(id, 'Andy L.');
       await ui.composer.waitFor({ state: 'visible' });
@@ -116,6 +124,7 @@ describe('Enhanced Chat end to end', () => {
       await site.client.action(id, 'read', {});
       await waitAttr(row, 'data-status', 'read', 'the message to show as read');
       await w.screenshot('chatting');
+      await assertAxe(w, 'chat with receipts');
 
       // A reload: the agent writes while the page is away; afterwards everything shows once.
       const reload = w.page.reload();
@@ -191,6 +200,41 @@ describe('Enhanced Chat end to end', () => {
       await waitText(ui.ended, /expired/, 'the ended view saying why');
       await ui.newChat.click();
       await ui.prechat.waitFor({ state: 'visible' });
+    });
+  });
+
+  test('two tabs: a duplicated tab shows the notice and opens no stream; "Continue here" moves the chat', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw tabs', async (w) => {
+      const { ui, id } = await accepted(w);
+      await site.client.message(id, 'first');
+      await ui.message('agent', 'first').waitFor({ state: 'visible' });
+
+      // A copy of the tab (its sessionStorage copied, as the browser does).
+      const storage = await w.page.evaluate(() => Object.fromEntries(Object.entries(window.sessionStorage)));
+      const copy = await w.context.newPage();
+      await copy.addInitScript((st) => {
+        if (window.sessionStorage.getItem('chasitor:snapshot') === null) {
+          for (const [k, v] of Object.entries(st)) window.sessionStorage.setItem(k, v);
+        }
+      }, storage);
+      await copy.goto(pageUrl);
+      const uiB = widget(copy);
+      const notice = copy.locator('[part~=other-tab]');
+      await notice.waitFor({ state: 'visible' });
+      await site.client.message(id, 'second');
+      await ui.message('agent', 'second').waitFor({ state: 'visible' });
+      assert.equal((await site.client.session(id)).maxOpenStreams, 1, 'the copy opened no stream');
+
+      // Continue in the copy: the first tab lets go.
+      await copy.locator('[part~=continue-here]').click();
+      await uiB.composer.waitFor({ state: 'visible' });
+      await w.page.locator('[part~=other-tab]').waitFor({ state: 'visible' });
+      await site.client.message(id, 'third');
+      await uiB.message('agent', 'third').waitFor({ state: 'visible' });
+      assert.deepEqual(await agentRows(uiB), ['first', 'second', 'third']);
+      await visitorSays(uiB, 'written in the copy');
+      assert.deepEqual(await received(id), ['written in the copy']);
+      await copy.close();
     });
   });
 
