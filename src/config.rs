@@ -239,6 +239,13 @@ impl Config {
             &[("liveagent", Api::LiveAgent), ("miaw", Api::Miaw)],
             inferred,
         )?;
+        #[cfg(not(feature = "miaw"))]
+        if api == Api::Miaw {
+            return Err(ConfigError::new(
+                "api",
+                "is \"miaw\" (Enhanced Chat), but this build of the widget speaks Live Agent only: load the build with Enhanced Chat",
+            ));
+        }
         // Every setting given is checked, whichever API it belongs to; then the API's own
         // ones must be there.
         let checked =

@@ -13,6 +13,7 @@ use crate::driver::storage::SessionStore;
 use crate::driver::{site_api, view, Intents, Shell, STORAGE_PREFIX};
 use crate::engine::EngineConfig;
 use crate::labels::Labels;
+#[cfg(feature = "miaw")]
 use crate::miaw::engine::Config as MiawConfig;
 use crate::ui::Setup;
 use wasm_bindgen::prelude::*;
@@ -239,6 +240,7 @@ pub fn core_settings(config: &Config) -> Settings {
         screen_resolution,
         ..EngineConfig::default()
     };
+    #[cfg(feature = "miaw")]
     let miaw = (config.api == Api::Miaw).then(|| MiawConfig {
         org_id: config.org_id.clone(),
         es_developer_name: config.es_developer_name.clone(),
@@ -248,6 +250,7 @@ pub fn core_settings(config: &Config) -> Settings {
     Settings {
         endpoint: config.endpoint.clone(),
         engine,
+        #[cfg(feature = "miaw")]
         miaw,
         sneak_peek: config.options.sneak_peek,
         sound: config.options.sound,

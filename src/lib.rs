@@ -3,7 +3,8 @@
 //! Layers, from the wire up:
 //! - [`protocol`]: the API's request and response bodies and its resource table (pure, no IO);
 //! - [`engine`]: the chat session as a state machine (pure, no IO, no clock of its own);
-//! - [`miaw`]: Enhanced Chat's wire types and event-stream parser (pure, no IO);
+//! - [`miaw`]: Enhanced Chat, the second API: its engine, wire types and event-stream parser
+//!   (pure, no IO; feature `miaw`);
 //! - [`config`] and [`labels`]: the site owner's settings and every visible string (pure);
 //! - [`prechat`]: the pre-chat form's checks and the chat request's pre-chat part (pure);
 //! - `driver` (wasm32 only): fetch, timers, sessionStorage around the engine, the only IO;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod labels;
+#[cfg(feature = "miaw")]
 pub mod miaw;
 pub mod prechat;
 pub mod protocol;

@@ -4,12 +4,14 @@
 
 use super::Settings;
 use crate::engine::{self, ChatState, Event, HttpRequest, Input, Millis, RequestId, Snapshot};
+#[cfg(feature = "miaw")]
 use crate::miaw::engine as miaw;
 
 /// The running engine.
 #[derive(Debug)]
 pub enum Chat {
     LiveAgent(engine::Engine),
+    #[cfg(feature = "miaw")]
     Miaw(miaw::Engine),
 }
 
@@ -17,6 +19,7 @@ pub enum Chat {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatRequest {
     LiveAgent(HttpRequest),
+    #[cfg(feature = "miaw")]
     Miaw(miaw::Request),
 }
 
@@ -24,6 +27,7 @@ impl ChatRequest {
     pub fn id(&self) -> RequestId {
         match self {
             ChatRequest::LiveAgent(r) => r.id,
+            #[cfg(feature = "miaw")]
             ChatRequest::Miaw(r) => r.id,
         }
     }
@@ -31,6 +35,7 @@ impl ChatRequest {
     pub fn set_id(&mut self, id: RequestId) {
         match self {
             ChatRequest::LiveAgent(r) => r.id = id,
+            #[cfg(feature = "miaw")]
             ChatRequest::Miaw(r) => r.id = id,
         }
     }
@@ -40,40 +45,43 @@ impl ChatRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatSnapshot {
     pub engine: Option<Snapshot>,
+    #[cfg(feature = "miaw")]
     pub miaw: Option<miaw::Snapshot>,
 }
 
 impl Chat {
     /// A new, idle engine of the API the settings name.
     pub fn new(settings: &Settings) -> Chat {
-        match &settings.miaw {
-            None => Chat::LiveAgent(engine::Engine::new(settings.engine.clone())),
-            Some(cfg) => Chat::Miaw(miaw::Engine::new(cfg.clone())),
+        #[cfg(feature = "miaw")]
+        if let Some(cfg) = &settings.miaw {
+            return Chat::Miaw(miaw::Engine::new(cfg.clone()));
         }
+        Chat::LiveAgent(engine::Engine::new(settings.engine.clone()))
     }
 
     /// The engine resumed from `snap`, when it is a snapshot of the settings' API.
     pub fn restore(settings: &Settings, snap: ChatSnapshot, now: Millis) -> Option<Chat> {
-        Some(match (&settings.miaw, snap) {
-            (
-                None,
-                ChatSnapshot {
-                    engine: Some(s), ..
-                },
-            ) => Chat::LiveAgent(engine::Engine::restore(settings.engine.clone(), s, now)),
-            (Some(cfg), ChatSnapshot { miaw: Some(s), .. }) => {
-                Chat::Miaw(miaw::Engine::restore(cfg.clone(), s, now))
-            }
-            _ => return None,
-        })
+        #[cfg(feature = "miaw")]
+        if let Some(cfg) = &settings.miaw {
+            let s = snap.miaw?;
+            return Some(Chat::Miaw(miaw::Engine::restore(cfg.clone(), s, now)));
+        }
+        let s = snap.engine?;
+        Some(Chat::LiveAgent(engine::Engine::restore(
+            settings.engine.clone(),
+            s,
+            now,
+        )))
     }
 
     pub fn snapshot(&self) -> ChatSnapshot {
         match self {
             Chat::LiveAgent(e) => ChatSnapshot {
                 engine: Some(e.snapshot()),
+                #[cfg(feature = "miaw")]
                 miaw: None,
             },
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => ChatSnapshot {
                 engine: None,
                 miaw: Some(e.snapshot()),
@@ -84,6 +92,7 @@ impl Chat {
     pub fn handle(&mut self, input: Input, now: Millis, rand: u32) {
         match self {
             Chat::LiveAgent(e) => e.handle(input, now, rand),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.handle(input, now, rand),
         }
     }
@@ -91,6 +100,7 @@ impl Chat {
     pub fn poll_request(&mut self) -> Option<ChatRequest> {
         match self {
             Chat::LiveAgent(e) => e.poll_request().map(ChatRequest::LiveAgent),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_request().map(ChatRequest::Miaw),
         }
     }
@@ -98,6 +108,7 @@ impl Chat {
     pub fn poll_abort(&mut self) -> Option<RequestId> {
         match self {
             Chat::LiveAgent(e) => e.poll_abort(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_abort(),
         }
     }
@@ -105,6 +116,7 @@ impl Chat {
     pub fn poll_event(&mut self) -> Option<Event> {
         match self {
             Chat::LiveAgent(e) => e.poll_event(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_event(),
         }
     }
@@ -112,6 +124,7 @@ impl Chat {
     pub fn next_deadline(&self) -> Option<Millis> {
         match self {
             Chat::LiveAgent(e) => e.next_deadline(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.next_deadline(),
         }
     }
@@ -119,6 +132,7 @@ impl Chat {
     pub fn state(&self) -> &ChatState {
         match self {
             Chat::LiveAgent(e) => e.state(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.state(),
         }
     }
@@ -128,6 +142,7 @@ impl Chat {
     pub fn session_id(&self) -> Option<&str> {
         match self {
             Chat::LiveAgent(e) => e.session_id(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.session_id(),
         }
     }
@@ -135,6 +150,7 @@ impl Chat {
     pub fn agent_name(&self) -> Option<&str> {
         match self {
             Chat::LiveAgent(e) => e.agent_name(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.agent_name(),
         }
     }
@@ -143,6 +159,7 @@ impl Chat {
     pub fn poll_form(&mut self) -> Option<Vec<crate::config::PrechatField>> {
         match self {
             Chat::LiveAgent(_) => None,
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_form(),
         }
     }
@@ -150,6 +167,7 @@ impl Chat {
     pub fn retrying(&self) -> bool {
         match self {
             Chat::LiveAgent(e) => e.retrying(),
+            #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.retrying(),
         }
     }

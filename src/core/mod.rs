@@ -27,6 +27,7 @@ use crate::engine::{
     ChatState, EngineConfig, HttpRequest, Input as EngineInput, Outcome, Prechat, Snapshot,
 };
 pub use crate::engine::{Millis, RequestId};
+#[cfg(feature = "miaw")]
 use crate::miaw::engine as miaw;
 use availability::{Availability, Deployment};
 use chat::{Chat, ChatRequest, ChatSnapshot};
@@ -59,6 +60,7 @@ pub struct Settings {
     /// the deployment and no button (what a saved chat is matched against).
     pub engine: EngineConfig,
     /// Enhanced Chat: its engine's settings (none: Live Agent).
+    #[cfg(feature = "miaw")]
     pub miaw: Option<miaw::Config>,
     /// The site owner allows sneak peeks.
     pub sneak_peek: bool,
@@ -72,6 +74,16 @@ pub struct Settings {
     pub url: String,
 }
 
+impl Settings {
+    /// Live Agent has an availability API (`Visitor/Availability`); Enhanced Chat has none.
+    fn has_availability_api(&self) -> bool {
+        #[cfg(feature = "miaw")]
+        return self.miaw.is_none();
+        #[cfg(not(feature = "miaw"))]
+        true
+    }
+}
+
 /// The saved chat, with the settings it belongs to (a snapshot of another deployment's chat is
 /// not resumed).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -82,6 +94,7 @@ struct Saved {
     button_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     engine: Option<Snapshot>,
+    #[cfg(feature = "miaw")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     miaw: Option<miaw::Snapshot>,
 }
@@ -90,6 +103,7 @@ impl Saved {
     fn chat(self) -> ChatSnapshot {
         ChatSnapshot {
             engine: self.engine,
+            #[cfg(feature = "miaw")]
             miaw: self.miaw,
         }
     }
@@ -206,6 +220,7 @@ pub enum Output {
     Request(HttpRequest),
     /// Issue this Enhanced Chat request and answer with [`Input::Answer`] (and, for a stream,
     /// [`Input::Chunk`]s first).
+    #[cfg(feature = "miaw")]
     Fetch(miaw::Request),
     Effect(Effect),
     View(ViewChange),
@@ -483,6 +498,7 @@ impl Core {
         if let Some(req) = self.requests.pop_front() {
             return Some(match req {
                 ChatRequest::LiveAgent(req) => Output::Request(req),
+                #[cfg(feature = "miaw")]
                 ChatRequest::Miaw(req) => Output::Fetch(req),
             });
         }
@@ -505,8 +521,7 @@ impl Core {
             engine,
             self.tabs.next_deadline(),
             self.settings
-                .miaw
-                .is_none()
+                .has_availability_api()
                 .then(|| self.availability.next_deadline())
                 .flatten(),
             self.typing_idle_at,
@@ -604,7 +619,7 @@ impl Core {
         self.availability
             .set_active(!self.view.open && !live(self.engine.state()));
         // Enhanced Chat has no availability API: the launcher stays as it is.
-        if self.settings.miaw.is_none() {
+        if self.settings.has_availability_api() {
             let next_wire = &mut self.next_wire;
             self.availability.pump(now, &mut || {
                 let id = RequestId(*next_wire);
@@ -841,6 +856,7 @@ impl Core {
             deployment_id: cfg.deployment_id.clone(),
             button_id: cfg.button_id.clone(),
             engine: snapshot.engine,
+            #[cfg(feature = "miaw")]
             miaw: snapshot.miaw,
         }
     }

@@ -3,13 +3,19 @@
 //! arrives. Every failure is a value ([`Outcome::Network`]), never a panic.
 
 use crate::engine::{HttpRequest, Outcome};
+#[cfg(feature = "miaw")]
 use crate::miaw::engine::Request as MiawRequest;
 use crate::protocol::Method;
 use gloo_net::http::{Request, Response};
+#[cfg(feature = "miaw")]
 use js_sys::{Reflect, Uint8Array};
+#[cfg(feature = "miaw")]
 use wasm_bindgen::JsCast;
+#[cfg(feature = "miaw")]
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, ReadableStreamDefaultReader, RequestCache};
+#[cfg(feature = "miaw")]
+use web_sys::ReadableStreamDefaultReader;
+use web_sys::{AbortSignal, RequestCache};
 
 /// `endpoint` + `path` + the percent-encoded query.
 pub fn url(endpoint: &str, path: &str, query: &[(String, String)]) -> String {
@@ -90,6 +96,7 @@ pub async fn fetch(endpoint: &str, req: &HttpRequest, signal: Option<&AbortSigna
 /// arrives: `on_chunk` gets an empty chunk when the headers are in, then each piece of the body;
 /// the outcome says how it ended (a 200 with an empty body: the server closed it). Any other
 /// answer comes whole.
+#[cfg(feature = "miaw")]
 pub async fn fetch_miaw(
     endpoint: &str,
     req: &MiawRequest,

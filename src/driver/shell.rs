@@ -251,6 +251,7 @@ impl Owner {
                     }
                 }
                 Output::Request(req) => self.fetch(req, handle),
+                #[cfg(feature = "miaw")]
                 Output::Fetch(req) => self.fetch_miaw(req, handle),
                 Output::Effect(effect) => self.effect(effect, handle),
                 Output::View(change) => self.view.apply(change),
@@ -276,6 +277,7 @@ impl Owner {
         });
     }
 
+    #[cfg(feature = "miaw")]
     fn fetch_miaw(&mut self, req: crate::miaw::engine::Request, handle: &Handle) {
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());

@@ -26,12 +26,18 @@ pub fn PrechatForm() -> impl IntoView {
 fn Form() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let settings_fields: Vec<PrechatField> = ctx.config.with_value(|c| c.prechat_fields.clone());
-    let server_fields = ctx.view.prechat_fields;
-    let fields = Memo::new(move |_| {
-        server_fields
-            .get()
-            .unwrap_or_else(|| settings_fields.clone())
-    });
+    // Enhanced Chat: the deployment's own form replaces the settings' once the server sent it.
+    #[cfg(feature = "miaw")]
+    let fields = {
+        let server_fields = ctx.view.prechat_fields;
+        Memo::new(move |_| {
+            server_fields
+                .get()
+                .unwrap_or_else(|| settings_fields.clone())
+        })
+    };
+    #[cfg(not(feature = "miaw"))]
+    let fields = StoredValue::new(settings_fields);
     let values: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
     // Answers the site gave (Chasitor.setPrechat) fill the fields.
     let prefill = ctx.view.prefill;
@@ -50,7 +56,10 @@ fn Form() -> impl IntoView {
     let start = ctx.label(|l| &l.start);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        #[cfg(feature = "miaw")]
         let fields_for_submit = fields.get_untracked();
+        #[cfg(not(feature = "miaw"))]
+        let fields_for_submit = fields.get_value();
         let current = values.get_untracked();
         let value = |name: &str| current.get(name).cloned().unwrap_or_default();
         let found = check_prechat(&fields_for_submit, value);
@@ -73,14 +82,17 @@ fn Form() -> impl IntoView {
     };
 
     // Hidden fields are the site's to fill (Chasitor.setPrechat).
-    let rows = move || {
+    let rows_of = move |fields: Vec<PrechatField>| {
         fields
-            .get()
             .into_iter()
             .filter(|f| !f.hidden)
             .map(|field| view! { <Field field values problems /> })
             .collect_view()
     };
+    #[cfg(feature = "miaw")]
+    let rows = move || rows_of(fields.get());
+    #[cfg(not(feature = "miaw"))]
+    let rows = rows_of(fields.get_value());
 
     view! {
         <form class="prechat" part="prechat" novalidate=true node_ref=form_ref on:submit=on_submit>
@@ -145,6 +157,7 @@ fn Field(
         move || values.with(|m| m.get(&name).cloned().unwrap_or_default())
     };
     let input = match field.kind {
+        #[cfg(feature = "miaw")]
         FieldKind::Checkbox => {
             let name = name.clone();
             let checked = current.clone();
@@ -167,6 +180,7 @@ fn Field(
             }
             .into_any()
         }
+        #[cfg(feature = "miaw")]
         FieldKind::Choice => {
             let options = field
                 .choices
