@@ -28,6 +28,9 @@ pub enum FaultKind {
     DuplicateEvent,
     /// Enhanced Chat only: the request's access token expires now; the request gets 401.
     TokenExpired,
+    /// Enhanced Chat only: 429 `Too many requests` with `Retry-After: 1`, without processing the
+    /// request (as the deployment's rate limit answers).
+    RateLimited,
 }
 
 impl FaultKind {
@@ -38,7 +41,10 @@ impl FaultKind {
 
     /// Faults that only exist for the Enhanced Chat API.
     fn miaw_only(self) -> bool {
-        matches!(self, FaultKind::DuplicateEvent | FaultKind::TokenExpired)
+        matches!(
+            self,
+            FaultKind::DuplicateEvent | FaultKind::TokenExpired | FaultKind::RateLimited
+        )
     }
 }
 
@@ -138,6 +144,7 @@ pub enum MiawFault {
     Drop,
     DuplicateEvent,
     TokenExpired,
+    RateLimited,
 }
 
 /// The pending fault rules, in the order they were added.
@@ -182,7 +189,9 @@ impl Faults {
             FaultKind::Drop => FaultAction::Drop,
             FaultKind::AffinityChange => FaultAction::AffinityChanged,
             FaultKind::DuplicatePoll => FaultAction::DuplicatePoll,
-            FaultKind::DuplicateEvent | FaultKind::TokenExpired => FaultAction::None,
+            FaultKind::DuplicateEvent | FaultKind::TokenExpired | FaultKind::RateLimited => {
+                FaultAction::None
+            }
         }
     }
 
@@ -206,6 +215,7 @@ impl Faults {
             FaultKind::Drop => MiawFault::Drop,
             FaultKind::DuplicateEvent => MiawFault::DuplicateEvent,
             FaultKind::TokenExpired => MiawFault::TokenExpired,
+            FaultKind::RateLimited => MiawFault::RateLimited,
             FaultKind::AffinityChange | FaultKind::DuplicatePoll => return None,
         })
     }

@@ -361,6 +361,32 @@ async fn token_expired_fault_expires_the_token() {
 }
 
 #[tokio::test]
+async fn rate_limited_fault_answers_429_with_retry_after_and_processes_nothing() {
+    let sim = Sim::miaw().await;
+    let v = sim.mvisitor().await;
+    let conv = v.create().await;
+    sim.fault(json!({"kind": "rate_limited", "path": "/iamessage/api/v2/conversation"}))
+        .await;
+    let (r, _) = v.say(&conv, "limited").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers.get("retry-after").map(|h| h.as_bytes()), Some(&b"1"[..]));
+    assert_eq!(v.say(&conv, "next").await.0.status, StatusCode::ACCEPTED);
+    let view = sim.ctl_get(&format!("/sessions/{conv}")).await;
+    let texts: Vec<&str> = view["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "Message")
+        .map(|r| r["body"]["message"]["staticContent"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["next"]);
+    // A Live Agent request never takes it.
+    sim.fault(json!({"kind": "rate_limited"})).await;
+    let pending = sim.ctl_get("/faults").await;
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn cors_preflights_for_allowed_origins() {
     let sim = Sim::miaw_with(|c| c.cors_origin = Some("http://localhost:9000".into())).await;
     let preflight = |origin: &'static str, path: String| {

@@ -357,6 +357,11 @@ pub async fn middleware(St(sh): St<AppState>, mut req: Request, next: Next) -> R
         )),
         Some(MiawFault::BadRequest) => reject(Reject::bad("Bad Request")),
         Some(MiawFault::TokenExpired) => reject(Reject::unauthorized()),
+        Some(MiawFault::RateLimited) => {
+            let mut r = Reject::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+            r.retry_after = Some(1);
+            reject(r)
+        }
         Some(MiawFault::Drop) if is_stream => {
             req.extensions_mut().insert(StreamFault::Drop);
             next.run(req).await
