@@ -7,8 +7,9 @@
 //
 // Knobs (for a quick try; the defaults are the issue's): BENCH_LOADS (20 page loads per variant),
 // BENCH_MESSAGES (200 each way), BENCH_IDLE_SECONDS (60), BENCH_LONG (5000), BENCH_APPENDS (20
-// appends measured at each transcript size), BENCH_OUT (the results file, bench/RESULTS.md),
-// BENCH_ONLY (a comma-separated list of phases to run: sizes, startup, latency, idleLong).
+// appends measured at each transcript size), BENCH_PHONE_LOADS (5 page loads per page on the phone
+// profile), BENCH_OUT (the results file, bench/RESULTS.md), BENCH_ONLY (a comma-separated list of
+// phases to run: sizes, startup, phone, latency, idleLong).
 //
 // Every figure is taken inside the page where it can be (performance.now(), performance marks,
 // MutationObserver, a fetch wrapper, PerformanceObserver 'longtask') or through CDP
@@ -25,6 +26,9 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES || 200);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS || 60);
 const LONG = Number(process.env.BENCH_LONG || 5000);
 const APPENDS = Number(process.env.BENCH_APPENDS || 20);
+const PHONE_LOADS = Number(process.env.BENCH_PHONE_LOADS || 5);
+/** The phone profile (issue 18): CPU 4x slower, "fast 3G" (1.6 Mbps down, 750 kbps up, 150 ms round trip), a phone's viewport. */
+const PHONE = { cpu: 4, latency: 150, down: 1.6e6 / 8, up: 750e3 / 8, viewport: { width: 375, height: 667 } };
 const OUT = path.resolve(ROOT, process.env.BENCH_OUT || 'bench/RESULTS.md');
 const ONLY = (process.env.BENCH_ONLY || '').split(',').map((x) => x.trim()).filter(Boolean);
 /** Long tasks are summed over this window from navigation start (longer if the launcher is late). */
@@ -68,12 +72,13 @@ function sum(list) {
 const VARIANTS = {
   plain: { title: 'Plain page (no chat)', script: null },
   widget: { title: 'chasitor', script: '/chasitor.js' },
+  intent: { title: 'chasitor, data-load="intent"', script: '/chasitor.js', attrs: 'data-load="intent"' },
   vanilla: { title: 'vanilla JS client', script: '/vanilla/vanilla.js' },
 };
 
 function pageHtml(v, cfg, buttonId) {
   const tag = v.script
-    ? `<script src="${v.script}" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}" data-deployment-id="${cfg.deploymentId}" data-button-id="${buttonId}" async></script>`
+    ? `<script src="${v.script}" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}" data-deployment-id="${cfg.deploymentId}" data-button-id="${buttonId}" ${v.attrs || ''} async></script>`
     : '';
   const para = '<p>Our boots are made for walking, hiking and climbing. Free returns within 30 days; ask us anything in the chat.</p>';
   return `<!doctype html>
@@ -407,11 +412,14 @@ async function earlyClick(browser, env, variant) {
       const root = document.getElementById('chasitor-host').shadowRoot;
       const t0 = performance.now();
       root.querySelector('[part~=launcher]').click();
+      let frame = null;
       const check = () => {
         const r = document.getElementById('chasitor-host').shadowRoot;
         const w = r.querySelector('[part~=window]');
-        if (w && !w.hidden && w.getClientRects().length) resolve(performance.now() - t0);
-        else if (performance.now() - t0 > 15000) resolve(NaN);
+        const shown = w && !w.hidden && w.getClientRects().length;
+        if (shown && frame === null) frame = performance.now() - t0;
+        if (shown && w.querySelector('[part~=prechat] input[name=firstName]')) resolve({ frame, form: performance.now() - t0 });
+        else if (performance.now() - t0 > 15000) resolve({ frame: frame ?? NaN, form: NaN });
         else requestAnimationFrame(check);
       };
       check();
@@ -437,7 +445,8 @@ async function measureStartup(browser, env) {
     const widgetReady = list.map((r) => (r.widget === null ? NaN : r.widget - r.start));
     out[v] = {
       widget: { median: median(widgetReady), p95: quantile(widgetReady, 0.95) },
-      click: clicks[v] ? { median: median(clicks[v]), p95: quantile(clicks[v], 0.95) } : null,
+      click: clicks[v] ? { median: median(clicks[v].map((c) => c.frame)), p95: quantile(clicks[v].map((c) => c.frame), 0.95) } : null,
+      clickForm: clicks[v] ? { median: median(clicks[v].map((c) => c.form)), p95: quantile(clicks[v].map((c) => c.form), 0.95) } : null,
       ready: { median: median(ready), p95: quantile(ready, 0.95) },
       painted: { median: median(painted), p95: quantile(painted, 0.95) },
       fromNav: { median: median(fromNav), p95: quantile(fromNav, 0.95) },
@@ -451,6 +460,76 @@ async function measureStartup(browser, env) {
     out[v].tbtAddedP95 = out[v].tbt.p95 - out.plain.tbt.p95;
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// 2b. The phone profile (issue 18): a click made before the widget is here
+
+/**
+ * Runs in the page before its scripts: from the first click on, each animation frame checks for the
+ * chat window and the pre-chat form. `painted`: a message posted from the frame that first has the
+ * window, handled once that frame is rendered; `handlers`: the main-thread time of the click's
+ * handlers (a capture listener on the window runs first, a bubbling one last).
+ */
+function phoneProbe() {
+  const P = (window.__phone = { input: null, start: null, handlers: null, frame: null, painted: null, form: null, done: false });
+  addEventListener('click', (e) => {
+    if (P.input !== null) return;
+    P.input = e.timeStamp; // when the browser created the click
+    P.start = performance.now();
+    const watch = () => {
+      const r = document.getElementById('chasitor-host')?.shadowRoot;
+      const w = r && r.querySelector('[part~=window]');
+      const now = performance.now();
+      if (P.frame === null && w && !w.hidden && w.getClientRects().length) {
+        P.frame = now;
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => { P.painted = performance.now(); };
+        ch.port2.postMessage(0);
+      }
+      if (P.form === null && P.frame !== null && w.querySelector('[part~=prechat] input[name=firstName]')) P.form = now;
+      if ((P.form !== null && P.painted !== null) || now - P.start > 60000) { P.done = true; return; }
+      requestAnimationFrame(watch);
+    };
+    requestAnimationFrame(watch);
+  }, true);
+  addEventListener('click', () => { if (P.handlers === null) P.handlers = performance.now() - P.start; });
+}
+
+/** One fresh load of `variant`'s page on the phone profile, the launcher clicked the moment it is painted. */
+async function phoneClick(browser, env, variant) {
+  const context = await browser.newContext({ viewport: PHONE.viewport });
+  context.setDefaultTimeout(60_000);
+  try {
+    await context.addInitScript(phoneProbe);
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: PHONE.latency, downloadThroughput: PHONE.down, uploadThroughput: PHONE.up });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE.cpu });
+    await page.goto(`${env.base}/${variant}.html`);
+    await waitMark(page, 'chasitor:launcher-ready', 60_000);
+    await widget(page).launcher.click(); // the pointer reaches the launcher (intent), then clicks
+    await page.waitForFunction(() => window.__phone.done, null, { polling: 50, timeout: 70_000 });
+    const P = await page.evaluate(() => window.__phone);
+    return { painted: P.painted - P.input, handlers: P.handlers, form: P.form - P.input };
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+async function measurePhone(browser, env) {
+  const runs = { widget: [], intent: [], vanilla: [] };
+  for (let i = 0; i < PHONE_LOADS; i++) {
+    for (const v of Object.keys(runs)) runs[v].push(await phoneClick(browser, env, v));
+    log(`phone profile: ${i + 1}/${PHONE_LOADS} loads of each page`);
+  }
+  const stats = (xs) => ({ median: median(xs), p95: quantile(xs, 0.95) });
+  return Object.fromEntries(Object.entries(runs).map(([v, list]) => [v, {
+    painted: stats(list.map((r) => r.painted)),
+    handlers: stats(list.map((r) => r.handlers)),
+    form: stats(list.map((r) => r.form)),
+  }]));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -743,6 +822,7 @@ async function main() {
     R.floor = floorSizes();
     await phase('sizes', async () => ({ widget: await measureSizes(browser, env, 'widget'), vanilla: await measureSizes(browser, env, 'vanilla') }));
     await phase('startup', () => measureStartup(browser, env));
+    await phase('phone', () => measurePhone(browser, env));
     await phase('latency', async () => ({ widget: await measureLatency(browser, env, 'widget'), vanilla: await measureLatency(browser, env, 'vanilla') }));
     await phase('idleLong', () => measureIdleAndLong(browser, env));
     R.machine.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -788,9 +868,22 @@ function rows(R) {
     row('2', 'script start → launcher mounted (mark), median / p95', mp(st.widget.ready), mp(st.vanilla.ready), '–', null);
     row('2', 'navigation start → launcher painted, median / p95', mp(st.widget.fromNav), mp(st.vanilla.fromNav), '–', null);
     if (st.widget.widget) row('2', 'script start → the whole widget loaded at idle (wasm booted, mark), median / p95', mp(st.widget.widget), '–', '–', null);
-    if (st.widget.click) row('2', 'launcher clicked the moment it is painted → chat window shown, median / p95', mp(st.widget.click), mp(st.vanilla.click), '–', null);
+    if (st.widget.click) row('2', 'launcher clicked the moment it is painted → chat window shown (from issue 18: the loader\'s window frame), median / p95', mp(st.widget.click), mp(st.vanilla.click), '–', null);
+    if (st.widget.clickForm) row('2', '… → pre-chat form shown, median / p95', mp(st.widget.clickForm), mp(st.vanilla.clickForm), '–', null);
     row('2', `Total Blocking Time added (median; page alone ${ms(st.plain.tbt.median)})`, `${ms(st.widget.tbtAdded)} (longest task ${ms(st.widget.longest)})`,
       `${ms(st.vanilla.tbtAdded)} (longest task ${ms(st.vanilla.longest)})`, '< 50 ms', st.widget.tbtAdded < 50);
+  }
+  const ph = R.phone;
+  if (ph) {
+    const mp = (x) => `${ms(x.median)} / ${ms(x.p95)}`;
+    const frame = (x) => `${mp(x.painted)} (handlers ${ms(x.handlers.median)})`;
+    const profile = `phone profile (CPU ${PHONE.cpu}x, fast 3G ${PHONE.down * 8 / 1e6} Mbps / ${PHONE.latency} ms, ${PHONE.viewport.width} px)`;
+    row('2p', `${profile}, \`data-load="idle"\`, clicked the moment the launcher is painted: click → window frame painted, median / p95`,
+      frame(ph.widget), frame(ph.vanilla), '< 100 ms median', ph.widget.painted.median < 100);
+    row('2p', '… click → pre-chat form shown, median / p95', mp(ph.widget.form), mp(ph.vanilla.form), '–', null);
+    row('2p', `${profile}, \`data-load="intent"\` (the pointer reaches the launcher just before the click): click → window frame painted`,
+      frame(ph.intent), frame(ph.vanilla), '< 100 ms median', ph.intent.painted.median < 100);
+    row('2p', '… click → pre-chat form shown, median / p95', mp(ph.intent.form), mp(ph.vanilla.form), '–', null);
   }
   if (la) {
     const w = la.widget;

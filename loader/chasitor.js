@@ -7,7 +7,9 @@
  * It paints the launcher at once (a few KB: this file), then finds the widget's hashed files next
  * to itself (relative to its own src) and loads them when the page is idle, when the visitor
  * reaches for the launcher, at once when this tab has a chat to resume or the page calls the API
- * (data-load="intent": only then, never at idle). It calls boot() with the settings: the script
+ * (data-load="intent": only then, never at idle). A click (or Chasitor.open()) before the widget is
+ * here opens the window's frame at once, saying the chat is loading (or, if the files cannot be
+ * loaded, saying so with a "Try again" button). It calls boot() with the settings: the script
  * tag's data-* attributes, then the keys of window.ChasitorConfig (set before the tag); when both
  * name a setting, the attribute wins.
  * Its only global is window.Chasitor: { version, ready, open, close, toggle, endChat,
@@ -17,7 +19,8 @@
  *   window.Chasitor = window.Chasitor || { q: [] };  Chasitor.q.push(["open", []]);
  *
  * This file is a template: scripts/make-loader.sh (a trunk post_build hook) fills in the names,
- * the launcher's stylesheet (style/launcher.css), its label (labels.rs) and its icon (ui/app.rs).
+ * the stylesheet of the launcher and the window's frame (style/launcher.css, style/window.css), the
+ * labels they show (labels.rs, labels/de.rs) and the icons (ui/app.rs).
  */
 (function () {
   "use strict";
@@ -40,12 +43,19 @@
       if (typeof api[name] === "function") return;
       api[name] = function () {
         queue.push([name, Array.prototype.slice.call(arguments)]);
-        if (document.body) load(); // a call before the widget is here loads it
+        if (/^(open|close|toggle)$/.test(name)) setOpen(name === "open" || (name === "toggle" && !wanted));
+        if (document.body) load(true); // a call before the widget is here loads it
       };
     }
   );
   api.version = VERSION;
   window.Chasitor = api;
+  // Open or minimised, as the visitor (or the page) left the window shell; null: untouched. Calls
+  // the page queued before this tag count: the shell shows what they ask for.
+  var wanted = null;
+  queue.forEach(function (call) {
+    if (/^(open|close|toggle)$/.test(call[0])) wanted = call[0] === "open" || (call[0] === "toggle" && !wanted);
+  });
 
   var base;
   try {
@@ -87,35 +97,48 @@
     return typeof v === "string" ? v.trim() : v == null ? "" : v;
   }
 
-  // ----- The early launcher -----
+  // ----- The early launcher and the window shell -----
   // The launcher is painted here, before the wasm: the same markup and styles (style/launcher.css)
   // the widget renders for its closed launcher, so the page shows it at once and the visitor can
-  // use it. The wasm loads when the page is idle, when the visitor shows intent (pointer, focus,
-  // click), at once when this tab has a chat to resume, or when the page calls the API; the widget
-  // then takes over this host element (boot() sees data-chasitor-early).
-  var LAUNCHER_CSS = __CHASITOR_LAUNCHER_CSS__;
-  var LABELS = { en: __CHASITOR_LABEL_EN__, de: __CHASITOR_LABEL_DE__ };
-  var ICON_PATH = __CHASITOR_ICON_PATH__;
+  // use it. A click before the widget is here opens the window's frame at once (the widget's own
+  // markup and styles, style/window.css) with a loading state in its body; the widget, once booted,
+  // takes over this host element (boot() sees data-chasitor-early) and renders the same frame in the
+  // same box. The wasm loads when the page is idle, when the visitor shows intent (pointer, focus,
+  // touch, click), at once when this tab has a chat to resume, or when the page calls the API.
+  var CSS = __CHASITOR_CSS__;
+  var LABELS = __CHASITOR_LABELS__;
+  var ICONS = __CHASITOR_ICONS__;
   var SVG = "http://www.w3.org/2000/svg";
   var host = null;
-  var early = null;
-  var clicked = false;
+  var early = null; // the early launcher
+  var shell = null; // the window shell
+  var failed = false; // the last load failed: the shell says so
+  var text = null;
 
-  function launcherText() {
-    var labels = setting("labels");
-    if (typeof labels === "string" && labels) {
-      try {
-        labels = JSON.parse(labels);
-      } catch (e) {
-        labels = null;
-      }
-    }
-    if (labels && typeof labels.launcher === "string") return labels.launcher;
-    var language = String(setting("language") || navigator.language || "en");
-    return language.split(/[-_]/)[0].toLowerCase() === "de" ? LABELS.de : LABELS.en;
+  function language() {
+    return String(setting("language") || navigator.language || "en").split(/[-_]/)[0].toLowerCase();
   }
 
-  // As the widget decides it (ui/features.rs dir, labels.rs for_language).
+  // The labels the loader shows: the language's table, then data-labels (as labels.rs, config.rs).
+  function labels() {
+    if (text) return text;
+    var own = setting("labels");
+    if (typeof own === "string" && own) {
+      try {
+        own = JSON.parse(own);
+      } catch (e) {
+        own = null;
+      }
+    }
+    var de = language() === "de";
+    text = {};
+    Object.keys(LABELS.en).forEach(function (k) {
+      text[k] = own && typeof own[k] === "string" ? own[k] : (de && LABELS.de[k]) || LABELS.en[k];
+    });
+    return text;
+  }
+
+  // As the widget decides it (ui/app.rs dir, labels.rs for_language).
   function direction() {
     var forced = String(setting("dir")).toLowerCase();
     if (forced === "ltr" || forced === "rtl") return forced;
@@ -124,9 +147,7 @@
       document.documentElement.getAttribute("dir");
     page = String(page || "").toLowerCase();
     if (page === "ltr" || page === "rtl") return page;
-    var language = String(setting("language") || navigator.language || "en");
-    var primary = language.split(/[-_]/)[0].toLowerCase();
-    return /^(ar|he|iw|fa|ur|ps|sd|yi|dv|ckb)$/.test(primary) ? "rtl" : "ltr";
+    return /^(ar|he|iw|fa|ur|ps|sd|yi|dv|ckb)$/.test(language()) ? "rtl" : "ltr";
   }
 
   // The look settings as custom properties on the host (config/extras.rs css_properties; values
@@ -150,6 +171,124 @@
     if (/^[-+]?\d{1,10}$/.test(z)) style.setProperty("--chasitor-z", String(parseInt(z, 10)));
   }
 
+  // An element with attributes and children (strings are text).
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs).forEach(function (k) {
+      e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  // One of the widget's icons (ui/app.rs ChatIcon, CloseIcon): its <svg> and <path> attributes.
+  function icon(name) {
+    var svg = document.createElementNS(SVG, "svg");
+    var path = document.createElementNS(SVG, "path");
+    [svg, path].forEach(function (e, i) {
+      var a = ICONS[name][i];
+      Object.keys(a).forEach(function (k) {
+        e.setAttribute(k, a[k]);
+      });
+    });
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // Whether the focus is on `node` or in it.
+  function within(node) {
+    var a = host && host.shadowRoot.activeElement;
+    return !!(a && node && node.contains(a));
+  }
+
+  // The launcher as the widget renders it: closed (icon and label) or open (the minimise icon).
+  function launcherLook(open) {
+    early.parentNode.setAttribute("data-open", String(open));
+    early.setAttribute("aria-expanded", String(open));
+    if (open) early.setAttribute("aria-label", labels().launcherClose);
+    else early.removeAttribute("aria-label");
+    early.textContent = "";
+    if (open) early.appendChild(icon("close"));
+    else {
+      early.appendChild(icon("chat"));
+      early.appendChild(el("span", { class: "launcher-label" }, [labels().launcher]));
+    }
+  }
+
+  // The window's frame as the widget renders it (ui/app.rs ChatWindow): a dialog, the header with
+  // the title and the minimise button; in the body, the loading state (or the failure).
+  function makeShell() {
+    var L = labels();
+    var minimise = el("button", {
+      type: "button", class: "header-button icon-button", part: "close", "aria-label": L.minimise, title: L.minimise,
+    }, [icon("close")]);
+    minimise.addEventListener("click", function () {
+      setOpen(false);
+    });
+    shell = el("section", {
+      class: "window", part: "window", role: "dialog", "aria-modal": "false", "aria-labelledby": "chasitor-title",
+    }, [
+      el("header", { class: "header", part: "header" }, [
+        el("div", { class: "header-text" }, [el("h2", { id: "chasitor-title", class: "title" }, [L.title]), el("p", { class: "subtitle" })]),
+        minimise,
+      ]),
+      el("div", { class: "body" }),
+    ]);
+    shell.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") setOpen(false);
+    });
+    early.parentNode.insertBefore(shell, early);
+    shellBody();
+  }
+
+  // The shell's body: "Loading the chat…" (part loading), or the failure with "Try again".
+  function shellBody() {
+    if (!shell) return;
+    var L = labels();
+    var body = shell.lastChild;
+    var focused = within(shell);
+    body.textContent = "";
+    if (failed) {
+      var retry = el("button", { type: "button", class: "primary", part: "retry" }, [L.tryAgain]);
+      retry.addEventListener("click", function () {
+        load(true);
+      });
+      body.appendChild(el("div", { class: "load-failed", part: "load-failed", role: "alert" }, [el("p", {}, [L.loadFailed]), retry]));
+    } else {
+      body.appendChild(el("div", { class: "loading", part: "loading", role: "status" }, [
+        el("span", { class: "spinner", "aria-hidden": "true" }),
+        el("p", {}, [L.loading]),
+      ]));
+    }
+    if (focused) focusShell();
+  }
+
+  // Into the shell, as the widget's window takes the focus when it opens: "Try again" after a
+  // failure, else the minimise button (the shell has nothing else to focus).
+  function focusShell() {
+    var t = shell.querySelector("[part~=retry]") || shell.querySelector("[part~=close]");
+    t.focus();
+  }
+
+  // Opens or minimises the shell (the visitor's click, the page's Chasitor.open()/close()): the
+  // widget ends in the same state when it takes over (see load()).
+  function setOpen(open) {
+    wanted = open;
+    if (!early) return; // not painted yet: painted open
+    var focused = within(early.parentNode);
+    launcherLook(open);
+    if (open) {
+      if (!shell) makeShell();
+      shell.hidden = false;
+      focusShell();
+    } else if (shell) {
+      shell.hidden = true;
+      if (focused) early.focus(); // as the widget does when its window closes
+    }
+  }
+
   function paintLauncher() {
     if (document.getElementById("chasitor-host")) return; // a widget is on the page already
     host = document.createElement("div");
@@ -169,51 +308,35 @@
     try {
       // A constructed stylesheet: no inline <style>, so a strict CSP needs no 'unsafe-inline'.
       var sheet = new CSSStyleSheet();
-      sheet.replaceSync(LAUNCHER_CSS);
+      sheet.replaceSync(CSS);
       shadow.adoptedStyleSheets = [sheet];
     } catch (e) {
-      var style = document.createElement("style");
-      style.textContent = LAUNCHER_CSS;
-      shadow.appendChild(style);
+      shadow.appendChild(el("style", {}, [CSS]));
     }
-    var root = document.createElement("div");
-    root.className = "chasitor";
-    root.setAttribute("data-position", String(setting("position")).toLowerCase() === "left" ? "left" : "right");
-    root.setAttribute("data-theme", String(setting("theme")).toLowerCase() || "light");
-    root.setAttribute("dir", direction());
-    root.setAttribute("data-open", "false");
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "launcher";
-    button.setAttribute("part", "launcher");
-    button.setAttribute("aria-expanded", "false");
-    var svg = document.createElementNS(SVG, "svg");
-    [["class", "icon"], ["viewBox", "0 0 24 24"], ["width", "24"], ["height", "24"],
-      ["aria-hidden", "true"], ["focusable", "false"]].forEach(function (a) {
-      svg.setAttribute(a[0], a[1]);
-    });
-    var path = document.createElementNS(SVG, "path");
-    path.setAttribute("fill", "currentColor");
-    path.setAttribute("d", ICON_PATH);
-    svg.appendChild(path);
-    var label = document.createElement("span");
-    label.className = "launcher-label";
-    label.textContent = launcherText();
-    button.appendChild(svg);
-    button.appendChild(label);
-    button.addEventListener("click", function () {
-      // Opened before the widget is here: say it is on its way; the widget opens when it is.
-      clicked = true;
-      button.setAttribute("aria-busy", "true");
-      load();
+    early = el("button", { type: "button", class: "launcher", part: "launcher" });
+    var root = el("div", {
+      class: "chasitor",
+      "data-position": String(setting("position")).toLowerCase() === "left" ? "left" : "right",
+      "data-theme": String(setting("theme")).toLowerCase() || "light",
+      dir: direction(),
+    }, [early]);
+    launcherLook(false);
+    early.addEventListener("click", function (e) {
+      // The second click of a double click: the first one opened the chat, keep it open (and the
+      // focus in it, which the press gave the launcher).
+      if (e.detail > 1 && wanted) return focusShell();
+      early.setAttribute("aria-busy", "true"); // the widget is on its way
+      setOpen(!wanted);
+      load(true);
     });
     ["pointerenter", "focus", "touchstart"].forEach(function (type) {
-      button.addEventListener(type, load, { once: true, passive: true });
+      early.addEventListener(type, function () {
+        load(true);
+      }, { once: true, passive: true });
     });
-    root.appendChild(button);
     shadow.appendChild(root);
     document.body.appendChild(host);
-    early = button;
+    if (wanted) setOpen(true); // the page called Chasitor.open() before this
     if (window.performance && performance.mark) performance.mark("chasitor:launcher-ready");
   }
 
@@ -223,25 +346,58 @@
     resolveReady = resolve;
   });
   var loading = null;
+  var widgetModule = null;
+  var attempts = 0;
 
-  function load() {
+  // An error that names the file it is about.
+  function about(url) {
+    return function (e) {
+      throw new Error(url + ": " + (e && e.message ? e.message : e));
+    };
+  }
+
+  // Fetches the module and the wasm side by side (the module would only ask for the wasm once it
+  // has run), the wasm with a high priority when the visitor reaches for the chat (`urgent`).
+  function load(urgent) {
     if (loading) return loading;
     if (!base) return Promise.resolve(false);
+    if (failed) {
+      failed = false;
+      shellBody();
+    }
     var jsUrl = new URL(JS_FILE, base).href;
     var wasmUrl = new URL(WASM_FILE, base).href;
-    loading = import(jsUrl)
-      .then(function (mod) {
-        return mod.default({ module_or_path: wasmUrl }).then(function () {
-          var hadFocus = !!(host && early && host.shadowRoot.activeElement === early);
+    var wasm = fetch(wasmUrl, { priority: urgent ? "high" : "auto" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status + " " + r.statusText);
+        return r;
+      })
+      .catch(about(wasmUrl));
+    // A failed import() is remembered for its URL: a retry asks for the module under another one.
+    widgetModule = widgetModule || import(jsUrl + (attempts++ ? "?retry=" + attempts : "")).catch(function (e) {
+      widgetModule = null;
+      about(jsUrl)(e);
+    });
+    loading = Promise.all([widgetModule, wasm])
+      .then(function (files) {
+        var mod = files[0];
+        return mod.default({ module_or_path: files[1] }).catch(about(wasmUrl)).then(function () {
+          var launcherFocused = within(early);
+          var shellFocused = within(shell);
+          // What the visitor (or the page) did with the shell meanwhile, after the page's calls:
+          // the widget replays the queue at boot and ends open or minimised as the shell was.
+          if (wanted !== null) queue.push([wanted ? "open" : "close", []]);
           mod.boot(settings);
-          takeOver(hadFocus);
+          takeOver(launcherFocused, shellFocused);
           return true;
         });
       })
       .catch(function (e) {
-        console.error("chasitor: could not load the chat widget from " + base.href + ": " + e);
+        console.error("chasitor: could not load the chat widget: " + (e && e.message ? e.message : e));
         if (early) early.removeAttribute("aria-busy");
-        loading = null; // the visitor's next intent tries again
+        loading = null; // "Try again", or the visitor's next intent, tries again
+        failed = true;
+        shellBody();
         return false;
       });
     var attempt = loading;
@@ -249,14 +405,22 @@
     return attempt;
   }
 
-  // The widget has replaced the early launcher: give its launcher the focus the early one had, and
-  // the visitor's click.
-  function takeOver(hadFocus) {
+  // The widget has replaced the early launcher and the shell: the focus they had goes to the
+  // widget's launcher, or into its window (the first pre-chat field), once the queue is replayed.
+  function takeOver(launcherFocused, shellFocused) {
     if (!host || !host.shadowRoot) return;
-    var launcher = host.shadowRoot.querySelector("[part~=launcher]");
-    if (!launcher) return;
-    if (clicked && launcher.getAttribute("aria-expanded") === "false") launcher.click();
-    else if (hadFocus) launcher.focus();
+    var root = host.shadowRoot;
+    var launcher = root.querySelector("[part~=launcher]");
+    if (launcherFocused && launcher) launcher.focus();
+    else if (shellFocused) {
+      requestAnimationFrame(function () {
+        var w = "[part~=window]:not([hidden]) ";
+        var t = root.querySelector(w + "input:not([type=hidden])," + w + "textarea," + w + "[part~=new-chat]") ||
+          root.querySelector(w + "button");
+        var a = root.activeElement;
+        if (t && !(a && /^(INPUT|TEXTAREA)$/.test(a.tagName))) t.focus();
+      });
+    }
   }
 
   // A chat of this tab to resume (the widget's sessionStorage keys start with "chasitor:").
@@ -273,15 +437,18 @@
   }
 
   function whenIdle() {
-    if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 2000 });
-    else setTimeout(load, 200);
+    var idle = function () {
+      load(false);
+    };
+    if (window.requestIdleCallback) requestIdleCallback(idle, { timeout: 2000 });
+    else setTimeout(idle, 200);
   }
 
   function begin() {
     paintLauncher();
     // data-load="intent": only on the visitor's intent (or an API call or a chat to resume).
     var onIntentOnly = String(setting("load")).toLowerCase() === "intent";
-    if (queue.length || hasChat() || !host) load();
+    if (queue.length || hasChat() || !host) load(true);
     else if (!onIntentOnly) {
       if (document.readyState === "complete") whenIdle();
       else window.addEventListener("load", whenIdle, { once: true });

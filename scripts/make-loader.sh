@@ -1,10 +1,11 @@
 #!/usr/bin/env sh
 # trunk post_build hook: writes the stable-named loader chasitor.js next to the hashed files trunk
 # built, with their names filled in (loader/chasitor.js is the template), and the early launcher's
-# parts taken from the widget's own sources, so the two launchers cannot drift apart:
-# style/launcher.css (comments and indentation dropped), the English and German launcher labels
-# (src/labels.rs, src/labels/de.rs) and the chat icon (src/ui/app.rs, ChatIcon); then minifies it
-# with terser. Run by trunk, which sets TRUNK_STAGING_DIR and TRUNK_SOURCE_DIR.
+# and the window shell's parts taken from the widget's own sources, so the loader's launcher and
+# window cannot drift apart from the widget's: style/launcher.css then style/window.css (comments and
+# needless spaces dropped), the labels they show in English and German (src/labels.rs,
+# src/labels/de.rs) and the chat and minimise icons (src/ui/app.rs, ChatIcon and CloseIcon); then
+# minifies it with terser. Run by trunk, which sets TRUNK_STAGING_DIR and TRUNK_SOURCE_DIR.
 set -eu
 staging=${TRUNK_STAGING_DIR:?run me as a trunk post_build hook (TRUNK_STAGING_DIR is not set)}
 source_dir=${TRUNK_SOURCE_DIR:-.}
@@ -35,22 +36,48 @@ const one = (text, re, what) => {
   return m[1];
 };
 const version = one(read("Cargo.toml"), /^version = "(.*)"$/m, "the version in Cargo.toml");
-const css = read("style/launcher.css")
+// Comments and the spaces CSS does not need dropped (none in a selector is touched but after a
+// comma, and no space before a colon: ".a :hover" stays as it is).
+const css = (read("style/launcher.css") + "\n" + read("style/window.css"))
   .replace(/\/\*[\s\S]*?\*\//g, "")
-  .replace(/\s*\n\s*/g, "\n")
-  .replace(/\n+/g, "\n")
+  .replace(/\s+/g, " ")
+  .replace(/ ?([{};,]) ?/g, "$1")
+  .replace(/: /g, ":")
+  .replace(/;}/g, "}")
   .trim();
-const en = one(read("src/labels.rs"), /launcher: "launcher" => "((?:[^"\\]|\\.)*)"/, "the English launcher label in src/labels.rs");
-const de = one(read("src/labels/de.rs"), /\("launcher", "((?:[^"\\]|\\.)*)"\)/, "the German launcher label in src/labels/de.rs");
-const icon = one(read("src/ui/app.rs"), /fn ChatIcon\(\)[\s\S]*?\bd="([^"]+)"/, "the ChatIcon path in src/ui/app.rs");
+// The labels the loader shows (the launcher, the window shell), by their data-labels key.
+const KEYS = ["launcher", "launcherClose", "title", "minimise", "loading", "loadFailed", "tryAgain"];
+const rustText = (t, where) => {
+  try { return JSON.parse(`"${t}"`); } catch (e) { console.error(`make-loader: cannot read the label text ${t} in ${where}`); process.exit(1); }
+};
+const table = (text, re, where) => {
+  const all = {};
+  for (const m of text.matchAll(re)) all[m[1]] = rustText(m[2], where);
+  return all;
+};
+const enAll = table(read("src/labels.rs"), /^\s*\w+: "(\w+)" => "((?:[^"\\]|\\.)*)",$/gm, "src/labels.rs");
+const deAll = table(read("src/labels/de.rs"), /\(\s*"(\w+)",\s*"((?:[^"\\]|\\.)*)",?\s*\)/g, "src/labels/de.rs");
+const labels = { en: {}, de: {} };
+for (const k of KEYS) {
+  if (!(k in enAll)) { console.error(`make-loader: cannot find the English label ${k} in src/labels.rs`); process.exit(1); }
+  labels.en[k] = enAll[k];
+  if (k in deAll && deAll[k] !== enAll[k]) labels.de[k] = deAll[k]; // else English
+}
+// An icon of src/ui/app.rs as the attributes of its <svg> and its <path>.
+const app = read("src/ui/app.rs");
+const attrs = (tag) => Object.fromEntries([...tag.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+const icon = (name) => {
+  const m = app.match(new RegExp(`fn ${name}\\(\\)[\\s\\S]*?<svg([^>]*)>[\\s\\S]*?<path([\\s\\S]*?)/>`));
+  if (!m) { console.error(`make-loader: cannot find the ${name} svg in src/ui/app.rs`); process.exit(1); }
+  return [attrs(m[1]), attrs(m[2])];
+};
 const fill = {
   __CHASITOR_JS__: JS,
   __CHASITOR_WASM__: WASM,
   __CHASITOR_VERSION__: version,
-  __CHASITOR_LAUNCHER_CSS__: JSON.stringify(css),
-  __CHASITOR_LABEL_EN__: JSON.stringify(en),
-  __CHASITOR_LABEL_DE__: JSON.stringify(de),
-  __CHASITOR_ICON_PATH__: JSON.stringify(icon),
+  __CHASITOR_CSS__: JSON.stringify(css),
+  __CHASITOR_LABELS__: JSON.stringify(labels),
+  __CHASITOR_ICONS__: JSON.stringify({ chat: icon("ChatIcon"), close: icon("CloseIcon") }),
 };
 let out = read("loader/chasitor.js");
 for (const [k, v] of Object.entries(fill)) {

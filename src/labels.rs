@@ -56,6 +56,12 @@ labels! {
     title: "title" => "Chat",
     /// The minimise button in the header.
     minimise: "minimise" => "Minimise the chat",
+    /// The loader's window while the widget loads (a click made before the wasm was here).
+    loading: "loading" => "Loading the chat…",
+    /// The loader's window when the widget's files could not be loaded (offline, blocked, missing).
+    load_failed: "loadFailed" => "The chat could not be loaded. Check your connection and try again.",
+    /// Loads the widget's files again, after `loadFailed`.
+    try_again: "tryAgain" => "Try again",
     end_chat: "endChat" => "End chat",
     end_question: "endQuestion" => "End this chat?",
     end_confirm: "endConfirm" => "Yes, end it",

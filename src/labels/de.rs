@@ -8,6 +8,12 @@ pub const GERMAN: &[(&str, &str)] = &[
     ("unread", "{count} ungelesen"),
     ("title", "Chat"),
     ("minimise", "Chat minimieren"),
+    ("loading", "Der Chat wird geladen…"),
+    (
+        "loadFailed",
+        "Der Chat konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
+    ),
+    ("tryAgain", "Erneut versuchen"),
     ("endChat", "Chat beenden"),
     ("endQuestion", "Diesen Chat beenden?"),
     ("endConfirm", "Ja, beenden"),

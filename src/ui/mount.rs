@@ -6,10 +6,12 @@ use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use super::{App, Setup};
 
-/// The widget's stylesheet, compiled into the wasm: the launcher's part (which the loader also
-/// carries, to paint the launcher before the wasm is here), then the rest.
+/// The widget's stylesheet, compiled into the wasm: the launcher's part and the window's frame
+/// (which the loader also carries, to paint the launcher and, on an early click, the window before
+/// the wasm is here), then the rest.
 pub const WIDGET_CSS: &str = concat!(
     include_str!("../../style/launcher.css"),
+    include_str!("../../style/window.css"),
     include_str!("../../style/widget.css")
 );
 

@@ -116,7 +116,9 @@ test('a click on the launcher before the wasm is here opens the chat once it is,
     const ui = widget(pg);
     await ui.launcher.click();
     assert.equal(await ui.launcher.getAttribute('aria-busy'), 'true', 'the launcher says the chat is on its way');
-    assert.equal(await ui.window.count(), 0, 'no window before the widget is here');
+    // The loader's window shell says so too (tests/e2e/loader_shell.test.mjs tests it in full).
+    assert.equal(await ui.window.isVisible(), true, 'the window shell is open before the widget is here');
+    assert.equal(await ui.prechat.count(), 0, 'no pre-chat form before the widget is here');
     wasm.release();
     await ui.firstName.waitFor({ state: 'visible' });
     assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'true');
