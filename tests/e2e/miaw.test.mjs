@@ -175,6 +175,19 @@ describe('Enhanced Chat end to end', () => {
     });
   });
 
+  test('too many requests (429): the send waits out the backoff and goes once', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'miaw 429', async (w) => {
+      const { ui, id } = await accepted(w);
+      await site.client.fault({ kind: 'rate_limited', path: `/iamessage/api/v2/conversation/${id}/message`, count: 2 });
+      await visitorSays(ui, 'slow down?');
+      assert.deepEqual(await received(id), ['slow down?']);
+      const limited = (await site.client.requests()).filter((r) => r.status === 429);
+      assert.equal(limited.length, 2, 'both 429s were met and waited out');
+      await eventually(async () => (await ui.window.getAttribute('data-connection')) === null
+        || (await ui.page.locator('[part~=connection]').count()) === 0, { what: 'the connection line to go once sent' });
+    });
+  });
+
   test('the messaging session ended (417): the next message starts a new one and reaches an agent', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'miaw 417', async (w) => {
       const { ui, id } = await accepted(w);
