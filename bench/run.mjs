@@ -74,12 +74,14 @@ const VARIANTS = {
   widget: { title: 'chasitor', script: '/chasitor.js' },
   intent: { title: 'chasitor, data-load="intent"', script: '/chasitor.js', attrs: 'data-load="intent"' },
   vanilla: { title: 'vanilla JS client', script: '/vanilla/vanilla.js' },
+  miaw: { title: 'chasitor on Enhanced Chat', script: '/chasitor.js', miaw: true },
 };
 
 function pageHtml(v, cfg, buttonId) {
-  const tag = v.script
-    ? `<script src="${v.script}" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}" data-deployment-id="${cfg.deploymentId}" data-button-id="${buttonId}" ${v.attrs || ''} async></script>`
-    : '';
+  const api = v.miaw
+    ? `data-scrt-url="/" data-org-id="${cfg.orgId}" data-es-developer-name="Chasitor_Demo"`
+    : `data-endpoint="/chat/rest" data-org-id="${cfg.orgId}" data-deployment-id="${cfg.deploymentId}" data-button-id="${buttonId}"`;
+  const tag = v.script ? `<script src="${v.script}" ${api} ${v.attrs || ''} async></script>` : '';
   const para = '<p>Our boots are made for walking, hiking and climbing. Free returns within 30 days; ask us anything in the chat.</p>';
   return `<!doctype html>
 <html lang="en">
@@ -143,7 +145,7 @@ function benchInit() {
     const url = isReq ? input.url : String(input);
     const post = method === 'POST';
     let rec = null;
-    if (B.recordFetch && url.includes('/chat/rest/')) {
+    if (B.recordFetch && (url.includes('/chat/rest/') || url.includes('/iamessage/'))) {
       rec = { t0: performance.now(), url, method, t1: null, status: null, body: null };
       B.fetches.push(rec);
       if (post) {
@@ -535,6 +537,47 @@ async function measurePhone(browser, env) {
 // ------------------------------------------------------------------------------------------------
 // 3. Message latency
 
+/**
+ * `MESSAGES` visitor messages typed and sent with Enter, each timed from the keydown to the answer
+ * of the request that carries it: Live Agent's ChatMessage (or a MultiNoun with it), 200; Enhanced
+ * Chat's POST …/message, 202.
+ */
+async function visitorRounds(page, ui, api) {
+  await page.evaluate(() => { window.__bench.recordFetch = true; window.__bench.fetches = []; });
+  const visitor = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const text = `bench-v-${i}-${Math.random().toString(36).slice(2, 8)}`;
+    await ui.composer.fill(text);
+    // Typing went out on the input event: let it be answered, as it would be for a person typing.
+    await page.waitForFunction(() => window.__bench.inflightPosts === 0, null, { polling: 5 });
+    await tick(20);
+    await ui.composer.press('Enter');
+    const r = await page.waitForFunction(([t, which]) => {
+      const B = window.__bench;
+      const carries = (f) => {
+        if (f.method !== 'POST' || !f.body) return false;
+        if (which === 'miaw') return /\/message$/.test(f.url) && f.body.includes(t);
+        if (/\/ChatMessage$/.test(f.url)) return f.body.includes(t);
+        if (!/\/MultiNoun$/.test(f.url)) return false;
+        try {
+          return JSON.parse(f.body).nouns.some((n) => n.noun === 'ChatMessage'
+            && ((n.object && n.object.text === t) || (typeof n.data === 'string' && n.data.includes(t)) || (n.data && n.data.text === t)));
+        } catch { return false; }
+      };
+      const rec = B.fetches.find(carries);
+      if (!rec || rec.t1 === null) return false;
+      const enter = B.enter[B.enter.length - 1];
+      return { enter, sent: rec.t0, done: rec.t1, status: rec.status, unix: performance.timeOrigin + enter };
+    }, [text, api], { polling: 5 }).then((h) => h.jsonValue());
+    const ok = api === 'miaw' ? 202 : 200;
+    if (r.status !== ok) throw new Error(`the visitor message's POST answered ${r.status}`);
+    visitor.push(r);
+    await page.evaluate(() => { window.__bench.fetches = window.__bench.fetches.filter((f) => f.t1 === null); });
+    await tick(30);
+  }
+  return visitor;
+}
+
 async function measureLatency(browser, env, variant) {
   await env.client.reset();
   const p = await newPage(browser);
@@ -547,36 +590,7 @@ async function measureLatency(browser, env, variant) {
     const agent = await p.page.evaluate(([sid, n]) => window.__bench.agentRounds(sid, n, 'a', 50), [id, MESSAGES]);
 
     // Visitor Enter -> the simulator has the ChatMessage.
-    await p.page.evaluate(() => { window.__bench.recordFetch = true; window.__bench.fetches = []; });
-    const visitor = [];
-    for (let i = 0; i < MESSAGES; i++) {
-      const text = `bench-v-${i}-${Math.random().toString(36).slice(2, 8)}`;
-      await ui.composer.fill(text);
-      // Typing went out on the input event: let it be answered, as it would be for a person typing.
-      await p.page.waitForFunction(() => window.__bench.inflightPosts === 0, null, { polling: 5 });
-      await tick(20);
-      await ui.composer.press('Enter');
-      const r = await p.page.waitForFunction((t) => {
-        const B = window.__bench;
-        const carries = (f) => {
-          if (f.method !== 'POST' || !f.body) return false;
-          if (/\/ChatMessage$/.test(f.url)) return f.body.includes(t);
-          if (!/\/MultiNoun$/.test(f.url)) return false;
-          try {
-            return JSON.parse(f.body).nouns.some((n) => n.noun === 'ChatMessage'
-              && ((n.object && n.object.text === t) || (typeof n.data === 'string' && n.data.includes(t)) || (n.data && n.data.text === t)));
-          } catch { return false; }
-        };
-        const rec = B.fetches.find(carries);
-        if (!rec || rec.t1 === null) return false;
-        const enter = B.enter[B.enter.length - 1];
-        return { enter, sent: rec.t0, done: rec.t1, status: rec.status, unix: performance.timeOrigin + enter };
-      }, text, { polling: 5 }).then((h) => h.jsonValue());
-      if (r.status !== 200) throw new Error(`the ChatMessage POST answered ${r.status}`);
-      visitor.push(r);
-      await p.page.evaluate(() => { window.__bench.fetches = window.__bench.fetches.filter((f) => f.t1 === null); });
-      await tick(30);
-    }
+    const visitor = await visitorRounds(p.page, ui, 'liveagent');
     // Cross-check with the simulator's own log: arrival time (Unix ms, 1 ms resolution) of the first
     // ChatMessage/MultiNoun POST after each Enter (the page's clock, timeOrigin + timeStamp, is the
     // same machine's clock).
@@ -597,6 +611,59 @@ async function measureLatency(browser, env, variant) {
         sent: median(visitor.map((v) => v.sent - v.enter)),
         simLog: median(simSide), simLogP99: quantile(simSide, 0.99),
       },
+      errors: p.errors,
+    };
+  } finally {
+    await p.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// 6. Enhanced Chat: the same latencies, and the idle cost (only the event stream open)
+
+async function measureMiaw(browser, env) {
+  await env.client.reset();
+  const p = await newPage(browser);
+  try {
+    const { page, cdp } = p;
+    const ui = widget(page);
+    await page.goto(`${env.base}/miaw.html`);
+    await ui.launcher.waitFor({ state: 'visible' });
+    await ui.launcher.click();
+    // The deployment's own pre-chat form (the simulator's demo one).
+    const field = (name) => ui.prechat.locator(`[name="${name}"]`);
+    await field('_firstName').fill(VISITOR.firstName);
+    await field('_email').fill(VISITOR.email);
+    await ui.start.click();
+    const s = await env.client.waitForSession((x) => x.api === 'miaw' && x.state === 'queued', { what: 'the conversation to be created' });
+    await env.client.accept(s.id, 'Andy L.');
+    await ui.composer.waitFor({ state: 'visible' });
+    await page.evaluate(installRowObserver);
+    await page.evaluate(([sid]) => window.__bench.agentRounds(sid, 5, 'warm', 50), [s.id]);
+    const agent = await page.evaluate(([sid, n]) => window.__bench.agentRounds(sid, n, 'a', 50), [s.id, MESSAGES]);
+    const visitor = await visitorRounds(page, ui, 'miaw');
+
+    // Idle: nothing but the open stream (its keep-alive comments) for a while.
+    await tick(6000); // the visitor's typing ended, receipts sent
+    const seconds = Math.max(10, Math.round(IDLE_SECONDS / 2));
+    log(`enhanced chat idle: ${seconds} s`);
+    const requests = [];
+    const onRequest = (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    await page.evaluate(() => { const B = window.__bench; B.timerFires = 0; B.timerFast = 0; B.timerMinDelay = Infinity; B.nFire = 0; });
+    const m0 = await metrics(cdp);
+    page.on('request', onRequest);
+    await tick(seconds * 1000);
+    page.off('request', onRequest);
+    const m1 = await metrics(cdp);
+    const timers = await page.evaluate(() => ({ fires: window.__bench.timerFires, fast: window.__bench.timerFast }));
+    const streams = (await env.client.session(s.id)).maxOpenStreams;
+    return {
+      agent: { median: median(agent.map((a) => a.total)), p99: quantile(agent.map((a) => a.total), 0.99) },
+      visitor: {
+        median: median(visitor.map((v) => v.done - v.enter)), p99: quantile(visitor.map((v) => v.done - v.enter), 0.99),
+        sent: median(visitor.map((v) => v.sent - v.enter)),
+      },
+      idle: { seconds, requests, timers, taskMs: (m1.TaskDuration - m0.TaskDuration) * 1000, maxOpenStreams: streams },
       errors: p.errors,
     };
   } finally {
@@ -825,6 +892,7 @@ async function main() {
     await phase('phone', () => measurePhone(browser, env));
     await phase('latency', async () => ({ widget: await measureLatency(browser, env, 'widget'), vanilla: await measureLatency(browser, env, 'vanilla') }));
     await phase('idleLong', () => measureIdleAndLong(browser, env));
+    await phase('miaw', () => measureMiaw(browser, env));
     R.machine.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   } finally {
     await browser.close().catch(() => {});
@@ -914,6 +982,13 @@ function rows(R) {
     row('5', `scroll the ${l.rows}-row transcript${kept}: frame rate (longest frame)`, `${l.scroll.fps.toFixed(0)} fps (${ms(l.scroll.worst)})`, '–', '–', null);
     row('5', `heap with ${l.rows} rows: JS heap after GC; wasm memory; DOM nodes`, `${kb(l.heap)}; ${kb(l.wasm)}; ${l.nodes}`, '–', '–', null);
   } else if (il.longError) row('5', 'long chat', 'failed: see below', '–', '', false);
+  const m = R.miaw;
+  if (m) {
+    row('6', `Enhanced Chat: agent message (control API → event stream) → row in the DOM, median / p99 (${MESSAGES})`, `${ms(m.agent.median)} / ${ms(m.agent.p99)}`, '–', '< 30 ms median', m.agent.median < 30);
+    row('6', 'Enhanced Chat: visitor Enter → simulator answered the POST …/message, median / p99', `${ms(m.visitor.median)} / ${ms(m.visitor.p99)}`, '–', '< 30 ms median', m.visitor.median < 30);
+    row('6', `Enhanced Chat: idle ${m.idle.seconds} s, chat open: requests; timers fired; main-thread time`,
+      `${m.idle.requests.length} (${m.idle.requests.join(', ') || 'none: only the open stream'}); ${m.idle.timers.fires}; ${ms(m.idle.taskMs)}`, '–', 'no request (the stream stays open)', m.idle.requests.length === 0);
+  } else if (R.errors.miaw) row('6', 'Enhanced Chat', 'failed: see below', '–', '', false);
   return out;
 }
 
