@@ -37,7 +37,7 @@ function replaceChecked(text, re, to, times, what) {
  * the Live Agent host, the site's server block on `pagePort` and `otherPort`, the files' block on
  * `cdnPort`, `root` for /var/www/chasitor.
  */
-export function siteConfig({ upstream, pagePort, otherPort, cdnPort, root }) {
+export function siteConfig({ upstream, pagePort, otherPort, cdnPort, root, scrtOrigin }) {
   let conf = fs.readFileSync(CONF_TEMPLATE, 'utf8');
   const pageOrigin = `http://127.0.0.1:${pagePort}`;
   const cdnOrigin = `http://127.0.0.1:${cdnPort}`;
@@ -51,7 +51,10 @@ export function siteConfig({ upstream, pagePort, otherPort, cdnPort, root }) {
   const csp = /add_header Content-Security-Policy "[^"\n]*";?[^\n]*/;
   const line = conf.match(csp)?.[0];
   if (!line || !line.includes('https://cdn.example.com')) throw new Error(`${CONF_TEMPLATE}: no Content-Security-Policy naming https://cdn.example.com`);
-  conf = conf.replace(line, line.split('https://cdn.example.com').join(cdnOrigin));
+  let policy = line.split('https://cdn.example.com').join(cdnOrigin);
+  // Enhanced Chat: the SCRT2 host in connect-src, as the config's comment says.
+  if (scrtOrigin) policy = policy.replace(`connect-src 'self' ${cdnOrigin};`, `connect-src 'self' ${cdnOrigin} ${scrtOrigin};`);
+  conf = conf.replace(line, policy);
   return conf;
 }
 
@@ -107,7 +110,7 @@ function unprivileged() {
  * (pages, files, relay), `otherOrigin` the same site on another port (an origin the files' host does
  * not allow), `cdnOrigin` the files' own host.
  */
-export async function startNginx({ name, upstream }) {
+export async function startNginx({ name, upstream, scrtOrigin }) {
   if (!fs.existsSync(NGINX)) throw new Error(`${NGINX} is missing: run scripts/setup.sh (Debian's nginx)`);
   if (!fs.existsSync(BROTLI_MODULE)) throw new Error(`${BROTLI_MODULE} is missing: run scripts/setup.sh (Debian's libnginx-mod-http-brotli-static)`);
   if (!fs.existsSync(path.join(DIST, 'chasitor.js'))) {
@@ -128,7 +131,7 @@ export async function startNginx({ name, upstream }) {
     const [pagePort, otherPort, cdnPort] = [await freePort(), await freePort(), await freePort()];
     if (new Set([pagePort, otherPort, cdnPort]).size < 3) continue;
     const site = path.join(dir, 'chasitor.conf');
-    fs.writeFileSync(site, siteConfig({ upstream, pagePort, otherPort, cdnPort, root }));
+    fs.writeFileSync(site, siteConfig({ upstream, pagePort, otherPort, cdnPort, root, scrtOrigin }));
     const main = path.join(dir, 'nginx.conf');
     fs.writeFileSync(main, mainConfig(dir, site));
     const errorLog = path.join(dir, 'logs', 'error.log');

@@ -11,7 +11,9 @@
 //   - the Live Agent fault matrix's core cases through the relay: the 503 affinity handover,
 //     dropped upstream connections (the browser sees nginx's 502), 500s, a poll held 30 seconds;
 //   - cross origin: the files from the "CDN" server block, the page and the relay on the site's
-//     origin; and a page on an origin the files' host does not allow: a clear console error.
+//     origin; and a page on an origin the files' host does not allow: a clear console error;
+//   - Enhanced Chat: the files from nginx, the API reached directly (no relay) on its own origin,
+//     which allows the page's (the org's CORS allowlist), with that origin in the page's connect-src.
 //
 // Run: CHASITOR_TEST_OUTPUT=test-output node --test --test-concurrency=1 tests/e2e/nginx.test.mjs
 
@@ -22,7 +24,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, test } from 'node:test';
 import {
-  DIST, ROOT, availableButton, buildSim, eventually, startSim, useSuite, withPage,
+  DIST, ROOT, availableButton, buildSim, eventually, freePort, startSim, useSuite, widget, withPage,
 } from './harness.mjs';
 import {
   assertBudget, countRequests, requestBudget, simRequests, startChat, visitorTexts, watchNet,
@@ -62,6 +64,17 @@ useSuite({
       for (const r of e.relays) r.page('cross', crossPage(r.cdnOrigin, cfg));
       const site = (s, r) => ({ sim: s, client: s.client, cfg, relay: r, hostUrl: `${r.pageOrigin}/` });
       Object.assign(e, { main: site(sim, relay), long: site(longSim, longRelay) });
+
+      // Enhanced Chat: the files from nginx, the API (a simulator allowing the page's origin, as the
+      // org's CORS allowlist does) reached directly; its origin in the page's connect-src.
+      const scrtPort = await freePort();
+      const scrtOrigin = `http://127.0.0.1:${scrtPort}`;
+      const miawRelay = await startNginx({ name: 'miaw', upstream: sim.base, scrtOrigin });
+      e.relays.push(miawRelay);
+      const miawSim = await startSim({ name: 'nginx-miaw-api', corsOrigin: miawRelay.pageOrigin }, scrtPort);
+      e.sims.push(miawSim);
+      miawRelay.page('miaw', miawPage(miawRelay.cdnOrigin, scrtOrigin, cfg.orgId));
+      e.miaw = { relay: miawRelay, sim: miawSim, client: miawSim.client, scrtOrigin, hostUrl: `${miawRelay.pageOrigin}/miaw.html` };
     } catch (err) {
       await stopAll(e);
       throw err;
@@ -85,6 +98,19 @@ function crossPage(cdnOrigin, cfg) {
 <body>
   <h1>A page, the widget's files on another origin</h1>
   <script src="${cdnOrigin}${FILES_PATH}chasitor.js" data-endpoint="/chat/rest" data-org-id="${cfg.orgId}" data-deployment-id="${cfg.deploymentId}" data-button-id="${availableButton(cfg)}" async></script>
+</body>
+</html>
+`;
+}
+
+/** An Enhanced Chat page (no inline script or style), the widget's files from `cdnOrigin`. */
+function miawPage(cdnOrigin, scrtOrigin, orgId) {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Enhanced Chat, the files from nginx</title></head>
+<body>
+  <h1>Enhanced Chat, the files from nginx</h1>
+  <script src="${cdnOrigin}${FILES_PATH}chasitor.js" data-scrt-url="${scrtOrigin}" data-org-id="${orgId}" data-es-developer-name="Chasitor_Demo" async></script>
 </body>
 </html>
 `;
@@ -130,7 +156,7 @@ function watchFiles(page) {
   page.on('response', (res) => {
     list.push({ url: res.url(), status: res.status(), headers: res.headers() });
   });
-  page.on('request', (req) => { if (req.url().includes('/chat/rest/')) list.push({ url: req.url(), request: true }); });
+  page.on('request', (req) => { if (/\/(chat\/rest|iamessage|eventrouter)\//.test(req.url())) list.push({ url: req.url(), request: true }); });
   return list;
 }
 
@@ -445,6 +471,37 @@ describe('nginx: deploy/nginx/chasitor.conf', () => {
     });
   });
 
+  test('Enhanced Chat: the files from nginx, the API reached directly through the org\'s CORS allowlist', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'nginx-enhanced-chat', async (w) => {
+      const { relay, client, scrtOrigin, hostUrl } = env.miaw;
+      const files = watchFiles(w.page);
+      const ui = widget(w.page);
+      await w.page.goto(hostUrl);
+      await ui.launcher.click();
+      const field = (name) => ui.prechat.locator(`[name="${name}"]`);
+      await field('_firstName').fill('Ada');
+      await field('_email').fill('ada@example.com');
+      await ui.start.click();
+      const conv = await client.waitForSession((x) => x.api === 'miaw' && x.state === 'queued', { what: 'the conversation to be created' });
+      await client.accept(conv.id, 'Andy L.');
+      await client.message(conv.id, 'Hello from Enhanced Chat.');
+      await ui.message('agent', 'Hello from Enhanced Chat.').waitFor({ state: 'visible' });
+      await ui.composer.fill('Hi, files from nginx!');
+      await ui.composer.press('Enter');
+      const row = ui.message('visitor', 'Hi, files from nginx!');
+      await eventually(async () => (await row.getAttribute('data-status')) === 'sent', { what: 'the message to be sent' });
+      const s = await client.session(conv.id);
+      assert.deepEqual(s.received.filter((r) => r.type === 'Message').map((r) => r.body.message.staticContent.text), ['Hi, files from nginx!']);
+      // The API went straight to its host (no relay), the files came from nginx's files' host.
+      const apiOrigins = new Set(files.filter((f) => f.request && /\/(iamessage|eventrouter)\//.test(f.url)).map((f) => new URL(f.url).origin));
+      assert.deepEqual([...apiOrigins], [scrtOrigin], 'the Enhanced Chat API on its own origin');
+      const { wasm } = hashedFiles();
+      const got = files.find((f) => !f.request && f.url === `${relay.cdnOrigin}${FILES_PATH}${wasm}`);
+      assert.equal(got?.status, 200, 'the wasm from nginx');
+      assert.deepEqual(cspViolations(w), [], 'no CSP violation with the SCRT2 host in connect-src');
+    });
+  });
+
   test('a page on an origin the files\' host does not allow: the widget does not load, and the console says why', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'nginx-origin-refused', async (w) => {
       const { relay, client } = env.main;
@@ -455,7 +512,7 @@ describe('nginx: deploy/nginx/chasitor.conf', () => {
       await w.page.locator('[part~=launcher]').waitFor({ state: 'visible' });
       const ready = await w.page.evaluate(() => window.Chasitor.ready);
       assert.equal(ready, false, 'Chasitor.ready settles false');
-      const loaderError = await eventually(() => w.consoleErrors.find((t) => t.startsWith('chasitor: could not load the chat widget from')) ?? false,
+      const loaderError = await eventually(() => w.consoleErrors.find((t) => t.startsWith('chasitor: could not load the chat widget: ')) ?? false,
         { what: 'the loader\'s console error' });
       assert.ok(loaderError.includes(`${relay.cdnOrigin}${FILES_PATH}`), `the error names the files' host: ${loaderError}`);
       const cors = w.consoleErrors.find((t) => /CORS|Access-Control-Allow-Origin/.test(t));
