@@ -369,7 +369,10 @@ async fn rate_limited_fault_answers_429_with_retry_after_and_processes_nothing()
         .await;
     let (r, _) = v.say(&conv, "limited").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(r.headers.get("retry-after").map(|h| h.as_bytes()), Some(&b"1"[..]));
+    assert_eq!(
+        r.headers.get("retry-after").map(|h| h.as_bytes()),
+        Some(&b"1"[..])
+    );
     assert_eq!(v.say(&conv, "next").await.0.status, StatusCode::ACCEPTED);
     let view = sim.ctl_get(&format!("/sessions/{conv}")).await;
     let texts: Vec<&str> = view["received"]
@@ -377,7 +380,11 @@ async fn rate_limited_fault_answers_429_with_retry_after_and_processes_nothing()
         .unwrap()
         .iter()
         .filter(|r| r["type"] == "Message")
-        .map(|r| r["body"]["message"]["staticContent"]["text"].as_str().unwrap())
+        .map(|r| {
+            r["body"]["message"]["staticContent"]["text"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     assert_eq!(texts, ["next"]);
     // A Live Agent request never takes it.
