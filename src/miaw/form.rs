@@ -25,12 +25,12 @@ pub fn prechat_fields(config: &EmbeddedServiceConfig) -> Option<Vec<PrechatField
                 "" => f.name.as_str(),
                 label => label,
             };
-            let mut field = PrechatField::simple(&f.name, label, kind, *f.required);
-            field.hidden = *f.is_hidden;
+            let mut field = PrechatField::simple(&f.name, label, kind, f.required);
+            field.hidden = f.is_hidden;
             field.choices = config
                 .choices(&f.choice_list_id)
                 .iter()
-                .map(|c| c.choice_list_value_name.0.clone())
+                .map(|c| c.choice_list_value_name.clone())
                 .filter(|c| !c.is_empty())
                 .collect();
             field.autocomplete = match f.name.as_str() {
