@@ -223,6 +223,26 @@ fn access_token_answer_with_the_prechat_form() {
 }
 
 #[test]
+fn form_fields_in_order_keep_theirs_when_equal() {
+    let token = AccessTokenAnswer::from_json(
+        &json!({"accessToken": "t", "context": {"configuration": {"embeddedServiceConfig": {
+            "forms": [{"formType": "PreChat", "formFields": [
+                {"name": "c", "order": 2}, {"name": "a", "order": "1"}, {"name": "d", "order": 2},
+                {"name": "x"}, {"name": "b", "order": 1}, "not a field"]}]}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let config = &token.context.configuration.embedded_service_config;
+    let form = config.prechat_form().expect("a pre-chat form");
+    let names: Vec<&str> = form
+        .fields_in_order()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, ["x", "a", "b", "c", "d"]);
+}
+
+#[test]
 fn a_token_answer_without_a_form_or_context() {
     let token = AccessTokenAnswer::from_json(
         &json!({"accessToken": "t", "context": {"configuration": null}}).to_string(),
