@@ -24,8 +24,9 @@ fn answer<T>(name: &str, from_json: fn(&str) -> Result<T, ProtocolError>) -> T {
     from_json(&fixture_text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn to_value<T: serde::Serialize>(t: &T) -> Value {
-    serde_json::to_value(t).expect("serializes")
+/// A request body as JSON, to compare whole.
+fn to_value(body: String) -> Value {
+    serde_json::from_str(&body).expect("a body is JSON")
 }
 
 /// A known event's data, from its name and data.
@@ -66,7 +67,10 @@ fn attributes(value: Value) -> Map<String, Value> {
 #[test]
 fn access_token_request_for_the_web() {
     let request = AccessTokenRequest::web("00DXX0000000001", "Web_Chat");
-    assert_eq!(to_value(&request), fixture("request-access-token.json"));
+    assert_eq!(
+        to_value(request.to_json()),
+        fixture("request-access-token.json")
+    );
     let with_context = AccessTokenRequest {
         device_id: Some("d2a1f0e9-8c7b-4a6d-9e5f-4a3b2c1d0e9f".into()),
         context: Some(ClientContext {
@@ -76,7 +80,7 @@ fn access_token_request_for_the_web() {
         ..request
     };
     assert_eq!(
-        to_value(&with_context),
+        to_value(with_context.to_json()),
         fixture("request-access-token-with-context.json")
     );
 }
@@ -91,7 +95,7 @@ fn create_conversation_request() {
         ),
     };
     assert_eq!(
-        to_value(&request),
+        to_value(request.to_json()),
         fixture("request-create-conversation.json")
     );
     let without = CreateConversationRequest {
@@ -99,7 +103,7 @@ fn create_conversation_request() {
         ..request
     };
     assert_eq!(
-        to_value(&without),
+        to_value(without.to_json()),
         json!({"conversationId": CONV, "esDeveloperName": "Web_Chat"})
     );
 }
@@ -107,7 +111,10 @@ fn create_conversation_request() {
 #[test]
 fn send_message_request_plain_text() {
     let request = SendMessageRequest::text(VISITOR_MESSAGE_ID, "My parcel is late", "Web_Chat");
-    assert_eq!(to_value(&request), fixture("request-send-message.json"));
+    assert_eq!(
+        to_value(request.to_json()),
+        fixture("request-send-message.json")
+    );
 }
 
 #[test]
@@ -122,7 +129,7 @@ fn send_message_request_opening_a_new_session() {
     request.routing_attributes = attributes(json!({"_firstName": "Jon"}));
     request.language = Some("en_US".into());
     assert_eq!(
-        to_value(&request),
+        to_value(request.to_json()),
         fixture("request-send-message-new-session.json")
     );
 }
@@ -133,12 +140,18 @@ fn typing_requests() {
         entry_type: TypingEntry::TypingStartedIndicator,
         id: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d".into(),
     };
-    assert_eq!(to_value(&started), fixture("request-typing-started.json"));
+    assert_eq!(
+        to_value(started.to_json()),
+        fixture("request-typing-started.json")
+    );
     let stopped = TypingRequest {
         entry_type: TypingEntry::TypingStoppedIndicator,
         id: "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e".into(),
     };
-    assert_eq!(to_value(&stopped), fixture("request-typing-stopped.json"));
+    assert_eq!(
+        to_value(stopped.to_json()),
+        fixture("request-typing-stopped.json")
+    );
 }
 
 #[test]
@@ -155,7 +168,7 @@ fn acknowledge_entries_request() {
         ],
     };
     assert_eq!(
-        to_value(&request),
+        to_value(request.to_json()),
         fixture("request-acknowledge-entries.json")
     );
 }

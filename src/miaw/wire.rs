@@ -1,5 +1,5 @@
 //! Wire types of Enhanced Chat's customer-side API (`/iamessage/api/v2/...` and the event
-//! stream `/eventrouter/v1/sse`): request bodies (serialize to the API's camelCase JSON, optional
+//! stream `/eventrouter/v1/sse`): request bodies (written as the API's camelCase JSON, optional
 //! parts left out), answers, and the stream's events.
 //!
 //! Answers and events are parsed once into a [`serde_json::Value`] and read from it by hand into
@@ -11,7 +11,6 @@
 //! entry type. Unknown event names and entry types become `Unknown { name, raw }`, never an error.
 
 use crate::protocol::{Loose, ProtocolError};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Pre-chat answers for routing: `{<pre-chat field name>: value}`.
@@ -19,9 +18,44 @@ pub type RoutingAttributes = Map<String, Value>;
 
 // ------------------------------------------------------------------------------- requests
 
+/// A request body being written: a JSON object, as text through [`serde_json::Value`] (whose
+/// serializer the Live Agent side links already; a derived `Serialize` per body costs its own
+/// code). Optional parts are left out.
+#[derive(Default)]
+struct Body(Map<String, Value>);
+
+impl Body {
+    fn put(&mut self, key: &str, value: Value) {
+        self.0.insert(key.to_string(), value);
+    }
+
+    fn text(&mut self, key: &str, value: &str) {
+        self.put(key, Value::String(value.to_string()));
+    }
+
+    fn text_if(&mut self, key: &str, value: &Option<String>) {
+        if let Some(value) = value {
+            self.text(key, value);
+        }
+    }
+
+    fn attributes(&mut self, attributes: &RoutingAttributes) {
+        if !attributes.is_empty() {
+            self.put("routingAttributes", Value::Object(attributes.clone()));
+        }
+    }
+
+    fn value(self) -> Value {
+        Value::Object(self.0)
+    }
+
+    fn json(self) -> String {
+        serde_json::to_string(&self.value()).unwrap_or_default()
+    }
+}
+
 /// `POST /iamessage/api/v2/authorization/unauthenticated/access-token` (no Bearer).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AccessTokenRequest {
     /// The org id (15 or 18 characters).
     pub org_id: String,
@@ -31,9 +65,7 @@ pub struct AccessTokenRequest {
     pub capabilities_version: String,
     /// "Web".
     pub platform: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<ClientContext>,
 }
 
@@ -49,46 +81,64 @@ impl AccessTokenRequest {
             context: None,
         }
     }
+
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = Body::default();
+        b.text("orgId", &self.org_id);
+        b.text("esDeveloperName", &self.es_developer_name);
+        b.text("capabilitiesVersion", &self.capabilities_version);
+        b.text("platform", &self.platform);
+        b.text_if("deviceId", &self.device_id);
+        if let Some(context) = &self.context {
+            let mut c = Body::default();
+            c.text("appName", &context.app_name);
+            c.text("clientVersion", &context.client_version);
+            b.put("context", c.value());
+        }
+        b.json()
+    }
 }
 
 /// The access-token request's optional `context`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientContext {
     pub app_name: String,
     pub client_version: String,
 }
 
 /// `POST /iamessage/api/v2/conversation`: start a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateConversationRequest {
     /// A lowercase UUID the client makes.
     pub conversation_id: String,
     pub es_developer_name: String,
     /// Pre-chat answers; left out when empty. Keys not mapped on the channel are dropped.
-    #[serde(skip_serializing_if = "Map::is_empty")]
     pub routing_attributes: RoutingAttributes,
 }
 
+impl CreateConversationRequest {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = Body::default();
+        b.text("conversationId", &self.conversation_id);
+        b.text("esDeveloperName", &self.es_developer_name);
+        b.attributes(&self.routing_attributes);
+        b.json()
+    }
+}
+
 /// `POST /iamessage/api/v2/conversation/{id}/message`: send a message.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest {
     pub message: AbstractMessage,
     pub es_developer_name: String,
     /// `true` to open a new messaging session (after a 417), with the session pre-chat's
     /// `routing_attributes`; left out when false.
-    #[serde(skip_serializing_if = "is_false")]
     pub is_new_messaging_session: bool,
-    #[serde(skip_serializing_if = "Map::is_empty")]
+    /// Left out when empty.
     pub routing_attributes: RoutingAttributes,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !b
 }
 
 impl SendMessageRequest {
@@ -110,6 +160,30 @@ impl SendMessageRequest {
             language: None,
         }
     }
+
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let message = &self.message;
+        let mut m = Body::default();
+        m.text("id", &message.id);
+        m.text("messageType", &message.message_type);
+        if let Some(content) = &message.static_content {
+            let mut c = Body::default();
+            c.text("formatType", &content.format_type);
+            c.text("text", &content.text);
+            m.put("staticContent", c.value());
+        }
+        m.text_if("inReplyToMessageId", &message.in_reply_to_message_id);
+        let mut b = Body::default();
+        b.put("message", m.value());
+        b.text("esDeveloperName", &self.es_developer_name);
+        if self.is_new_messaging_session {
+            b.put("isNewMessagingSession", Value::Bool(true));
+        }
+        b.attributes(&self.routing_attributes);
+        b.text_if("language", &self.language);
+        b.json()
+    }
 }
 
 /// `messageType` of a plain message.
@@ -118,30 +192,67 @@ pub const STATIC_CONTENT_MESSAGE: &str = "StaticContentMessage";
 pub const FORMAT_TEXT: &str = "Text";
 
 /// `POST /iamessage/api/v2/conversation/{id}/entry`: the visitor started or stopped typing.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TypingRequest {
     pub entry_type: TypingEntry,
     /// A fresh UUID.
     pub id: String,
 }
 
+impl TypingRequest {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = Body::default();
+        b.text(
+            "entryType",
+            match self.entry_type {
+                TypingEntry::TypingStartedIndicator => "TypingStartedIndicator",
+                TypingEntry::TypingStoppedIndicator => "TypingStoppedIndicator",
+            },
+        );
+        b.text("id", &self.id);
+        b.json()
+    }
+}
+
 /// The typing request's `entryType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TypingEntry {
     TypingStartedIndicator,
     TypingStoppedIndicator,
 }
 
 /// `POST /iamessage/api/v2/conversation/{id}/acknowledge-entries` (*unconfirmed*): receipts.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AcknowledgeEntriesRequest {
     pub acks: Vec<Ack>,
 }
 
+impl AcknowledgeEntriesRequest {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut acks = Vec::with_capacity(self.acks.len());
+        for ack in &self.acks {
+            let mut a = Body::default();
+            a.text("id", &ack.id);
+            a.text(
+                "entryType",
+                match ack.entry_type {
+                    AckType::Delivery => "Delivery",
+                    AckType::Read => "Read",
+                },
+            );
+            a.text("conversationEntryId", &ack.conversation_entry_id);
+            acks.push(a.value());
+        }
+        let mut b = Body::default();
+        b.put("acks", Value::Array(acks));
+        b.json()
+    }
+}
+
 /// One receipt.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Ack {
     /// A fresh UUID.
     pub id: String,
@@ -151,7 +262,7 @@ pub struct Ack {
 }
 
 /// What a receipt says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AckType {
     Delivery,
     Read,
@@ -534,15 +645,12 @@ impl Participant {
 }
 
 /// A message: the stream's and history's `abstractMessage`, and the send request's `message`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbstractMessage {
     pub id: String,
     /// "StaticContentMessage" for text; also ChoicesMessage, ChoicesResponseMessage...
     pub message_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub static_content: Option<StaticContent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_reply_to_message_id: Option<String>,
 }
 
@@ -561,8 +669,7 @@ impl AbstractMessage {
 }
 
 /// A message's `staticContent`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StaticContent {
     /// "Text" for plain text.
     pub format_type: String,
