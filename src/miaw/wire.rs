@@ -969,7 +969,9 @@ impl ServerEvent {
 /// The `exp` claim (seconds since the epoch) of a JWT such as the access token: the payload is
 /// read without checking the signature. `None` when the token is not a JWT or has no `exp`.
 pub fn jwt_expiry_secs(token: &str) -> Option<u64> {
-    let payload = base64url_decode(token.split('.').nth(1)?)?;
+    let (_, rest) = token.split_once('.')?;
+    let payload = rest.split_once('.').map_or(rest, |(payload, _)| payload);
+    let payload = base64url_decode(payload)?;
     let claims: Value = serde_json::from_str(std::str::from_utf8(&payload).ok()?).ok()?;
     let exp = i64::loose(claims.get("exp")?.clone())?;
     u64::try_from(exp).ok()
