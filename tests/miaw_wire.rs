@@ -3,6 +3,7 @@
 //! README): request bodies compared whole, answers and stream events decoded and checked.
 
 use chasitor::miaw::wire::*;
+use chasitor::protocol::ProtocolError;
 use serde_json::{json, Map, Value};
 
 const CONV: &str = "5a8f2c3e-1b4d-4e6f-9a7b-0c1d2e3f4a5b";
@@ -18,12 +19,14 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&fixture_text(name)).expect("fixture is JSON")
 }
 
-fn answer<T: serde::de::DeserializeOwned>(name: &str) -> T {
-    serde_json::from_str(&fixture_text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+/// An answer fixture decoded by its type's `from_json`.
+fn answer<T>(name: &str, from_json: fn(&str) -> Result<T, ProtocolError>) -> T {
+    from_json(&fixture_text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn to_value<T: serde::Serialize>(t: &T) -> Value {
-    serde_json::to_value(t).expect("serializes")
+/// A request body as JSON, to compare whole.
+fn to_value(body: String) -> Value {
+    serde_json::from_str(&body).expect("a body is JSON")
 }
 
 /// A known event's data, from its name and data.
@@ -64,7 +67,10 @@ fn attributes(value: Value) -> Map<String, Value> {
 #[test]
 fn access_token_request_for_the_web() {
     let request = AccessTokenRequest::web("00DXX0000000001", "Web_Chat");
-    assert_eq!(to_value(&request), fixture("request-access-token.json"));
+    assert_eq!(
+        to_value(request.to_json()),
+        fixture("request-access-token.json")
+    );
     let with_context = AccessTokenRequest {
         device_id: Some("d2a1f0e9-8c7b-4a6d-9e5f-4a3b2c1d0e9f".into()),
         context: Some(ClientContext {
@@ -74,7 +80,7 @@ fn access_token_request_for_the_web() {
         ..request
     };
     assert_eq!(
-        to_value(&with_context),
+        to_value(with_context.to_json()),
         fixture("request-access-token-with-context.json")
     );
 }
@@ -89,7 +95,7 @@ fn create_conversation_request() {
         ),
     };
     assert_eq!(
-        to_value(&request),
+        to_value(request.to_json()),
         fixture("request-create-conversation.json")
     );
     let without = CreateConversationRequest {
@@ -97,7 +103,7 @@ fn create_conversation_request() {
         ..request
     };
     assert_eq!(
-        to_value(&without),
+        to_value(without.to_json()),
         json!({"conversationId": CONV, "esDeveloperName": "Web_Chat"})
     );
 }
@@ -105,7 +111,10 @@ fn create_conversation_request() {
 #[test]
 fn send_message_request_plain_text() {
     let request = SendMessageRequest::text(VISITOR_MESSAGE_ID, "My parcel is late", "Web_Chat");
-    assert_eq!(to_value(&request), fixture("request-send-message.json"));
+    assert_eq!(
+        to_value(request.to_json()),
+        fixture("request-send-message.json")
+    );
 }
 
 #[test]
@@ -115,12 +124,12 @@ fn send_message_request_opening_a_new_session() {
         "Still there?",
         "Web_Chat",
     );
-    request.message.in_reply_to_message_id = Some(AGENT_MESSAGE_ID.to_string()).into();
+    request.message.in_reply_to_message_id = Some(AGENT_MESSAGE_ID.to_string());
     request.is_new_messaging_session = true;
     request.routing_attributes = attributes(json!({"_firstName": "Jon"}));
     request.language = Some("en_US".into());
     assert_eq!(
-        to_value(&request),
+        to_value(request.to_json()),
         fixture("request-send-message-new-session.json")
     );
 }
@@ -131,12 +140,18 @@ fn typing_requests() {
         entry_type: TypingEntry::TypingStartedIndicator,
         id: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d".into(),
     };
-    assert_eq!(to_value(&started), fixture("request-typing-started.json"));
+    assert_eq!(
+        to_value(started.to_json()),
+        fixture("request-typing-started.json")
+    );
     let stopped = TypingRequest {
         entry_type: TypingEntry::TypingStoppedIndicator,
         id: "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e".into(),
     };
-    assert_eq!(to_value(&stopped), fixture("request-typing-stopped.json"));
+    assert_eq!(
+        to_value(stopped.to_json()),
+        fixture("request-typing-stopped.json")
+    );
 }
 
 #[test]
@@ -153,7 +168,7 @@ fn acknowledge_entries_request() {
         ],
     };
     assert_eq!(
-        to_value(&request),
+        to_value(request.to_json()),
         fixture("request-acknowledge-entries.json")
     );
 }
@@ -162,7 +177,7 @@ fn acknowledge_entries_request() {
 
 #[test]
 fn access_token_answer_with_the_prechat_form() {
-    let token: AccessTokenAnswer = answer("answer-access-token.json");
+    let token = answer("answer-access-token.json", AccessTokenAnswer::from_json);
     assert!(token.access_token.starts_with("eyJ"));
     assert_eq!(token.last_event_id, "0");
     assert_eq!(jwt_expiry_secs(&token.access_token), Some(1_764_459_300));
@@ -192,10 +207,10 @@ fn access_token_answer_with_the_prechat_form() {
     assert_eq!(first.max_length, Some(40));
     // "true", "2" and "80" as strings: read as the server meant them.
     assert_eq!(email.field_type, "Email");
-    assert!(*email.required);
+    assert!(email.required);
     assert_eq!(email.order, 2);
     assert_eq!(email.max_length, Some(80));
-    assert!(*page.is_hidden && !*page.required);
+    assert!(page.is_hidden && !page.required);
     assert_eq!(subscribe.field_type, "Checkbox");
     assert_eq!(subscribe.max_length, None);
 
@@ -221,10 +236,31 @@ fn access_token_answer_with_the_prechat_form() {
 }
 
 #[test]
+fn form_fields_in_order_keep_theirs_when_equal() {
+    let token = AccessTokenAnswer::from_json(
+        &json!({"accessToken": "t", "context": {"configuration": {"embeddedServiceConfig": {
+            "forms": [{"formType": "PreChat", "formFields": [
+                {"name": "c", "order": 2}, {"name": "a", "order": "1"}, {"name": "d", "order": 2},
+                {"name": "x"}, {"name": "b", "order": 1}, "not a field"]}]}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let config = &token.context.configuration.embedded_service_config;
+    let form = config.prechat_form().expect("a pre-chat form");
+    let names: Vec<&str> = form
+        .fields_in_order()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, ["x", "a", "b", "c", "d"]);
+}
+
+#[test]
 fn a_token_answer_without_a_form_or_context() {
-    let token: AccessTokenAnswer =
-        serde_json::from_value(json!({"accessToken": "t", "context": {"configuration": null}}))
-            .unwrap();
+    let token = AccessTokenAnswer::from_json(
+        &json!({"accessToken": "t", "context": {"configuration": null}}).to_string(),
+    )
+    .unwrap();
     assert_eq!(token.last_event_id, "");
     assert_eq!(
         token
@@ -235,20 +271,24 @@ fn a_token_answer_without_a_form_or_context() {
         None
     );
     // Without a token the answer is useless: an error.
-    assert!(serde_json::from_value::<AccessTokenAnswer>(json!({"lastEventId": "1"})).is_err());
+    assert!(AccessTokenAnswer::from_json(r#"{"lastEventId": "1"}"#).is_err());
+    assert!(AccessTokenAnswer::from_json(r#"{"accessToken": 7}"#).is_err());
 }
 
 #[test]
 fn continuation_token_answer() {
-    let token: ContinuationTokenAnswer = answer("answer-continuation-token.json");
+    let token = answer(
+        "answer-continuation-token.json",
+        ContinuationTokenAnswer::from_json,
+    );
     assert_eq!(token.last_event_id, "1764455704001-0");
-    assert_eq!(token.context.0, TokenContext::default());
+    assert_eq!(token.context, TokenContext::default());
     assert_eq!(jwt_expiry_secs(&token.access_token), Some(1_764_462_900));
 }
 
 #[test]
 fn send_message_answer() {
-    let sent: SendMessageAnswer = answer("answer-send-message.json");
+    let sent = answer("answer-send-message.json", SendMessageAnswer::from_json);
     assert_eq!(sent.conversation_entries.len(), 1);
     assert_eq!(sent.conversation_entries[0].id, VISITOR_MESSAGE_ID);
     assert_eq!(
@@ -259,21 +299,23 @@ fn send_message_answer() {
 
 #[test]
 fn list_conversations_answer() {
-    let list: ListConversationsAnswer = answer("answer-list-conversations.json");
+    let list = answer(
+        "answer-list-conversations.json",
+        ListConversationsAnswer::from_json,
+    );
     assert_eq!(list.open_conversations_found, 2);
     assert_eq!(list.conversations.len(), 2);
     // The second's start time is a string; it is still the latest.
     let latest = list.latest().expect("a conversation");
     assert_eq!(latest.conversation_id, CONV);
     assert_eq!(latest.start_timestamp, 1_764_455_689_000);
-    let empty: ListConversationsAnswer =
-        serde_json::from_value(json!({"openConversationsFound": 0})).unwrap();
+    let empty = ListConversationsAnswer::from_json(r#"{"openConversationsFound": 0}"#).unwrap();
     assert_eq!(empty.latest(), None);
 }
 
 #[test]
 fn history_entries_newest_first_with_object_payloads() {
-    let history: EntriesAnswer = answer("answer-entries.json");
+    let history = answer("answer-entries.json", EntriesAnswer::from_json);
     let entries = &history.conversation_entries;
     // The element that is not an object is left out; the rest keep their order.
     assert_eq!(entries.len(), 5);
@@ -323,6 +365,16 @@ fn history_entries_newest_first_with_object_payloads() {
         .all(|w| w[0].transcripted_timestamp >= w[1].transcripted_timestamp));
 }
 
+#[test]
+fn answers_that_are_not_json_objects_are_errors() {
+    for body in ["not json", "[]", "null", "\"x\""] {
+        assert!(AccessTokenAnswer::from_json(body).is_err(), "{body}");
+        assert!(SendMessageAnswer::from_json(body).is_err(), "{body}");
+        assert!(ListConversationsAnswer::from_json(body).is_err(), "{body}");
+        assert!(EntriesAnswer::from_json(body).is_err(), "{body}");
+    }
+}
+
 // ------------------------------------------------------------------------ stream events
 
 #[test]
@@ -350,7 +402,7 @@ fn conversation_message_event() {
 #[test]
 fn the_same_entry_from_the_stream_and_from_history_decodes_alike() {
     let streamed = conversation_event("message").conversation_entry;
-    let history: EntriesAnswer = answer("answer-entries.json");
+    let history = answer("answer-entries.json", EntriesAnswer::from_json);
     assert_eq!(streamed, history.conversation_entries[1]);
 }
 

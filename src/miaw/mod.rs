@@ -5,8 +5,8 @@
 //! - [`engine`]: the conversation as a sans-IO state machine, beside the Live Agent one.
 //! - [`form`]: the deployment's pre-chat form as the widget's pre-chat fields.
 //! - [`sse`]: a sans-IO `text/event-stream` parser: bytes in, events out.
-//! - [`wire`]: request and answer bodies, the stream's events (lenient where servers differ,
-//!   through [`crate::protocol::Lenient`]) and the access token's expiry.
+//! - [`wire`]: request and answer bodies, the stream's events (read by hand from parsed JSON,
+//!   lenient where servers differ) and the access token's expiry.
 
 pub mod engine;
 pub mod form;

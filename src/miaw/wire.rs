@@ -1,16 +1,16 @@
 //! Wire types of Enhanced Chat's customer-side API (`/iamessage/api/v2/...` and the event
-//! stream `/eventrouter/v1/sse`): request bodies (serialize to the API's camelCase JSON, optional
+//! stream `/eventrouter/v1/sse`): request bodies (written as the API's camelCase JSON, optional
 //! parts left out), answers, and the stream's events.
 //!
-//! Answers decode leniently: every field but the few an answer is useless without is a
-//! [`Lenient`] field (an odd or missing value becomes its fallback). A conversation entry's
-//! `entryPayload` is a JSON string on the stream and an object in history; [`ConversationEntry`]
-//! reads both, and types the payload by its entry type. Unknown event names and entry types
-//! become `Unknown { name, raw }`, never an error.
+//! Answers and events are parsed once into a [`serde_json::Value`] and read from it by hand into
+//! typed results (no derived `Deserialize`: each derived type costs its own serde code in the
+//! wasm). Reading is lenient: every field but the few an answer is useless without falls back
+//! when it is absent or odd (numbers as strings and strings as numbers are read as meant, as
+//! [`Loose`] does for Live Agent). A conversation entry's `entryPayload` is a JSON string on the
+//! stream and an object in history; [`ConversationEntry`] reads both, and types the payload by its
+//! entry type. Unknown event names and entry types become `Unknown { name, raw }`, never an error.
 
-use crate::protocol::{Lenient, Loose};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use crate::protocol::{Loose, ProtocolError};
 use serde_json::{Map, Value};
 
 /// Pre-chat answers for routing: `{<pre-chat field name>: value}`.
@@ -18,9 +18,44 @@ pub type RoutingAttributes = Map<String, Value>;
 
 // ------------------------------------------------------------------------------- requests
 
+/// A request body being written: a JSON object, as text through [`serde_json::Value`] (whose
+/// serializer the Live Agent side links already; a derived `Serialize` per body costs its own
+/// code). Optional parts are left out.
+#[derive(Default)]
+struct Body(Map<String, Value>);
+
+impl Body {
+    fn put(&mut self, key: &str, value: Value) {
+        self.0.insert(key.to_string(), value);
+    }
+
+    fn text(&mut self, key: &str, value: &str) {
+        self.put(key, Value::String(value.to_string()));
+    }
+
+    fn text_if(&mut self, key: &str, value: &Option<String>) {
+        if let Some(value) = value {
+            self.text(key, value);
+        }
+    }
+
+    fn attributes(&mut self, attributes: &RoutingAttributes) {
+        if !attributes.is_empty() {
+            self.put("routingAttributes", Value::Object(attributes.clone()));
+        }
+    }
+
+    fn value(self) -> Value {
+        Value::Object(self.0)
+    }
+
+    fn json(self) -> String {
+        serde_json::to_string(&self.value()).unwrap_or_default()
+    }
+}
+
 /// `POST /iamessage/api/v2/authorization/unauthenticated/access-token` (no Bearer).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AccessTokenRequest {
     /// The org id (15 or 18 characters).
     pub org_id: String,
@@ -30,9 +65,7 @@ pub struct AccessTokenRequest {
     pub capabilities_version: String,
     /// "Web".
     pub platform: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<ClientContext>,
 }
 
@@ -48,46 +81,64 @@ impl AccessTokenRequest {
             context: None,
         }
     }
+
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = Body::default();
+        b.text("orgId", &self.org_id);
+        b.text("esDeveloperName", &self.es_developer_name);
+        b.text("capabilitiesVersion", &self.capabilities_version);
+        b.text("platform", &self.platform);
+        b.text_if("deviceId", &self.device_id);
+        if let Some(context) = &self.context {
+            let mut c = Body::default();
+            c.text("appName", &context.app_name);
+            c.text("clientVersion", &context.client_version);
+            b.put("context", c.value());
+        }
+        b.json()
+    }
 }
 
 /// The access-token request's optional `context`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientContext {
     pub app_name: String,
     pub client_version: String,
 }
 
 /// `POST /iamessage/api/v2/conversation`: start a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateConversationRequest {
     /// A lowercase UUID the client makes.
     pub conversation_id: String,
     pub es_developer_name: String,
     /// Pre-chat answers; left out when empty. Keys not mapped on the channel are dropped.
-    #[serde(skip_serializing_if = "Map::is_empty")]
     pub routing_attributes: RoutingAttributes,
 }
 
+impl CreateConversationRequest {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = Body::default();
+        b.text("conversationId", &self.conversation_id);
+        b.text("esDeveloperName", &self.es_developer_name);
+        b.attributes(&self.routing_attributes);
+        b.json()
+    }
+}
+
 /// `POST /iamessage/api/v2/conversation/{id}/message`: send a message.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest {
     pub message: AbstractMessage,
     pub es_developer_name: String,
     /// `true` to open a new messaging session (after a 417), with the session pre-chat's
     /// `routing_attributes`; left out when false.
-    #[serde(skip_serializing_if = "is_false")]
     pub is_new_messaging_session: bool,
-    #[serde(skip_serializing_if = "Map::is_empty")]
+    /// Left out when empty.
     pub routing_attributes: RoutingAttributes,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !b
 }
 
 impl SendMessageRequest {
@@ -97,17 +148,41 @@ impl SendMessageRequest {
             message: AbstractMessage {
                 id: id.into(),
                 message_type: STATIC_CONTENT_MESSAGE.into(),
-                static_content: Lenient(Some(StaticContent {
+                static_content: Some(StaticContent {
                     format_type: FORMAT_TEXT.into(),
                     text: text.into(),
-                })),
-                in_reply_to_message_id: Lenient(None),
+                }),
+                in_reply_to_message_id: None,
             },
             es_developer_name: es_developer_name.to_string(),
             is_new_messaging_session: false,
             routing_attributes: Map::new(),
             language: None,
         }
+    }
+
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let message = &self.message;
+        let mut m = Body::default();
+        m.text("id", &message.id);
+        m.text("messageType", &message.message_type);
+        if let Some(content) = &message.static_content {
+            let mut c = Body::default();
+            c.text("formatType", &content.format_type);
+            c.text("text", &content.text);
+            m.put("staticContent", c.value());
+        }
+        m.text_if("inReplyToMessageId", &message.in_reply_to_message_id);
+        let mut b = Body::default();
+        b.put("message", m.value());
+        b.text("esDeveloperName", &self.es_developer_name);
+        if self.is_new_messaging_session {
+            b.put("isNewMessagingSession", Value::Bool(true));
+        }
+        b.attributes(&self.routing_attributes);
+        b.text_if("language", &self.language);
+        b.json()
     }
 }
 
@@ -117,30 +192,67 @@ pub const STATIC_CONTENT_MESSAGE: &str = "StaticContentMessage";
 pub const FORMAT_TEXT: &str = "Text";
 
 /// `POST /iamessage/api/v2/conversation/{id}/entry`: the visitor started or stopped typing.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TypingRequest {
     pub entry_type: TypingEntry,
     /// A fresh UUID.
     pub id: String,
 }
 
+impl TypingRequest {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = Body::default();
+        b.text(
+            "entryType",
+            match self.entry_type {
+                TypingEntry::TypingStartedIndicator => "TypingStartedIndicator",
+                TypingEntry::TypingStoppedIndicator => "TypingStoppedIndicator",
+            },
+        );
+        b.text("id", &self.id);
+        b.json()
+    }
+}
+
 /// The typing request's `entryType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TypingEntry {
     TypingStartedIndicator,
     TypingStoppedIndicator,
 }
 
 /// `POST /iamessage/api/v2/conversation/{id}/acknowledge-entries` (*unconfirmed*): receipts.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AcknowledgeEntriesRequest {
     pub acks: Vec<Ack>,
 }
 
+impl AcknowledgeEntriesRequest {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut acks = Vec::with_capacity(self.acks.len());
+        for ack in &self.acks {
+            let mut a = Body::default();
+            a.text("id", &ack.id);
+            a.text(
+                "entryType",
+                match ack.entry_type {
+                    AckType::Delivery => "Delivery",
+                    AckType::Read => "Read",
+                },
+            );
+            a.text("conversationEntryId", &ack.conversation_entry_id);
+            acks.push(a.value());
+        }
+        let mut b = Body::default();
+        b.put("acks", Value::Array(acks));
+        b.json()
+    }
+}
+
 /// One receipt.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Ack {
     /// A fresh UUID.
     pub id: String,
@@ -150,63 +262,169 @@ pub struct Ack {
 }
 
 /// What a receipt says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AckType {
     Delivery,
     Read,
+}
+
+// ------------------------------------------------------------------------- lenient reading
+
+/// An answer body that must be a JSON object.
+fn parse_object(text: &str) -> Result<Fields, ProtocolError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(Fields(map)),
+        Ok(_) => Err(ProtocolError::NotAnObject),
+        Err(e) => Err(ProtocolError::InvalidJson(e.to_string())),
+    }
+}
+
+/// What fits `T` ([`Loose`]: numbers from numeric strings, strings from numbers...), else
+/// `T::default()`.
+fn loose<T: Loose + Default>(v: Value) -> T {
+    T::loose(v).unwrap_or_default()
+}
+
+/// A JSON object's fields, taken out one by one. Every read is lenient: an absent field or one
+/// that does not fit is the fallback (`""`, 0, false, `None`, empty), never an error.
+struct Fields(Map<String, Value>);
+
+impl Fields {
+    /// The fields of `v`; a value that is not an object has none.
+    fn of(v: Value) -> Fields {
+        match v {
+            Value::Object(map) => Fields(map),
+            _ => Fields(Map::new()),
+        }
+    }
+
+    /// The field's value (null when absent).
+    fn take(&mut self, key: &str) -> Value {
+        self.0.remove(key).unwrap_or_default()
+    }
+
+    fn string(&mut self, key: &str) -> String {
+        loose(self.take(key))
+    }
+
+    fn integer(&mut self, key: &str) -> i64 {
+        loose(self.take(key))
+    }
+
+    fn flag(&mut self, key: &str) -> bool {
+        loose(self.take(key))
+    }
+
+    /// The field's fields, when it is an object.
+    fn object(&mut self, key: &str) -> Option<Fields> {
+        match self.take(key) {
+            Value::Object(map) => Some(Fields(map)),
+            _ => None,
+        }
+    }
+
+    /// The field's elements that are objects, each read by `read` (a field that is not a list
+    /// has none). A plain loop: an iterator chain here is compiled once per element type.
+    fn list<T>(&mut self, key: &str, read: fn(Fields) -> T) -> Vec<T> {
+        let mut out = Vec::new();
+        if let Value::Array(items) = self.take(key) {
+            for item in items {
+                if let Value::Object(map) = item {
+                    out.push(read(Fields(map)));
+                }
+            }
+        }
+        out
+    }
 }
 
 // -------------------------------------------------------------------------------- answers
 
 /// The access-token answer; also the continuation-token answer
 /// (`GET .../authorization/continuation-access-token`), which has no `context`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessTokenAnswer {
     /// The JWT for `Authorization: Bearer` (see [`jwt_expiry_secs`]). Secret: never log it.
     pub access_token: String,
     /// The first `Last-Event-Id` of the stream ("" when absent).
-    #[serde(default)]
-    pub last_event_id: Lenient<String>,
-    #[serde(default)]
-    pub context: Lenient<TokenContext>,
+    pub last_event_id: String,
+    pub context: TokenContext,
+}
+
+impl AccessTokenAnswer {
+    /// Decodes the answer body: an error when it is not a JSON object or has no string
+    /// `accessToken` (the answer is useless without); the rest is lenient.
+    pub fn from_json(text: &str) -> Result<AccessTokenAnswer, ProtocolError> {
+        let mut f = parse_object(text)?;
+        let Value::String(access_token) = f.take("accessToken") else {
+            return Err(ProtocolError::UnexpectedShape {
+                expected: "AccessToken",
+                detail: "no accessToken".into(),
+            });
+        };
+        let context = f.object("context").map(TokenContext::read);
+        Ok(AccessTokenAnswer {
+            access_token,
+            last_event_id: f.string("lastEventId"),
+            context: context.unwrap_or_default(),
+        })
+    }
 }
 
 /// The continuation-token answer: the access-token answer's shape.
 pub type ContinuationTokenAnswer = AccessTokenAnswer;
 
 /// The token answer's `context`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenContext {
-    #[serde(default)]
-    pub device_id: Lenient<String>,
-    #[serde(default)]
-    pub configuration: Lenient<Configuration>,
+    pub device_id: String,
+    pub configuration: Configuration,
+}
+
+impl TokenContext {
+    fn read(mut f: Fields) -> TokenContext {
+        let config = f
+            .object("configuration")
+            .and_then(|mut c| c.object("embeddedServiceConfig"));
+        TokenContext {
+            device_id: f.string("deviceId"),
+            configuration: Configuration {
+                embedded_service_config: config
+                    .map(EmbeddedServiceConfig::read)
+                    .unwrap_or_default(),
+            },
+        }
+    }
 }
 
 /// `context.configuration`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Configuration {
-    #[serde(default)]
-    pub embedded_service_config: Lenient<EmbeddedServiceConfig>,
+    pub embedded_service_config: EmbeddedServiceConfig,
 }
 
 /// The deployment's settings: the pre-chat forms and their choice lists.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmbeddedServiceConfig {
     /// The deployment's name.
-    #[serde(default)]
-    pub name: Lenient<String>,
-    #[serde(default)]
-    pub forms: Lenient<Vec<Form>>,
-    #[serde(default)]
-    pub choice_list_config: Lenient<ChoiceListConfig>,
+    pub name: String,
+    pub forms: Vec<Form>,
+    /// `choiceListConfig.choiceList`.
+    pub choice_lists: Vec<ChoiceList>,
 }
 
 impl EmbeddedServiceConfig {
+    fn read(mut f: Fields) -> EmbeddedServiceConfig {
+        let choice_lists = f
+            .object("choiceListConfig")
+            .map(|mut c| c.list("choiceList", ChoiceList::read));
+        EmbeddedServiceConfig {
+            name: f.string("name"),
+            forms: f.list("forms", Form::read),
+            choice_lists: choice_lists.unwrap_or_default(),
+        }
+    }
+
     /// The pre-chat form (`formType: "PreChat"`), if the deployment has one.
     pub fn prechat_form(&self) -> Option<&Form> {
         self.forms.iter().find(|f| f.form_type == "PreChat")
@@ -214,8 +432,7 @@ impl EmbeddedServiceConfig {
 
     /// The options of a ChoiceList field's `choiceListId` (none when unknown).
     pub fn choices(&self, choice_list_id: &str) -> &[ChoiceListValue] {
-        self.choice_list_config
-            .choice_list
+        self.choice_lists
             .iter()
             .find(|list| list.choice_list_id == choice_list_id)
             .map_or(&[], |list| &list.choice_list_values)
@@ -223,24 +440,32 @@ impl EmbeddedServiceConfig {
 }
 
 /// A form of the deployment.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Form {
     /// "PreChat".
-    #[serde(default)]
-    pub form_type: Lenient<String>,
+    pub form_type: String,
     /// "Conversation" (once per conversation) or "Session" (every messaging session).
-    #[serde(default)]
-    pub display_context: Lenient<String>,
-    #[serde(default)]
-    pub form_fields: Lenient<Vec<FormField>>,
+    pub display_context: String,
+    pub form_fields: Vec<FormField>,
 }
 
 impl Form {
+    fn read(mut f: Fields) -> Form {
+        Form {
+            form_type: f.string("formType"),
+            display_context: f.string("displayContext"),
+            form_fields: f.list("formFields", FormField::read),
+        }
+    }
+
     /// The fields by `order` (fields with equal order keep theirs).
     pub fn fields_in_order(&self) -> Vec<&FormField> {
-        let mut fields: Vec<&FormField> = self.form_fields.iter().collect();
-        fields.sort_by_key(|f| *f.order);
+        // Inserted in place (a form has a few fields): the standard sort's code is large.
+        let mut fields: Vec<&FormField> = Vec::with_capacity(self.form_fields.len());
+        for field in &self.form_fields {
+            let at = fields.partition_point(|f| f.order <= field.order);
+            fields.insert(at, field);
+        }
         fields
     }
 
@@ -251,192 +476,208 @@ impl Form {
 }
 
 /// A pre-chat form field.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FormField {
     /// The field's API name: the key in `routingAttributes`.
-    #[serde(default)]
-    pub name: Lenient<String>,
-    /// Text, Email, Number, Phone, Checkbox or ChoiceList.
-    #[serde(default, rename = "type")]
-    pub field_type: Lenient<String>,
-    #[serde(default)]
-    pub required: Lenient<bool>,
+    pub name: String,
+    /// `type`: Text, Email, Number, Phone, Checkbox or ChoiceList.
+    pub field_type: String,
+    pub required: bool,
     /// Hidden fields are set by the page, not the visitor.
-    #[serde(default)]
-    pub is_hidden: Lenient<bool>,
-    #[serde(default)]
-    pub order: Lenient<i64>,
+    pub is_hidden: bool,
+    pub order: i64,
     /// For ChoiceList fields: see [`EmbeddedServiceConfig::choices`].
-    #[serde(default)]
-    pub choice_list_id: Lenient<String>,
-    #[serde(default)]
-    pub max_length: Lenient<Option<u32>>,
-    #[serde(default)]
-    pub labels: Lenient<FieldLabels>,
+    pub choice_list_id: String,
+    pub max_length: Option<u32>,
+    /// `labels.display` (*unconfirmed*: the project's simulator sends it).
+    pub display_label: String,
 }
 
 impl FormField {
+    fn read(mut f: Fields) -> FormField {
+        let display_label = f.object("labels").map(|mut l| l.string("display"));
+        FormField {
+            name: f.string("name"),
+            field_type: f.string("type"),
+            required: f.flag("required"),
+            is_hidden: f.flag("isHidden"),
+            order: f.integer("order"),
+            choice_list_id: f.string("choiceListId"),
+            max_length: u32::loose(f.take("maxLength")),
+            display_label: display_label.unwrap_or_default(),
+        }
+    }
+
     /// What to show the visitor: the display label, else the name.
     pub fn label(&self) -> &str {
-        Some(self.labels.display.as_str())
+        Some(self.display_label.as_str())
             .filter(|l| !l.is_empty())
             .unwrap_or(&self.name)
     }
 }
 
-/// A form field's `labels` (*unconfirmed*: the project's simulator sends `display`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct FieldLabels {
-    #[serde(default)]
-    pub display: Lenient<String>,
-}
-
-/// `embeddedServiceConfig.choiceListConfig`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChoiceListConfig {
-    #[serde(default)]
-    pub choice_list: Lenient<Vec<ChoiceList>>,
-}
-
-/// One choice list.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One choice list of `embeddedServiceConfig.choiceListConfig`.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChoiceList {
-    #[serde(default)]
-    pub choice_list_id: Lenient<String>,
-    #[serde(default)]
-    pub choice_list_values: Lenient<Vec<ChoiceListValue>>,
+    pub choice_list_id: String,
+    pub choice_list_values: Vec<ChoiceListValue>,
+}
+
+impl ChoiceList {
+    fn read(mut f: Fields) -> ChoiceList {
+        ChoiceList {
+            choice_list_id: f.string("choiceListId"),
+            choice_list_values: f.list("choiceListValues", |mut v| ChoiceListValue {
+                choice_list_value_id: v.string("choiceListValueId"),
+                choice_list_value_name: v.string("choiceListValueName"),
+            }),
+        }
+    }
 }
 
 /// One option of a choice list.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChoiceListValue {
-    #[serde(default)]
-    pub choice_list_value_id: Lenient<String>,
+    pub choice_list_value_id: String,
     /// The option's value and label.
-    #[serde(default)]
-    pub choice_list_value_name: Lenient<String>,
+    pub choice_list_value_name: String,
 }
 
 /// The send-message answer.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SendMessageAnswer {
-    #[serde(default)]
-    pub conversation_entries: Lenient<Vec<SentEntry>>,
+    pub conversation_entries: Vec<SentEntry>,
+}
+
+impl SendMessageAnswer {
+    /// Decodes the answer body: an error only when it is not a JSON object.
+    pub fn from_json(text: &str) -> Result<SendMessageAnswer, ProtocolError> {
+        let entries = parse_object(text)?.list("conversationEntries", |mut e| SentEntry {
+            id: e.string("id"),
+            client_timestamp: e.integer("clientTimestamp"),
+        });
+        Ok(SendMessageAnswer {
+            conversation_entries: entries,
+        })
+    }
 }
 
 /// An entry the send-message answer confirms.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SentEntry {
-    #[serde(default)]
-    pub id: Lenient<String>,
+    pub id: String,
     /// Milliseconds since the epoch.
-    #[serde(default)]
-    pub client_timestamp: Lenient<i64>,
+    pub client_timestamp: i64,
 }
 
 /// `GET /iamessage/api/v2/conversation/list` answer.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListConversationsAnswer {
-    #[serde(default)]
-    pub open_conversations_found: Lenient<u32>,
-    #[serde(default)]
-    pub conversations: Lenient<Vec<ConversationSummary>>,
+    pub open_conversations_found: u32,
+    pub conversations: Vec<ConversationSummary>,
 }
 
 /// One conversation of the list.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationSummary {
-    #[serde(default)]
-    pub conversation_id: Lenient<String>,
+    pub conversation_id: String,
     /// Milliseconds since the epoch.
-    #[serde(default)]
-    pub start_timestamp: Lenient<i64>,
+    pub start_timestamp: i64,
 }
 
 impl ListConversationsAnswer {
+    /// Decodes the answer body: an error only when it is not a JSON object.
+    pub fn from_json(text: &str) -> Result<ListConversationsAnswer, ProtocolError> {
+        let mut f = parse_object(text)?;
+        Ok(ListConversationsAnswer {
+            open_conversations_found: loose(f.take("openConversationsFound")),
+            conversations: f.list("conversations", |mut c| ConversationSummary {
+                conversation_id: c.string("conversationId"),
+                start_timestamp: c.integer("startTimestamp"),
+            }),
+        })
+    }
+
     /// The listed conversation that started last, if any (list with `inclClosedConvs=false` for
     /// the open ones only).
     pub fn latest(&self) -> Option<&ConversationSummary> {
-        self.conversations.iter().max_by_key(|c| *c.start_timestamp)
+        self.conversations.iter().max_by_key(|c| c.start_timestamp)
     }
 }
 
 /// `GET /iamessage/api/v2/conversation/{id}/entries` answer: history, newest first. An element
 /// that is not an object is left out.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EntriesAnswer {
-    #[serde(default)]
-    pub conversation_entries: Lenient<Vec<ConversationEntry>>,
+    pub conversation_entries: Vec<ConversationEntry>,
+}
+
+impl EntriesAnswer {
+    /// Decodes the answer body: an error only when it is not a JSON object.
+    pub fn from_json(text: &str) -> Result<EntriesAnswer, ProtocolError> {
+        let entries = parse_object(text)?.list("conversationEntries", ConversationEntry::read);
+        Ok(EntriesAnswer {
+            conversation_entries: entries,
+        })
+    }
 }
 
 // ---------------------------------------------------------------- entries and the stream
 
 /// A participant: an entry's `sender`, a participant change's `participant`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Participant {
     /// EndUser, Agent, Chatbot, System, Router or Supervisor.
-    #[serde(default)]
-    pub role: Lenient<String>,
-    #[serde(default)]
-    pub subject: Lenient<String>,
+    pub role: String,
+    pub subject: String,
+}
+
+impl Participant {
+    /// The object field `key` as a participant (the default when absent or not an object).
+    fn read(f: &mut Fields, key: &str) -> Participant {
+        f.object(key)
+            .map(|mut p| Participant {
+                role: p.string("role"),
+                subject: p.string("subject"),
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// A message: the stream's and history's `abstractMessage`, and the send request's `message`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbstractMessage {
-    #[serde(default)]
-    pub id: Lenient<String>,
+    pub id: String,
     /// "StaticContentMessage" for text; also ChoicesMessage, ChoicesResponseMessage...
-    #[serde(default)]
-    pub message_type: Lenient<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub static_content: Lenient<Option<StaticContent>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_reply_to_message_id: Lenient<Option<String>>,
+    pub message_type: String,
+    pub static_content: Option<StaticContent>,
+    pub in_reply_to_message_id: Option<String>,
+}
+
+impl AbstractMessage {
+    fn read(mut f: Fields) -> AbstractMessage {
+        AbstractMessage {
+            id: f.string("id"),
+            message_type: f.string("messageType"),
+            static_content: f.object("staticContent").map(|mut c| StaticContent {
+                format_type: c.string("formatType"),
+                text: c.string("text"),
+            }),
+            in_reply_to_message_id: String::loose(f.take("inReplyToMessageId")),
+        }
+    }
 }
 
 /// A message's `staticContent`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StaticContent {
     /// "Text" for plain text.
-    #[serde(default)]
-    pub format_type: Lenient<String>,
-    #[serde(default)]
-    pub text: Lenient<String>,
+    pub format_type: String,
+    pub text: String,
 }
 
-impl Loose for Participant {}
-impl Loose for StaticContent {}
-impl Loose for AbstractMessage {}
-impl Loose for ConversationEntry {}
-impl Loose for TokenContext {}
-impl Loose for Configuration {}
-impl Loose for EmbeddedServiceConfig {}
-impl Loose for Form {}
-impl Loose for FormField {}
-impl Loose for FieldLabels {}
-impl Loose for ChoiceListConfig {}
-impl Loose for ChoiceList {}
-impl Loose for ChoiceListValue {}
-impl Loose for SentEntry {}
-impl Loose for ConversationSummary {}
-impl Loose for EstimatedWaitTime {}
-impl Loose for ParticipantChange {}
-
 /// One entry of a conversation, from history or from the stream's `conversationEntry`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(from = "EntryWire")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConversationEntry {
     /// The entry's id: dedupe history against the stream by it.
     pub identifier: String,
@@ -452,36 +693,15 @@ pub struct ConversationEntry {
     pub payload: EntryPayload,
 }
 
-/// A [`ConversationEntry`] as on the wire.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EntryWire {
-    #[serde(default)]
-    identifier: Lenient<String>,
-    #[serde(default)]
-    entry_type: Lenient<String>,
-    #[serde(default)]
-    sender: Lenient<Participant>,
-    #[serde(default)]
-    sender_display_name: Lenient<String>,
-    #[serde(default)]
-    transcripted_timestamp: Lenient<i64>,
-    #[serde(default)]
-    client_timestamp: Lenient<i64>,
-    #[serde(default)]
-    related_records: Lenient<Vec<String>>,
-    #[serde(default)]
-    entry_payload: Value,
-}
-
-impl From<EntryWire> for ConversationEntry {
-    fn from(w: EntryWire) -> ConversationEntry {
+impl ConversationEntry {
+    /// An entry from its fields; its payload typed by its entry type (else the payload's).
+    fn read(mut f: Fields) -> ConversationEntry {
         // A string on the stream, an object in history.
-        let raw = match w.entry_payload {
+        let raw = match f.take("entryPayload") {
             Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
             other => other,
         };
-        let mut entry_type = w.entry_type.0;
+        let mut entry_type = f.string("entryType");
         if entry_type.is_empty() {
             if let Some(t) = raw.get("entryType").and_then(Value::as_str) {
                 t.clone_into(&mut entry_type);
@@ -489,18 +709,16 @@ impl From<EntryWire> for ConversationEntry {
         }
         ConversationEntry {
             payload: EntryPayload::decode(&entry_type, raw),
-            identifier: w.identifier.0,
+            identifier: f.string("identifier"),
             entry_type,
-            sender: w.sender.0,
-            sender_display_name: w.sender_display_name.0,
-            transcripted_timestamp: w.transcripted_timestamp.0,
-            client_timestamp: w.client_timestamp.0,
-            related_records: w.related_records.0,
+            sender: Participant::read(&mut f, "sender"),
+            sender_display_name: f.string("senderDisplayName"),
+            transcripted_timestamp: f.integer("transcriptedTimestamp"),
+            client_timestamp: f.integer("clientTimestamp"),
+            related_records: loose(f.take("relatedRecords")),
         }
     }
-}
 
-impl ConversationEntry {
     /// The acknowledged message's id, for delivery and read receipts (`relatedRecords[0]`).
     pub fn acknowledged_id(&self) -> Option<&str> {
         self.related_records.first().map(String::as_str)
@@ -532,16 +750,24 @@ pub enum EntryPayload {
 impl EntryPayload {
     /// The payload of an entry of type `entry_type`. Never fails.
     pub fn decode(entry_type: &str, raw: Value) -> EntryPayload {
-        match entry_type {
-            "Message" => typed(entry_type, raw, EntryPayload::Message),
-            "RoutingResult" => typed(entry_type, raw, EntryPayload::RoutingResult),
-            "ParticipantChanged" => typed(entry_type, raw, EntryPayload::ParticipantChanged),
-            "TypingStartedIndicator" => EntryPayload::TypingStarted,
-            "TypingStoppedIndicator" => EntryPayload::TypingStopped,
-            "DeliveryAcknowledgement" => EntryPayload::DeliveryAcknowledgement,
-            "ReadAcknowledgement" => EntryPayload::ReadAcknowledgement,
-            "CloseConversation" => EntryPayload::CloseConversation,
-            _ => EntryPayload::Unknown {
+        let read: Option<fn(Fields) -> EntryPayload> = match entry_type {
+            "Message" => Some(|f| EntryPayload::Message(MessagePayload::read(f))),
+            "RoutingResult" => Some(|f| EntryPayload::RoutingResult(RoutingResult::read(f))),
+            "ParticipantChanged" => Some(|mut f| {
+                EntryPayload::ParticipantChanged(ParticipantChanged {
+                    entries: f.list("entries", ParticipantChange::read),
+                })
+            }),
+            "TypingStartedIndicator" => return EntryPayload::TypingStarted,
+            "TypingStoppedIndicator" => return EntryPayload::TypingStopped,
+            "DeliveryAcknowledgement" => return EntryPayload::DeliveryAcknowledgement,
+            "ReadAcknowledgement" => return EntryPayload::ReadAcknowledgement,
+            "CloseConversation" => return EntryPayload::CloseConversation,
+            _ => None,
+        };
+        match (read, raw) {
+            (Some(read), Value::Object(map)) => read(Fields(map)),
+            (_, raw) => EntryPayload::Unknown {
                 name: entry_type.to_string(),
                 raw,
             },
@@ -549,30 +775,22 @@ impl EntryPayload {
     }
 }
 
-/// `raw` as `T` when it is an object (all of `T`'s fields are lenient, so any object fits).
-fn typed<T: DeserializeOwned>(name: &str, raw: Value, wrap: fn(T) -> EntryPayload) -> EntryPayload {
-    if raw.is_object() {
-        if let Ok(t) = T::deserialize(raw.clone()) {
-            return wrap(t);
-        }
-    }
-    EntryPayload::Unknown {
-        name: name.to_string(),
-        raw,
-    }
-}
-
 /// A Message entry's payload.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MessagePayload {
-    #[serde(default)]
-    pub abstract_message: Lenient<AbstractMessage>,
-    #[serde(default)]
-    pub message_reason: Lenient<Option<String>>,
+    pub abstract_message: AbstractMessage,
+    pub message_reason: Option<String>,
 }
 
 impl MessagePayload {
+    fn read(mut f: Fields) -> MessagePayload {
+        let message = f.object("abstractMessage").map(AbstractMessage::read);
+        MessagePayload {
+            abstract_message: message.unwrap_or_default(),
+            message_reason: String::loose(f.take("messageReason")),
+        }
+    }
+
     /// The text of a plain-text message (`StaticContentMessage`, format `Text`).
     pub fn text(&self) -> Option<&str> {
         let message = &self.abstract_message;
@@ -583,22 +801,33 @@ impl MessagePayload {
 }
 
 /// A RoutingResult entry's payload.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoutingResult {
     /// "Initial" or "Transfer".
-    #[serde(default)]
-    pub routing_type: Lenient<String>,
+    pub routing_type: String,
     /// "None" when routed; Unknown, SubmissionError, RoutingError when not.
-    #[serde(default)]
-    pub failure_type: Lenient<String>,
-    #[serde(default)]
-    pub failure_reason: Lenient<String>,
-    #[serde(default)]
-    pub estimated_wait_time: Lenient<Option<EstimatedWaitTime>>,
+    pub failure_type: String,
+    pub failure_reason: String,
+    pub estimated_wait_time: Option<EstimatedWaitTime>,
 }
 
 impl RoutingResult {
+    fn read(mut f: Fields) -> RoutingResult {
+        RoutingResult {
+            routing_type: f.string("routingType"),
+            failure_type: f.string("failureType"),
+            failure_reason: f.string("failureReason"),
+            estimated_wait_time: f
+                .object("estimatedWaitTime")
+                .map(|mut w| EstimatedWaitTime {
+                    estimated_wait_time_in_seconds: i64::loose(
+                        w.take("estimatedWaitTimeInSeconds"),
+                    ),
+                    is_ewt_requested: bool::loose(w.take("isEWTRequested")),
+                }),
+        }
+    }
+
     /// Routing failed: a failure type other than "None" (absent counts as none).
     pub fn failed(&self) -> bool {
         !matches!(self.failure_type.as_str(), "" | "None")
@@ -608,44 +837,44 @@ impl RoutingResult {
     /// `isEWTRequested: false`.
     pub fn wait_secs(&self) -> Option<u32> {
         let ewt = self.estimated_wait_time.as_ref()?;
-        if *ewt.is_ewt_requested == Some(false) {
+        if ewt.is_ewt_requested == Some(false) {
             return None;
         }
-        u32::try_from((*ewt.estimated_wait_time_in_seconds)?).ok()
+        u32::try_from(ewt.estimated_wait_time_in_seconds?).ok()
     }
 }
 
 /// A routing result's `estimatedWaitTime`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EstimatedWaitTime {
-    #[serde(default)]
-    pub estimated_wait_time_in_seconds: Lenient<Option<i64>>,
-    /// `false`: no estimate was asked for, the seconds mean nothing.
-    #[serde(default, rename = "isEWTRequested")]
-    pub is_ewt_requested: Lenient<Option<bool>>,
+    pub estimated_wait_time_in_seconds: Option<i64>,
+    /// `isEWTRequested`; `false`: no estimate was asked for, the seconds mean nothing.
+    pub is_ewt_requested: Option<bool>,
 }
 
 /// A ParticipantChanged entry's payload.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParticipantChanged {
-    #[serde(default)]
-    pub entries: Lenient<Vec<ParticipantChange>>,
+    pub entries: Vec<ParticipantChange>,
 }
 
 /// Someone joined (`operation: "add"`) or left ("remove").
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParticipantChange {
-    #[serde(default)]
-    pub operation: Lenient<String>,
-    #[serde(default)]
-    pub display_name: Lenient<String>,
-    #[serde(default)]
-    pub participant: Lenient<Participant>,
+    pub operation: String,
+    pub display_name: String,
+    pub participant: Participant,
 }
 
 impl ParticipantChange {
+    fn read(mut f: Fields) -> ParticipantChange {
+        ParticipantChange {
+            operation: f.string("operation"),
+            display_name: f.string("displayName"),
+            participant: Participant::read(&mut f, "participant"),
+        }
+    }
+
     /// The participant joined (else left).
     pub fn joined(&self) -> bool {
         self.operation.eq_ignore_ascii_case("add")
@@ -674,18 +903,13 @@ const EVENT_ENTRY_TYPES: [(&str, &str); 8] = [
 ];
 
 /// The `data` of a stream event.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EventData {
     /// The stream is per visitor: keep only the events of the current conversation.
-    #[serde(default)]
-    pub conversation_id: Lenient<String>,
-    #[serde(default)]
-    pub channel_platform_key: Lenient<String>,
-    #[serde(default)]
-    pub channel_type: Lenient<String>,
-    #[serde(default)]
-    pub channel_address_identifier: Lenient<String>,
+    pub conversation_id: String,
+    pub channel_platform_key: String,
+    pub channel_type: String,
+    pub channel_address_identifier: String,
     pub conversation_entry: ConversationEntry,
 }
 
@@ -703,28 +927,40 @@ impl ServerEvent {
     /// Decodes an event. Never fails. The entry's own entry type types its payload; when it has
     /// none this client knows, the event name's does.
     pub fn decode(name: &str, data: &str) -> ServerEvent {
+        let raw = serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.into()));
         let known = EVENT_ENTRY_TYPES.iter().find(|(event, _)| *event == name);
-        // Straight from the text: no copy of the data is kept for the unknown case.
-        let decoded = known.and_then(|&(_, entry_type)| {
-            Some((entry_type, serde_json::from_str::<EventData>(data).ok()?))
-        });
-        let Some((entry_type, mut data)) = decoded else {
-            return ServerEvent::Unknown {
-                name: name.to_string(),
-                raw: serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.into())),
-            };
+        let (event_type, mut map) = match (known, raw) {
+            (Some(&(_, event_type)), Value::Object(map))
+                if map.get("conversationEntry").is_some_and(Value::is_object) =>
+            {
+                (event_type, map)
+            }
+            (_, raw) => {
+                return ServerEvent::Unknown {
+                    name: name.to_string(),
+                    raw,
+                }
+            }
         };
-        let entry = &mut data.conversation_entry;
+        let entry = Fields::of(map.remove("conversationEntry").unwrap_or_default());
+        let mut entry = ConversationEntry::read(entry);
         let typed = EVENT_ENTRY_TYPES
             .iter()
             .any(|&(_, t)| t == entry.entry_type);
         if let (false, EntryPayload::Unknown { raw, .. }) = (typed, &mut entry.payload) {
-            entry.payload = EntryPayload::decode(entry_type, std::mem::take(raw));
+            entry.payload = EntryPayload::decode(event_type, std::mem::take(raw));
             if entry.entry_type.is_empty() {
-                entry.entry_type = entry_type.to_string();
+                entry.entry_type = event_type.to_string();
             }
         }
-        ServerEvent::Conversation(Box::new(data))
+        let mut f = Fields(map);
+        ServerEvent::Conversation(Box::new(EventData {
+            conversation_id: f.string("conversationId"),
+            channel_platform_key: f.string("channelPlatformKey"),
+            channel_type: f.string("channelType"),
+            channel_address_identifier: f.string("channelAddressIdentifier"),
+            conversation_entry: entry,
+        }))
     }
 }
 
@@ -733,14 +969,12 @@ impl ServerEvent {
 /// The `exp` claim (seconds since the epoch) of a JWT such as the access token: the payload is
 /// read without checking the signature. `None` when the token is not a JWT or has no `exp`.
 pub fn jwt_expiry_secs(token: &str) -> Option<u64> {
-    #[derive(Deserialize)]
-    struct Claims {
-        #[serde(default)]
-        exp: Lenient<Option<i64>>,
-    }
-    let payload = base64url_decode(token.split('.').nth(1)?)?;
-    let claims: Claims = serde_json::from_slice(&payload).ok()?;
-    u64::try_from(claims.exp.0?).ok()
+    let (_, rest) = token.split_once('.')?;
+    let payload = rest.split_once('.').map_or(rest, |(payload, _)| payload);
+    let payload = base64url_decode(payload)?;
+    let claims: Value = serde_json::from_str(std::str::from_utf8(&payload).ok()?).ok()?;
+    let exp = i64::loose(claims.get("exp")?.clone())?;
+    u64::try_from(exp).ok()
 }
 
 /// Base64url (RFC 4648 §5) without padding; trailing '=' are accepted.

@@ -111,7 +111,7 @@ impl Engine {
         };
         match step {
             Step::Token | Step::Continuation => {
-                match serde_json::from_str::<AccessTokenAnswer>(&body) {
+                match AccessTokenAnswer::from_json(&body) {
                     Ok(a) if !a.access_token.is_empty() => {
                         if step == Step::Token {
                             let config = &a.context.configuration.embedded_service_config;
@@ -119,7 +119,7 @@ impl Engine {
                         }
                         self.token = Some(a.access_token);
                         if self.last_event_id.is_none() && !a.last_event_id.is_empty() {
-                            self.last_event_id = Some(a.last_event_id.0);
+                            self.last_event_id = Some(a.last_event_id);
                         }
                         self.streaming = true;
                         if step == Step::Token {
@@ -146,7 +146,7 @@ impl Engine {
                 }
             }
             Step::List => {
-                let open = serde_json::from_str::<ListConversationsAnswer>(&body)
+                let open = ListConversationsAnswer::from_json(&body)
                     .map_err(|e| e.to_string())
                     .map(|list| {
                         let ours = self.conversation_id.as_deref().unwrap_or_default();
@@ -166,10 +166,10 @@ impl Engine {
             }
             Step::History => {
                 self.step = None;
-                match serde_json::from_str::<EntriesAnswer>(&body) {
+                match EntriesAnswer::from_json(&body) {
                     Ok(answer) => {
                         // Newest first: oldest first for the transcript.
-                        for entry in answer.conversation_entries.0.into_iter().rev() {
+                        for entry in answer.conversation_entries.into_iter().rev() {
                             self.entry(entry, now);
                         }
                     }
@@ -183,7 +183,7 @@ impl Engine {
     pub(super) fn prepared(&mut self, outcome: Outcome) {
         let answer = match outcome {
             Outcome::Http { status, body } if (200..300).contains(&status) => {
-                serde_json::from_str::<AccessTokenAnswer>(&body).map_err(|e| e.to_string())
+                AccessTokenAnswer::from_json(&body).map_err(|e| e.to_string())
             }
             Outcome::Http { status, .. } => Err(format!("HTTP {status}")),
             Outcome::Network(e) => Err(e),
@@ -193,7 +193,7 @@ impl Engine {
             Ok(a) if !a.access_token.is_empty() => {
                 self.token = Some(a.access_token);
                 if !a.last_event_id.is_empty() {
-                    self.last_event_id = Some(a.last_event_id.0);
+                    self.last_event_id = Some(a.last_event_id);
                 }
                 let config = &a.context.configuration.embedded_service_config;
                 self.form = crate::miaw::form::prechat_fields(config);

@@ -28,7 +28,7 @@ impl Engine {
             EntryPayload::Message(message) => {
                 let Some(text) = message.text() else {
                     self.emit(Event::Error(EngineError::Unsupported {
-                        type_name: format!("{} message", message.abstract_message.message_type.0),
+                        type_name: format!("{} message", message.abstract_message.message_type),
                     }));
                     return;
                 };
@@ -47,9 +47,9 @@ impl Engine {
             EntryPayload::RoutingResult(result) => {
                 if result.failed() {
                     let reason = if result.failure_reason.is_empty() {
-                        result.failure_type.0.clone()
+                        result.failure_type.clone()
                     } else {
-                        result.failure_reason.0.clone()
+                        result.failure_reason.clone()
                     };
                     self.finish(EndReason::RequestFailed { reason });
                 } else if result.routing_type.eq_ignore_ascii_case("Transfer") {
@@ -68,13 +68,14 @@ impl Engine {
                 }
             }
             EntryPayload::ParticipantChanged(change) => {
-                for p in change.entries.0 {
+                for p in change.entries {
                     let role = p.participant.role.as_str();
                     if !matches!(role, "Agent" | "Chatbot" | "Supervisor") {
                         continue;
                     }
-                    let name = p.display_name.0.clone();
-                    if p.joined() {
+                    let joined = p.joined();
+                    let name = p.display_name;
+                    if joined {
                         let transfer = std::mem::take(&mut self.transferring);
                         match self.agent_name.replace(name.clone()) {
                             None if transfer && self.base == ChatState::Established => {

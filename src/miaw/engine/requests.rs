@@ -102,7 +102,7 @@ impl Engine {
                     Method::Post,
                     format!("{API}/authorization/unauthenticated/access-token"),
                     Vec::new(),
-                    serde_json::to_string(&req).ok(),
+                    Some(req.to_json()),
                 )
             }
             Step::Continuation => (
@@ -147,7 +147,7 @@ impl Engine {
                     Method::Post,
                     format!("{API}/conversation"),
                     Vec::new(),
-                    serde_json::to_string(&req).ok(),
+                    Some(req.to_json()),
                 )
             }
         };
@@ -157,16 +157,16 @@ impl Engine {
     }
 
     pub(super) fn routing_attributes(&self) -> RoutingAttributes {
-        self.attributes
-            .iter()
-            .map(|(k, v)| {
-                let name = STANDARD_FIELDS
-                    .iter()
-                    .find(|(ours, _)| ours == k)
-                    .map_or(k.as_str(), |(_, standard)| standard);
-                (name.to_string(), serde_json::Value::String(v.clone()))
-            })
-            .collect()
+        // Inserted one by one: collecting into the map would bring a sort and a bulk build.
+        let mut attributes = RoutingAttributes::new();
+        for (k, v) in &self.attributes {
+            let name = STANDARD_FIELDS
+                .iter()
+                .find(|(ours, _)| ours == k)
+                .map_or(k.as_str(), |(_, standard)| standard);
+            attributes.insert(name.to_string(), serde_json::Value::String(v.clone()));
+        }
+        attributes
     }
 
     pub(super) fn open_stream(&mut self, now: Millis) {
@@ -199,7 +199,7 @@ impl Engine {
                     Method::Post,
                     self.conversation_path("/message"),
                     Vec::new(),
-                    serde_json::to_string(&req).ok(),
+                    Some(req.to_json()),
                 )
             }
             Outgoing::Typing(on) => {
@@ -216,24 +216,24 @@ impl Engine {
                     Method::Post,
                     self.conversation_path("/entry"),
                     Vec::new(),
-                    serde_json::to_string(&req).ok(),
+                    Some(req.to_json()),
                 )
             }
             Outgoing::Delivered(entries) => {
-                let acks = entries
-                    .iter()
-                    .map(|entry| Ack {
+                let mut acks = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    acks.push(Ack {
                         id: self.uuid(),
                         entry_type: AckType::Delivery,
                         conversation_entry_id: entry.clone(),
-                    })
-                    .collect();
+                    });
+                }
                 (
                     Call::Acknowledge,
                     Method::Post,
                     self.conversation_path("/acknowledge-entries"),
                     Vec::new(),
-                    serde_json::to_string(&AcknowledgeEntriesRequest { acks }).ok(),
+                    Some(AcknowledgeEntriesRequest { acks }.to_json()),
                 )
             }
             Outgoing::Close => (
