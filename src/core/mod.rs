@@ -597,12 +597,12 @@ impl Core {
 
     /// Takes what the machines asked for into the outputs, follows the tab coordinator, saves.
     fn step(&mut self, now: Millis) {
-        // A tab signal can restart the engine, and the engine can make the tab claim a chat:
-        // a few rounds until both are quiet.
         // The window open for a new chat: Enhanced Chat gets its token and form now.
         if self.view.open && *self.engine.state() == ChatState::Idle && self.runs_here() {
             self.engine.handle(EngineInput::Prepare, now, 0);
         }
+        // A tab signal can restart the engine, and the engine can make the tab claim a chat:
+        // a few rounds until both are quiet.
         for _ in 0..4 {
             let signalled = self.drain_tabs(now);
             self.drain_engine(now);
