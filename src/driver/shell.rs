@@ -260,12 +260,16 @@ impl Owner {
         self.schedule(handle);
     }
 
+    /// The abort signal of a new fetch `id`, its controller kept until the answer or teardown.
+    fn abort_signal(&mut self, id: RequestId) -> Option<web_sys::AbortSignal> {
+        let controller = AbortController::new().ok()?;
+        let signal = controller.signal();
+        self.fetches.push((id, controller));
+        Some(signal)
+    }
+
     fn fetch(&mut self, req: crate::engine::HttpRequest, handle: &Handle) {
-        let controller = AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        if let Some(c) = controller {
-            self.fetches.push((req.id, c));
-        }
+        let signal = self.abort_signal(req.id);
         let endpoint = self.endpoint.clone();
         let handle = handle.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -279,11 +283,7 @@ impl Owner {
 
     #[cfg(feature = "miaw")]
     fn fetch_miaw(&mut self, req: crate::miaw::engine::Request, handle: &Handle) {
-        let controller = AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        if let Some(c) = controller {
-            self.fetches.push((req.id, c));
-        }
+        let signal = self.abort_signal(req.id);
         let endpoint = self.endpoint.clone();
         let handle = handle.clone();
         wasm_bindgen_futures::spawn_local(async move {
