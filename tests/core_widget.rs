@@ -1162,6 +1162,15 @@ fn enhanced_chat_runs_in_the_same_core_same_rows_no_availability_and_resumes_aft
         r.core.view().transcript.items.len(),
         w.core.view().transcript.items.len()
     );
+    // No custom events on Enhanced Chat: the site owner is told, nothing is sent.
+    r.input(Input::CustomEvent {
+        event_type: "cart".into(),
+        data: "3 items".into(),
+    });
+    assert!(r
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Warn(t) if t.contains("sendCustomEvent(\"cart\") ignored"))));
     // A page set up for Live Agent does not take the Enhanced Chat chat.
     let la = Widget::with(settings(), store);
     assert_eq!(la.core.state(), &ChatState::Idle);

@@ -75,8 +75,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Live Agent has an availability API (`Visitor/Availability`); Enhanced Chat has none.
-    fn has_availability_api(&self) -> bool {
+    /// The chat is Live Agent's, with its availability API (`Visitor/Availability`) and custom
+    /// events; Enhanced Chat has neither.
+    fn is_live_agent(&self) -> bool {
         #[cfg(feature = "miaw")]
         return self.miaw.is_none();
         #[cfg(not(feature = "miaw"))]
@@ -409,8 +410,14 @@ impl Core {
                 }
             }
             Input::CustomEvent { event_type, data } => {
-                self.engine
-                    .handle(EngineInput::CustomEvent { event_type, data }, now, rand)
+                if self.settings.is_live_agent() {
+                    self.engine
+                        .handle(EngineInput::CustomEvent { event_type, data }, now, rand)
+                } else {
+                    self.effects.push(Effect::Warn(format!(
+                        "chasitor: sendCustomEvent({event_type:?}) ignored: Enhanced Chat has no custom events"
+                    )));
+                }
             }
             Input::Prefill(answers) => self.view.add_prefill(answers),
             Input::CheckAvailability => self.availability.refresh(now),
@@ -521,7 +528,7 @@ impl Core {
             engine,
             self.tabs.next_deadline(),
             self.settings
-                .has_availability_api()
+                .is_live_agent()
                 .then(|| self.availability.next_deadline())
                 .flatten(),
             self.typing_idle_at,
@@ -619,7 +626,7 @@ impl Core {
         self.availability
             .set_active(!self.view.open && !live(self.engine.state()));
         // Enhanced Chat has no availability API: the launcher stays as it is.
-        if self.settings.has_availability_api() {
+        if self.settings.is_live_agent() {
             let next_wire = &mut self.next_wire;
             self.availability.pump(now, &mut || {
                 let id = RequestId(*next_wire);
