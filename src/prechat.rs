@@ -4,7 +4,7 @@
 
 use crate::config::{FieldKind, PrechatField};
 use crate::engine::Prechat;
-use crate::protocol::{CustomDetail, Entity, EntityFieldMap, EntityFieldsMaps, Lenient};
+use crate::protocol::{CustomDetail, Entity, EntityFieldMap, EntityFieldsMaps};
 
 /// Whether `s` looks like an email address (the pre-chat check: one `@`, a dot in the domain,
 /// no spaces).
@@ -82,22 +82,21 @@ pub fn build_prechat(fields: &[PrechatField], value: impl Fn(&str) -> String) ->
     let details = answers
         .iter()
         .map(|(f, v)| CustomDetail {
-            label: Lenient(f.label.clone()),
-            value: Lenient(v.clone()),
-            entity_maps: Lenient(
-                f.entity_field
-                    .iter()
-                    .map(|field| EntityFieldMap {
-                        entity_name: f.entity.clone(),
-                        field_name: field.clone(),
-                        is_fast_fillable: Lenient(false),
-                        is_auto_queryable: Lenient(true),
-                        is_exact_matchable: Lenient(f.find_by),
-                    })
-                    .collect(),
-            ),
-            transcript_fields: Lenient(f.transcript_fields.clone()),
-            display_to_agent: Lenient(f.display_to_agent),
+            label: f.label.clone(),
+            value: v.clone(),
+            entity_maps: f
+                .entity_field
+                .iter()
+                .map(|field| EntityFieldMap {
+                    entity_name: f.entity.clone(),
+                    field_name: field.clone(),
+                    is_fast_fillable: false,
+                    is_auto_queryable: true,
+                    is_exact_matchable: f.find_by,
+                })
+                .collect(),
+            transcript_fields: f.transcript_fields.clone(),
+            display_to_agent: f.display_to_agent,
         })
         .collect();
 
@@ -200,7 +199,7 @@ mod tests {
         assert_eq!(p.details.len(), 3);
         assert_eq!(p.details[0].label, "First name");
         assert_eq!(p.details[0].value, "Ada");
-        assert!(*p.details[2].display_to_agent);
+        assert!(p.details[2].display_to_agent);
         assert_eq!(p.details[2].entity_maps[0].field_name, "Email");
         assert_eq!(p.entities.len(), 1);
         let contact = &p.entities[0];

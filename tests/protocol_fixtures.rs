@@ -51,13 +51,12 @@ fn guide_chasitor_init() -> ChasitorInit {
             entity_maps: vec![EntityFieldMap {
                 entity_name: "Contact".into(),
                 field_name: "Email".into(),
-                is_fast_fillable: false.into(),
-                is_auto_queryable: true.into(),
-                is_exact_matchable: true.into(),
-            }]
-            .into(),
-            transcript_fields: vec!["c__EmailAddress".into()].into(),
-            display_to_agent: true.into(),
+                is_fast_fillable: false,
+                is_auto_queryable: true,
+                is_exact_matchable: true,
+            }],
+            transcript_fields: vec!["c__EmailAddress".into()],
+            display_to_agent: true,
         }],
         prechat_entities: vec![],
         button_overrides: vec!["573D000000000OD".into()],
@@ -97,10 +96,10 @@ fn custom_detail_accepts_entity_maps_spelling_and_missing_lists() {
     assert_eq!(d.entity_maps.len(), 1);
     assert_eq!(d.entity_maps[0].field_name, "LastName");
     assert!(d.transcript_fields.is_empty());
-    assert!(!*d.display_to_agent);
+    assert!(!d.display_to_agent);
     // Empty entity maps are left out on the wire.
     let out = to_value(&CustomDetail {
-        entity_maps: vec![].into(),
+        entity_maps: vec![],
         ..d
     });
     assert!(out.get("entityFieldMaps").is_none());
@@ -363,7 +362,7 @@ fn chat_request_success_decodes() {
         *s.custom_details[0].transcript_fields,
         vec!["c__EmailAddress"]
     );
-    assert!(*s.custom_details[0].display_to_agent);
+    assert!(s.custom_details[0].display_to_agent);
     assert_eq!(
         s.visitor_id.as_deref(),
         Some("acd47048-bd80-476e-aa33-741bd5cb05d3")
@@ -377,7 +376,7 @@ fn chat_request_success_is_lenient_about_numbers_and_odd_optionals() {
     }));
     assert_eq!(s.queue_position, Some(2));
     assert_eq!(s.estimated_wait_time, Some(-1.0));
-    assert_eq!(known_wait_seconds(*s.estimated_wait_time), None);
+    assert_eq!(known_wait_seconds(s.estimated_wait_time), None);
     assert_eq!(known_wait_seconds(Some(89.6)), Some(90));
     assert!(s.geo_location.is_none());
     assert!(s.custom_details.is_empty());
@@ -393,7 +392,7 @@ fn chat_request_fail_decodes() {
         m,
         ServerMessage::ChatRequestFail(ChatRequestFail {
             reason: "Unavailable".into(),
-            post_chat_url: Some("http://yoursite/postChat".into()).into(),
+            post_chat_url: Some("http://yoursite/postChat".into()),
         })
     );
 }
@@ -406,8 +405,8 @@ fn chat_established_decodes() {
         ServerMessage::ChatEstablished(ChatEstablished {
             name: "Andy L.".into(),
             user_id: "f1dda237-57f8-4816-b8e8-59775f1e44c8".into(),
-            sneak_peek_enabled: true.into(),
-            chasitor_idle_timeout: None.into(),
+            sneak_peek_enabled: true,
+            chasitor_idle_timeout: None,
         })
     );
 }
@@ -418,14 +417,14 @@ fn chat_established_idle_timeout_settings_both_spellings() {
         let mut body = json!({"name": "Andy L."});
         body[key] = json!({"isEnabled": true, "warningTime": 60, "timeout": "120"});
         let e: ChatEstablished = decode(body);
-        assert!(!*e.sneak_peek_enabled);
+        assert!(!e.sneak_peek_enabled);
         assert_eq!(e.user_id, "");
         assert_eq!(
             e.chasitor_idle_timeout,
             Some(ChasitorIdleTimeoutSettings {
-                is_enabled: true.into(),
-                warning_time: Some(60).into(),
-                timeout: Some(120).into(),
+                is_enabled: true,
+                warning_time: Some(60),
+                timeout: Some(120),
             })
         );
     }
@@ -446,10 +445,7 @@ fn agent_chat_message_decodes() {
     }));
     assert_eq!(extra.agent_id.as_deref(), Some("005x"));
     assert_eq!(
-        extra
-            .schedule
-            .0
-            .and_then(|s| s.response_delay_milliseconds.0),
+        extra.schedule.and_then(|s| s.response_delay_milliseconds),
         Some(0.0)
     );
 }
@@ -461,9 +457,9 @@ fn chat_transferred_decodes() {
         m,
         ServerMessage::ChatTransferred(ChatTransferred {
             name: "Ryan S.".into(),
-            user_id: Some("edacfa56-b203-43d5-9e1b-678278b61263".into()).into(),
-            sneak_peek_enabled: false.into(),
-            chasitor_idle_timeout: None.into(),
+            user_id: Some("edacfa56-b203-43d5-9e1b-678278b61263".into()),
+            sneak_peek_enabled: false,
+            chasitor_idle_timeout: None,
         })
     );
 }
@@ -494,8 +490,8 @@ fn new_visitor_breadcrumb_and_queue_update_decode() {
     assert_eq!(
         ServerMessage::from_parts("QueueUpdate", fixture("response-queue-update.json")),
         ServerMessage::QueueUpdate(QueueUpdate {
-            position: Some(3).into(),
-            estimated_wait_time: Some(120.0).into(),
+            position: Some(3),
+            estimated_wait_time: Some(120.0),
         })
     );
     let frac: QueueUpdate = decode(json!({"position": 0, "estimatedWaitTime": 12.5}));
@@ -520,7 +516,7 @@ fn chasitor_session_data_decodes() {
     assert_eq!(d.url.as_deref(), Some("http://yoursite"));
     assert_eq!(d.oref.as_deref(), Some("http://www.google.com?q=yoursite"));
     assert_eq!(d.post_chat_url.as_deref(), Some("http://yoursite/postchat"));
-    assert!(*d.sneak_peek_enabled);
+    assert!(d.sneak_peek_enabled);
     assert_eq!(
         d.chat_messages,
         vec![
@@ -528,14 +524,14 @@ fn chasitor_session_data_decodes() {
                 entry_type: TranscriptEntryType::Agent,
                 name: "Andy L.".into(),
                 content: "Hello, how can I help you?".into(),
-                timestamp: 1376596367548.into(),
+                timestamp: 1376596367548,
                 sequence: 1.into(),
             },
             TranscriptEntry {
                 entry_type: TranscriptEntryType::Chasitor,
                 name: "Jon A.".into(),
                 content: "I have a question for you.".into(),
-                timestamp: 1376596349132.into(),
+                timestamp: 1376596349132,
                 sequence: 2.into(),
             },
         ]
@@ -602,7 +598,7 @@ fn chat_ended_and_bodiless_messages_decode_with_any_body() {
     assert_eq!(
         batch.messages[2],
         ServerMessage::ChatEnded(ChatEnded {
-            reason: Some("agent".into()).into(),
+            reason: Some("agent".into()),
             attached_records: Some(json!(["500x"])),
         })
     );
@@ -625,8 +621,8 @@ fn messages_envelope_decodes() {
         vec![ServerMessage::ChatEstablished(ChatEstablished {
             name: "Andy L.".into(),
             user_id: "f1dda237-57f8-4816-b8e8-59775f1e44c8".into(),
-            sneak_peek_enabled: true.into(),
-            chasitor_idle_timeout: None.into(),
+            sneak_peek_enabled: true,
+            chasitor_idle_timeout: None,
         })]
     );
 }
@@ -703,16 +699,15 @@ fn availability_envelope_decodes_offline_button_as_unavailable() {
         results: vec![
             AvailabilityResult {
                 id: "573...".into(),
-                is_available: true.into(),
-                estimated_wait_time: None.into(),
+                is_available: true,
+                estimated_wait_time: None,
             },
             AvailabilityResult {
                 id: "573...".into(),
-                is_available: false.into(),
-                estimated_wait_time: None.into(),
+                is_available: false,
+                estimated_wait_time: None,
             },
-        ]
-        .into(),
+        ],
     };
     assert_eq!(
         r.messages,
@@ -754,10 +749,10 @@ fn settings_offline_button_without_is_available_is_false() {
         Some("https://c.la1-c1-ia2.salesforceliveagent.com/content")
     );
     assert_eq!(s.buttons.len(), 3, "the button without id is dropped");
-    assert!(*s.buttons[0].is_available);
+    assert!(s.buttons[0].is_available);
     assert_eq!(s.buttons[0].button_type, Some(ButtonType::Standard));
     assert_eq!(s.buttons[0].language.as_deref(), Some("en_US"));
-    assert!(!*s.buttons[1].is_available);
+    assert!(!s.buttons[1].is_available);
     assert_eq!(s.buttons[1].button_type, Some(ButtonType::Invite));
     assert_eq!(s.buttons[1].invite_image_width, Some(120.0));
     assert_eq!(s.buttons[1].has_invite_after_accept, Some(false));
@@ -851,9 +846,26 @@ fn wrong_shaped_known_message_becomes_unknown() {
     assert_eq!(
         r.messages[5],
         ServerMessage::QueueUpdate(QueueUpdate {
-            position: Some(2).into(),
-            estimated_wait_time: None.into()
+            position: Some(2),
+            estimated_wait_time: None
         })
+    );
+}
+
+#[test]
+fn known_message_with_a_non_object_body_is_unknown() {
+    // A body is an object (or null/absent, read as `{}`); a list is not read as the fields in
+    // order.
+    assert_eq!(
+        ServerMessage::from_parts("QueueUpdate", json!([2, 30])),
+        ServerMessage::Unknown {
+            type_name: "QueueUpdate".into(),
+            raw: json!([2, 30]),
+        }
+    );
+    assert_eq!(
+        ServerMessage::from_parts("ChatEnded", Value::Null),
+        ServerMessage::ChatEnded(ChatEnded::default())
     );
 }
 

@@ -195,7 +195,7 @@ impl Availability {
             Asking::Settings => {
                 let ping = body
                     .and_then(|b| SettingsResponse::from_json(&b).ok())
-                    .map_or(DEFAULT_PING_MS, |s| ping_ms(*s.ping_rate));
+                    .map_or(DEFAULT_PING_MS, |s| ping_ms(s.ping_rate));
                 self.ping_ms = Some(ping);
                 self.next_check = Some(now.saturating_add(self.wait_ms()));
             }
@@ -204,9 +204,9 @@ impl Availability {
                     Some(answer) => {
                         let button = &self.deployment.button_id;
                         let result = answer.results.iter().find(|r| same_id(&r.id, button));
-                        let available = result.is_some_and(|r| *r.is_available);
+                        let available = result.is_some_and(|r| r.is_available);
                         let wait = result
-                            .and_then(|r| *r.estimated_wait_time)
+                            .and_then(|r| r.estimated_wait_time)
                             .filter(|w| w.is_finite() && *w > 0.0)
                             .map(|w| w.round().min(f64::from(u32::MAX)) as u32);
                         let known = Known {

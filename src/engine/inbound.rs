@@ -102,10 +102,10 @@ impl Engine {
                 if self.base == ChatState::Initialising {
                     self.set_base(ChatState::Queued);
                 }
-                self.learn_post_chat_url(m.post_chat_url.0);
+                self.learn_post_chat_url(m.post_chat_url);
                 self.emit(Event::Queue {
                     position: m.queue_position.filter(|p| *p > 0),
-                    estimated_wait_secs: known_wait_seconds(*m.estimated_wait_time),
+                    estimated_wait_secs: known_wait_seconds(m.estimated_wait_time),
                 });
             }
             ServerMessage::QueueUpdate(m) => {
@@ -114,27 +114,27 @@ impl Engine {
                 }
                 self.emit(Event::Queue {
                     position: m.position.filter(|p| *p > 0),
-                    estimated_wait_secs: known_wait_seconds(*m.estimated_wait_time),
+                    estimated_wait_secs: known_wait_seconds(m.estimated_wait_time),
                 });
             }
             ServerMessage::ChatRequestFail(m) => {
-                self.learn_post_chat_url(m.post_chat_url.0);
-                self.finish(EndReason::RequestFailed { reason: m.reason.0 });
+                self.learn_post_chat_url(m.post_chat_url);
+                self.finish(EndReason::RequestFailed { reason: m.reason });
             }
             ServerMessage::ChatEstablished(m) => {
                 self.agent_name = Some(m.name.clone());
-                self.sneak_peek_enabled = *m.sneak_peek_enabled;
+                self.sneak_peek_enabled = m.sneak_peek_enabled;
                 self.set_base(ChatState::Established);
                 self.emit(Event::AgentJoined {
                     name: m.name,
-                    sneak_peek_enabled: *m.sneak_peek_enabled,
+                    sneak_peek_enabled: m.sneak_peek_enabled,
                 });
             }
             ServerMessage::ChatMessage(m) => {
                 let name = if m.name.is_empty() {
                     self.agent_name.clone().unwrap_or_default()
                 } else {
-                    m.name.0
+                    m.name
                 };
                 self.emit(Event::AgentMessage { name, text: m.text });
             }
@@ -144,7 +144,7 @@ impl Engine {
             ServerMessage::ChatEnded(_) => self.finish(EndReason::Agent),
             ServerMessage::ChatTransferred(m) => {
                 self.agent_name = Some(m.name.clone());
-                self.sneak_peek_enabled = *m.sneak_peek_enabled;
+                self.sneak_peek_enabled = m.sneak_peek_enabled;
                 self.emit(Event::Transferred { name: m.name });
             }
             ServerMessage::CustomEvent(m) => self.emit(Event::CustomEvent {
@@ -153,7 +153,7 @@ impl Engine {
             }),
             ServerMessage::NewVisitorBreadcrumb(_) => {}
             ServerMessage::ChasitorSessionData(m) => {
-                self.learn_post_chat_url(m.post_chat_url.0.clone());
+                self.learn_post_chat_url(m.post_chat_url.clone());
                 if self.reconnect == Some(Reconnect::AwaitingSessionData) {
                     self.resync(Some(m));
                 }
@@ -189,7 +189,7 @@ impl Engine {
     fn resync(&mut self, data: Option<ChasitorSessionData>) {
         if let Some(data) = data {
             if self.base == ChatState::Established {
-                self.sneak_peek_enabled = *data.sneak_peek_enabled;
+                self.sneak_peek_enabled = data.sneak_peek_enabled;
             }
             let on_server = data
                 .chat_messages

@@ -1,82 +1,18 @@
-//! Lenient fields: the server (and the guide's examples) write numbers as strings now and then,
+//! Lenient reading: the server (and the guide's examples) write numbers as strings now and then,
 //! and optional fields may come as `null` or in an odd shape. A field that does not fit becomes
 //! its fallback (`None`, an empty list, 0, false, "") instead of failing the whole message.
 //!
-//! One wrapper does it: a field of type [`Lenient<T>`] reads any JSON value and keeps what fits
-//! `T` (see [`Loose`]). An absent field takes the fallback through `#[serde(default)]` on the
-//! field (on the field rather than the struct: serde then makes no whole default struct to take
-//! the missing fields from, which is measurably less wasm).
+//! Answers are parsed once into a [`serde_json::Value`] and read by hand through [`Fields`]; each
+//! read keeps what fits its type (see [`Loose`]). No derived `Deserialize` per wire type: each one
+//! would cost its own serde code in the wasm.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
-use std::fmt;
-use std::ops::Deref;
+use serde_json::{Map, Value};
 
-/// A field that never fails to decode: a value that does not fit `T` becomes `T::default()`.
-/// Reads as `T` (`Deref`, `.0`), compares with a `T`, serializes as `T`.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Lenient<T>(pub T);
-
-impl<'de, T: Loose + Default> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Value::deserialize(d).map(Lenient::from_value)
-    }
-}
-
-impl<T: Loose + Default> Lenient<T> {
-    /// What fits `T`, else `T::default()`. Apart from `deserialize`, which is compiled once per
-    /// `T` and deserializer, so that it stays small.
-    fn from_value(v: Value) -> Self {
-        Lenient(T::loose(v).unwrap_or_default())
-    }
-}
-
-impl<T> Deref for Lenient<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> From<T> for Lenient<T> {
-    fn from(t: T) -> Self {
-        Lenient(t)
-    }
-}
-
-impl From<&str> for Lenient<String> {
-    fn from(s: &str) -> Self {
-        Lenient(s.to_string())
-    }
-}
-
-impl<T: PartialEq> PartialEq<T> for Lenient<T> {
-    fn eq(&self, other: &T) -> bool {
-        self.0 == *other
-    }
-}
-
-impl PartialEq<&str> for Lenient<String> {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for Lenient<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// What a JSON value may be read as. The default reads it with serde (nested structs and
-/// string enums); scalars are looser (see each impl).
-pub trait Loose: DeserializeOwned {
+/// What a JSON value may be read as, loosely (see each impl).
+pub trait Loose: Sized {
     /// The value as `Self`, or `None` when it does not fit.
-    fn loose(v: Value) -> Option<Self> {
-        serde_json::from_value(v).ok()
-    }
+    fn loose(v: Value) -> Option<Self>;
 }
 
 /// A number from a JSON number or a numeric string ("30", " 2.5 "); not NaN or infinite.
@@ -158,7 +94,7 @@ impl Loose for TrueUnlessFalse {
 
 impl<'de> Deserialize<'de> for TrueUnlessFalse {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Lenient::deserialize(d).map(|Lenient(t)| t)
+        Value::deserialize(d).map(|v| TrueUnlessFalse::loose(v).unwrap_or_default())
     }
 }
 
@@ -179,7 +115,64 @@ impl Loose for JsonText {
 
 impl<'de> Deserialize<'de> for JsonText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Lenient::deserialize(d).map(|Lenient(t)| t)
+        Value::deserialize(d).map(|v| JsonText::loose(v).unwrap_or_default())
+    }
+}
+
+/// A JSON object's fields, read by hand (no derived `Deserialize`: each derived type costs its own
+/// serde code in the wasm). Every read but [`Fields::text`] is lenient: an absent field or one that
+/// does not fit is the fallback (`""`, 0, false, `None`, empty), never an error.
+pub(crate) struct Fields<'a>(pub(crate) &'a Map<String, Value>);
+
+impl<'a> Fields<'a> {
+    /// The fields of `v`, when it is an object.
+    pub(crate) fn of(v: &'a Value) -> Option<Fields<'a>> {
+        match v {
+            Value::Object(map) => Some(Fields(map)),
+            _ => None,
+        }
+    }
+
+    /// The field's value (null when absent).
+    pub(crate) fn get(&self, key: &str) -> Value {
+        self.0.get(key).cloned().unwrap_or_default()
+    }
+
+    /// What fits `T` ([`Loose`]), else `T::default()`.
+    pub(crate) fn loose<T: Loose + Default>(&self, key: &str) -> T {
+        T::loose(self.get(key)).unwrap_or_default()
+    }
+
+    /// What fits `T` ([`Loose`]), else `None`.
+    pub(crate) fn opt<T: Loose>(&self, key: &str) -> Option<T> {
+        T::loose(self.get(key))
+    }
+
+    /// A required string field: only a JSON string fits.
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
+        match self.0.get(key) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// The field's fields, when it is an object.
+    pub(crate) fn object(&self, key: &str) -> Option<Fields<'a>> {
+        self.0.get(key).and_then(Fields::of)
+    }
+
+    /// The field's elements that are objects and that `read` accepts (a field that is not a
+    /// list has none).
+    pub(crate) fn list<T>(&self, key: &str, read: fn(Fields) -> Option<T>) -> Vec<T> {
+        let mut out = Vec::new();
+        if let Some(Value::Array(items)) = self.0.get(key) {
+            for item in items {
+                if let Some(t) = Fields::of(item).and_then(read) {
+                    out.push(t);
+                }
+            }
+        }
+        out
     }
 }
 

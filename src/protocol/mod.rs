@@ -11,7 +11,7 @@ pub mod requests;
 pub mod resources;
 pub mod responses;
 
-pub use lenient::{JsonText, Lenient, Loose, TrueUnlessFalse};
+pub use lenient::{JsonText, Loose, TrueUnlessFalse};
 pub use requests::*;
 pub use resources::*;
 pub use responses::*;

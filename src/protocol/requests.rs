@@ -2,7 +2,7 @@
 //! camelCase JSON; optional fields are left out when `None`. Decoding (used by the simulator and
 //! tests) is lenient: missing lists are empty, missing booleans false.
 
-use super::lenient::{JsonText, Lenient, Loose};
+use super::lenient::{Fields, JsonText};
 use super::resources::Resource;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -49,49 +49,41 @@ pub struct ChasitorInit {
 }
 
 /// A pre-chat detail (guide: CustomDetail). Also appears in ChatRequestSuccess `customDetails`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Decoding is lenient (read by hand, see [`CustomDetail::read`]): every field falls back when
+/// absent or odd.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomDetail {
-    #[serde(default)]
-    pub label: Lenient<String>,
-    #[serde(default)]
-    pub value: Lenient<String>,
+    pub label: String,
+    pub value: String,
     /// Wire `entityFieldMaps` as in the guide's ChasitorInit example (`entityMaps`, used by some
     /// clients, is accepted on input). Left out when empty.
-    #[serde(
-        default,
-        rename = "entityFieldMaps",
-        alias = "entityMaps",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub entity_maps: Lenient<Vec<EntityFieldMap>>,
+    #[serde(rename = "entityFieldMaps", skip_serializing_if = "Vec::is_empty")]
+    pub entity_maps: Vec<EntityFieldMap>,
     /// Transcript fields to save the value to, e.g. "c__EmailAddress".
-    #[serde(default)]
-    pub transcript_fields: Lenient<Vec<String>>,
-    #[serde(default)]
-    pub display_to_agent: Lenient<bool>,
+    pub transcript_fields: Vec<String>,
+    pub display_to_agent: bool,
+}
+
+impl<'de> Deserialize<'de> for CustomDetail {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Fields::of(&v)
+            .map(CustomDetail::read)
+            .ok_or_else(|| serde::de::Error::custom("a CustomDetail must be an object"))
+    }
 }
 
 /// One element of a CustomDetail's `entityFieldMaps`, as in the guide's ChasitorInit example.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityFieldMap {
-    #[serde(default)]
     pub entity_name: String,
-    #[serde(default)]
     pub field_name: String,
-    #[serde(default)]
-    pub is_fast_fillable: Lenient<bool>,
-    #[serde(default)]
-    pub is_auto_queryable: Lenient<bool>,
-    #[serde(default)]
-    pub is_exact_matchable: Lenient<bool>,
+    pub is_fast_fillable: bool,
+    pub is_auto_queryable: bool,
+    pub is_exact_matchable: bool,
 }
-
-// Read with serde where they sit in a lenient list (ChatRequestSuccess `customDetails`,
-// `entityFieldMaps`): one that does not fit is left out.
-impl Loose for CustomDetail {}
-impl Loose for EntityFieldMap {}
 
 /// A record to find or create from the pre-chat details (guide: Entity).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -1,30 +1,22 @@
 //! Response bodies (guide v56, chapters 8 and 9) and the long-poll envelope.
 //!
-//! Decoding is lenient where the server is: numbers may come as numeric strings, optional fields
+//! Answers are parsed once into a [`serde_json::Value`] and read from it by hand into typed
+//! structs (no derived `Deserialize`: each derived type costs its own serde code in the wasm).
+//! Reading is lenient where the server is: numbers may come as numeric strings, optional fields
 //! that are `null` or oddly shaped become `None`, booleans the guide says default to false do so
-//! (fields of type [`Lenient`], [`TrueUnlessFalse`] and [`JsonText`]).
+//! (the [`Loose`](super::Loose) conversions, [`TrueUnlessFalse`] and [`JsonText`]).
 //! A message whose required fields are missing or of the wrong type becomes
 //! [`ServerMessage::Unknown`], never an error for the whole batch.
 
-use super::lenient::{self, JsonText, Lenient, Loose, TrueUnlessFalse};
-use super::requests::CustomDetail;
+use super::lenient::{self, Fields, JsonText, TrueUnlessFalse};
+use super::requests::{CustomDetail, EntityFieldMap};
 use super::ProtocolError;
-use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// The poll timeout used when the SessionId answer has none (or an unusable one), in seconds.
 pub const DEFAULT_CLIENT_POLL_TIMEOUT: u32 = 30;
-
-/// Decodes a whole answer body as `T`.
-fn decode<T: DeserializeOwned>(text: &str, expected: &'static str) -> Result<T, ProtocolError> {
-    let value = parse_object(text)?;
-    serde_json::from_value(value).map_err(|e| ProtocolError::UnexpectedShape {
-        expected,
-        detail: e.to_string(),
-    })
-}
 
 /// Parses text that must be a JSON object.
 fn parse_object(text: &str) -> Result<Value, ProtocolError> {
@@ -37,8 +29,39 @@ fn parse_object(text: &str) -> Result<Value, ProtocolError> {
     }
 }
 
+/// The error for a body that is not a valid `expected`.
+fn shape(expected: &'static str) -> ProtocolError {
+    ProtocolError::UnexpectedShape {
+        expected,
+        detail: format!("not a valid {expected} object or a required field is missing"),
+    }
+}
+
+/// A body type read by hand from parsed JSON.
+trait Read: Sized {
+    /// The type's name in errors.
+    const NAME: &'static str;
+    /// The body's fields as `Self`; `None` when a required field is missing or not a string.
+    fn read(f: Fields) -> Option<Self>;
+}
+
+/// `Deserialize` through a parsed [`Value`] and [`Read`] (for tests and tools; the widget reads
+/// with `from_json`/`from_parts`).
+macro_rules! deserialize_by_hand {
+    ($($t:ty),+ $(,)?) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let v = Value::deserialize(d)?;
+                Fields::of(&v)
+                    .and_then(<$t as Read>::read)
+                    .ok_or_else(|| serde::de::Error::custom(shape(<$t as Read>::NAME)))
+            }
+        }
+    )+};
+}
+
 /// `GET System/SessionId` answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionIdResponse {
     /// The session id; goes into ChasitorInit `sessionId`.
@@ -49,14 +72,29 @@ pub struct SessionIdResponse {
     pub affinity_token: String,
     /// Seconds after which an unanswered long poll is dead, as sent: a number or a numeric
     /// string (the guide shows "30"). Use [`SessionIdResponse::poll_timeout_secs`].
-    #[serde(default)]
-    pub client_poll_timeout: Lenient<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_poll_timeout: Option<u32>,
+}
+
+impl Read for SessionIdResponse {
+    const NAME: &'static str = "SessionId";
+    fn read(f: Fields) -> Option<Self> {
+        Some(SessionIdResponse {
+            id: f.text("id")?,
+            key: f.text("key")?,
+            affinity_token: f.text("affinityToken")?,
+            client_poll_timeout: f.opt("clientPollTimeout"),
+        })
+    }
 }
 
 impl SessionIdResponse {
     /// Decodes the answer body.
     pub fn from_json(text: &str) -> Result<SessionIdResponse, ProtocolError> {
-        decode(text, "SessionId")
+        let value = parse_object(text)?;
+        Fields::of(&value)
+            .and_then(SessionIdResponse::read)
+            .ok_or_else(|| shape("SessionId"))
     }
 
     /// The long poll's time-out in seconds: `clientPollTimeout`, or 30 when it is absent, zero,
@@ -94,10 +132,12 @@ impl MessagesResponse {
         let Value::Object(mut map) = value else {
             return Err(ProtocolError::NotAnObject);
         };
-        let messages = match map.remove("messages") {
-            Some(Value::Array(items)) => items.into_iter().map(ServerMessage::from_value).collect(),
-            _ => Vec::new(),
-        };
+        let mut messages = Vec::new();
+        if let Some(Value::Array(items)) = map.remove("messages") {
+            for item in items {
+                messages.push(ServerMessage::from_value(item));
+            }
+        }
         Ok(MessagesResponse {
             messages,
             sequence: map.get("sequence").and_then(lenient::integer),
@@ -111,7 +151,6 @@ impl<'de> Deserialize<'de> for MessagesResponse {
         MessagesResponse::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
-
 /// One message of a [`MessagesResponse`], keyed by the wire `type`, with its `message` body.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ServerMessage {
@@ -156,58 +195,54 @@ pub enum ServerMessage {
     },
 }
 
-fn typed<T: DeserializeOwned>(
-    type_name: &str,
-    body: Value,
-    wrap: fn(T) -> ServerMessage,
-) -> ServerMessage {
-    // A null or absent body decodes as `{}`, so types whose fields are all optional still fit.
-    let input = if body.is_null() {
-        Value::Object(Map::new())
-    } else {
-        body
-    };
-    // From an owned value (a copy: `input` is kept for Unknown), as every other decode here:
-    // decoding from `&Value` as well compiled each message type's decoder twice (about 4 KB of
-    // wasm).
-    match T::deserialize(input.clone()) {
-        Ok(t) => wrap(t),
-        Err(_) => ServerMessage::Unknown {
-            type_name: type_name.to_string(),
-            raw: input,
-        },
-    }
-}
+/// What reads a known type's body into its message.
+type ReadMessage = fn(Fields) -> Option<ServerMessage>;
 
 impl ServerMessage {
     /// Decodes a message from its wire `type` and `message` body. Never fails: an unknown type,
-    /// or a body that does not fit the known type, gives [`ServerMessage::Unknown`].
+    /// or a body that does not fit the known type, gives [`ServerMessage::Unknown`]. A null or
+    /// absent body reads as `{}`, so types whose fields are all optional still fit.
     pub fn from_parts(type_name: &str, body: Value) -> ServerMessage {
-        match type_name {
-            "ChatRequestSuccess" => typed(type_name, body, ServerMessage::ChatRequestSuccess),
-            "ChatRequestFail" => typed(type_name, body, ServerMessage::ChatRequestFail),
-            "ChatEstablished" => typed(type_name, body, ServerMessage::ChatEstablished),
-            "ChatMessage" => typed(type_name, body, ServerMessage::ChatMessage),
-            "AgentTyping" => ServerMessage::AgentTyping,
-            "AgentNotTyping" => ServerMessage::AgentNotTyping,
-            "AgentDisconnect" => ServerMessage::AgentDisconnect,
-            "ChatEnded" => typed(type_name, body, ServerMessage::ChatEnded),
-            "ChatTransferred" => typed(type_name, body, ServerMessage::ChatTransferred),
-            "QueueUpdate" => typed(type_name, body, ServerMessage::QueueUpdate),
-            "CustomEvent" => typed(type_name, body, ServerMessage::CustomEvent),
-            "NewVisitorBreadcrumb" => typed(type_name, body, ServerMessage::NewVisitorBreadcrumb),
-            "ChasitorSessionData" => typed(type_name, body, ServerMessage::ChasitorSessionData),
-            "ChasitorIdleTimeoutWarningEvent" => typed(
-                type_name,
-                body,
-                ServerMessage::ChasitorIdleTimeoutWarningEvent,
-            ),
-            "ReconnectSession" => typed(type_name, body, ServerMessage::ReconnectSession),
-            "SwitchServer" => typed(type_name, body, ServerMessage::SwitchServer),
-            "Availability" => typed(type_name, body, ServerMessage::Availability),
-            "Settings" => typed(type_name, body, ServerMessage::Settings),
-            "VisitorId" => typed(type_name, body, ServerMessage::VisitorId),
-            _ => ServerMessage::Unknown {
+        use ServerMessage as M;
+        let read: ReadMessage = match type_name {
+            "ChatRequestSuccess" => |f| ChatRequestSuccess::read(f).map(M::ChatRequestSuccess),
+            "ChatRequestFail" => |f| ChatRequestFail::read(f).map(M::ChatRequestFail),
+            "ChatEstablished" => |f| ChatEstablished::read(f).map(M::ChatEstablished),
+            "ChatMessage" => |f| AgentChatMessage::read(f).map(M::ChatMessage),
+            "AgentTyping" => return M::AgentTyping,
+            "AgentNotTyping" => return M::AgentNotTyping,
+            "AgentDisconnect" => return M::AgentDisconnect,
+            "ChatEnded" => |f| ChatEnded::read(f).map(M::ChatEnded),
+            "ChatTransferred" => |f| ChatTransferred::read(f).map(M::ChatTransferred),
+            "QueueUpdate" => |f| QueueUpdate::read(f).map(M::QueueUpdate),
+            "CustomEvent" => |f| CustomEventMessage::read(f).map(M::CustomEvent),
+            "NewVisitorBreadcrumb" => {
+                |f| NewVisitorBreadcrumb::read(f).map(M::NewVisitorBreadcrumb)
+            }
+            "ChasitorSessionData" => |f| ChasitorSessionData::read(f).map(M::ChasitorSessionData),
+            "ChasitorIdleTimeoutWarningEvent" => {
+                |f| IdleTimeoutWarning::read(f).map(M::ChasitorIdleTimeoutWarningEvent)
+            }
+            "ReconnectSession" => |f| ReconnectSessionMessage::read(f).map(M::ReconnectSession),
+            "SwitchServer" => |f| SwitchServer::read(f).map(M::SwitchServer),
+            "Availability" => |f| AvailabilityResponse::read(f).map(M::Availability),
+            "Settings" => |f| SettingsResponse::read(f).map(M::Settings),
+            "VisitorId" => |f| VisitorIdResponse::read(f).map(M::VisitorId),
+            _ => {
+                return M::Unknown {
+                    type_name: type_name.to_string(),
+                    raw: body,
+                }
+            }
+        };
+        let body = if body.is_null() {
+            Value::Object(Map::new())
+        } else {
+            body
+        };
+        match Fields::of(&body).and_then(read) {
+            Some(message) => message,
+            None => M::Unknown {
                 type_name: type_name.to_string(),
                 raw: body,
             },
@@ -346,37 +381,60 @@ macro_rules! string_enum {
             }
         }
 
+        impl $name {
+            /// Any JSON: a string by its value, absent or null as `Other("")`, other JSON as
+            /// `Other` of its text.
+            #[allow(dead_code)]
+            fn read(v: Option<&Value>) -> Self {
+                match v {
+                    Some(Value::String(s)) => $name::from(s.as_str()),
+                    None | Some(Value::Null) => $name::Other(String::new()),
+                    Some(other) => $name::Other(other.to_string()),
+                }
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(match Value::deserialize(d)? {
-                    Value::String(s) => $name::from(s.as_str()),
-                    Value::Null => $name::Other(String::new()),
-                    other => $name::Other(other.to_string()),
-                })
+                Ok($name::read(Some(&Value::deserialize(d)?)))
             }
         }
     };
 }
 
 /// The visitor's location from their IP address (guide: GeoLocation).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GeoLocation {
     /// ISO 3166-1 alpha-2, e.g. "US".
-    #[serde(default)]
-    pub country_code: Lenient<String>,
-    #[serde(default)]
-    pub country_name: Lenient<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latitude: Lenient<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub longitude: Lenient<Option<f64>>,
+    pub country_code: String,
+    pub country_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+impl GeoLocation {
+    /// `geoLocation`, when it is an object.
+    fn read_in(f: &Fields) -> Option<GeoLocation> {
+        let g = f.object("geoLocation")?;
+        Some(GeoLocation {
+            country_code: g.loose("countryCode"),
+            country_name: g.loose("countryName"),
+            region: g.opt("region"),
+            city: g.opt("city"),
+            organization: g.opt("organization"),
+            latitude: g.opt("latitude"),
+            longitude: g.opt("longitude"),
+        })
+    }
 }
 
 /// The estimated wait in whole seconds, or `None` when the server could not compute it (-1).
@@ -386,150 +444,280 @@ pub fn known_wait_seconds(estimated_wait_time: Option<f64>) -> Option<u32> {
 }
 
 /// ChatRequestSuccess: the request was routed to agents; the chat starts at ChatEstablished.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRequestSuccess {
     /// 0 forever with routing that does not track positions: show "waiting" then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_position: Lenient<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<u32>,
     /// Seconds; -1 when unknown (see [`known_wait_seconds`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimated_wait_time: Lenient<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub geo_location: Lenient<Option<GeoLocation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oref: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub post_chat_url: Lenient<Option<String>>,
-    #[serde(default)]
-    pub custom_details: Lenient<Vec<CustomDetail>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub visitor_id: Lenient<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo_location: Option<GeoLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_chat_url: Option<String>,
+    pub custom_details: Vec<CustomDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Option<String>,
+}
+
+impl Read for ChatRequestSuccess {
+    const NAME: &'static str = "ChatRequestSuccess";
+    fn read(f: Fields) -> Option<Self> {
+        Some(ChatRequestSuccess {
+            queue_position: f.opt("queuePosition"),
+            estimated_wait_time: f.opt("estimatedWaitTime"),
+            geo_location: GeoLocation::read_in(&f),
+            url: f.opt("url"),
+            oref: f.opt("oref"),
+            post_chat_url: f.opt("postChatUrl"),
+            custom_details: f.list("customDetails", |d| Some(CustomDetail::read(d))),
+            visitor_id: f.opt("visitorId"),
+        })
+    }
+}
+
+impl CustomDetail {
+    /// A CustomDetail object; every field is lenient (`entityMaps` is accepted for
+    /// `entityFieldMaps`).
+    pub(crate) fn read(f: Fields) -> CustomDetail {
+        let maps = if f.0.contains_key("entityFieldMaps") {
+            "entityFieldMaps"
+        } else {
+            "entityMaps"
+        };
+        CustomDetail {
+            label: f.loose("label"),
+            value: f.loose("value"),
+            entity_maps: f.list(maps, |m| {
+                Some(EntityFieldMap {
+                    entity_name: m.loose("entityName"),
+                    field_name: m.loose("fieldName"),
+                    is_fast_fillable: m.loose("isFastFillable"),
+                    is_auto_queryable: m.loose("isAutoQueryable"),
+                    is_exact_matchable: m.loose("isExactMatchable"),
+                })
+            }),
+            transcript_fields: f.loose("transcriptFields"),
+            display_to_agent: f.loose("displayToAgent"),
+        }
+    }
 }
 
 /// ChatRequestFail: no chat. Reasons seen: "Unavailable", "NoPost", "InternalFailure" ("" when the
 /// server gives none).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRequestFail {
-    #[serde(default)]
-    pub reason: Lenient<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub post_chat_url: Lenient<Option<String>>,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_chat_url: Option<String>,
+}
+
+impl Read for ChatRequestFail {
+    const NAME: &'static str = "ChatRequestFail";
+    fn read(f: Fields) -> Option<Self> {
+        Some(ChatRequestFail {
+            reason: f.loose("reason"),
+            post_chat_url: f.opt("postChatUrl"),
+        })
+    }
 }
 
 /// The visitor idle time-out of the chat (in ChatEstablished/ChatTransferred). Not described by the
 /// guide; the shape is what the server sends: `{"isEnabled":..,"warningTime":..,"timeout":..}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChasitorIdleTimeoutSettings {
-    #[serde(default)]
-    pub is_enabled: Lenient<bool>,
+    pub is_enabled: bool,
     /// Seconds of visitor silence before the warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub warning_time: Lenient<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning_time: Option<u32>,
     /// Seconds of visitor silence before the chat ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Lenient<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+}
+
+impl ChasitorIdleTimeoutSettings {
+    /// Wire `chasitorIdleTimeout` (the guide's table spells it `chasitorIdletimeout`: accepted),
+    /// when it is an object.
+    fn read_in(f: &Fields) -> Option<ChasitorIdleTimeoutSettings> {
+        let t = f
+            .object("chasitorIdleTimeout")
+            .or_else(|| f.object("chasitorIdletimeout"))?;
+        Some(ChasitorIdleTimeoutSettings {
+            is_enabled: t.loose("isEnabled"),
+            warning_time: t.opt("warningTime"),
+            timeout: t.opt("timeout"),
+        })
+    }
 }
 
 /// ChatEstablished: an agent accepted the chat. `name` is required; the rest is lenient.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatEstablished {
     /// The agent's display name.
     pub name: String,
-    #[serde(default)]
-    pub user_id: Lenient<String>,
-    #[serde(default)]
-    pub sneak_peek_enabled: Lenient<bool>,
+    pub user_id: String,
+    pub sneak_peek_enabled: bool,
     /// Wire `chasitorIdleTimeout` (the guide's table spells it `chasitorIdletimeout`: accepted).
-    #[serde(
-        default,
-        alias = "chasitorIdletimeout",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub chasitor_idle_timeout: Lenient<Option<ChasitorIdleTimeoutSettings>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chasitor_idle_timeout: Option<ChasitorIdleTimeoutSettings>,
+}
+
+impl Read for ChatEstablished {
+    const NAME: &'static str = "ChatEstablished";
+    fn read(f: Fields) -> Option<Self> {
+        Some(ChatEstablished {
+            name: f.text("name")?,
+            user_id: f.loose("userId"),
+            sneak_peek_enabled: f.loose("sneakPeekEnabled"),
+            chasitor_idle_timeout: ChasitorIdleTimeoutSettings::read_in(&f),
+        })
+    }
 }
 
 /// When an agent message is meant to appear (bots and auto-greetings may delay it).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageSchedule {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_delay_milliseconds: Lenient<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_delay_milliseconds: Option<f64>,
 }
 
 /// ChatMessage from the agent. `text` is required; `name` defaults to "".
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentChatMessage {
-    #[serde(default)]
-    pub name: Lenient<String>,
+    pub name: String,
     pub text: String,
     /// The agent's user id, sent by newer servers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent_id: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Lenient<Option<MessageSchedule>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<MessageSchedule>,
+}
+
+impl Read for AgentChatMessage {
+    const NAME: &'static str = "ChatMessage";
+    fn read(f: Fields) -> Option<Self> {
+        Some(AgentChatMessage {
+            name: f.loose("name"),
+            text: f.text("text")?,
+            agent_id: f.opt("agentId"),
+            schedule: f.object("schedule").map(|s| MessageSchedule {
+                response_delay_milliseconds: s.opt("responseDelayMilliseconds"),
+            }),
+        })
+    }
 }
 
 /// ChatEnded: the chat is over (ended by the agent). The guide documents no body.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatEnded {
     /// e.g. "agent", when the server says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Lenient<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Record ids attached to the chat, for a post-chat page; passed through as received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attached_records: Option<Value>,
 }
 
+impl Read for ChatEnded {
+    const NAME: &'static str = "ChatEnded";
+    fn read(f: Fields) -> Option<Self> {
+        let records = f.get("attachedRecords");
+        Some(ChatEnded {
+            reason: f.opt("reason"),
+            attached_records: (!records.is_null()).then_some(records),
+        })
+    }
+}
+
 /// ChatTransferred: another agent has the chat. `name` is required.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatTransferred {
     /// The new agent's display name.
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Lenient<Option<String>>,
-    #[serde(default)]
-    pub sneak_peek_enabled: Lenient<bool>,
-    #[serde(
-        default,
-        alias = "chasitorIdletimeout",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub chasitor_idle_timeout: Lenient<Option<ChasitorIdleTimeoutSettings>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub sneak_peek_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chasitor_idle_timeout: Option<ChasitorIdleTimeoutSettings>,
+}
+
+impl Read for ChatTransferred {
+    const NAME: &'static str = "ChatTransferred";
+    fn read(f: Fields) -> Option<Self> {
+        Some(ChatTransferred {
+            name: f.text("name")?,
+            user_id: f.opt("userId"),
+            sneak_peek_enabled: f.loose("sneakPeekEnabled"),
+            chasitor_idle_timeout: ChasitorIdleTimeoutSettings::read_in(&f),
+        })
+    }
 }
 
 /// QueueUpdate: the visitor's place in the queue changed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub position: Lenient<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
     /// Seconds; -1 when unknown (see [`known_wait_seconds`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimated_wait_time: Lenient<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Option<f64>,
+}
+
+impl Read for QueueUpdate {
+    const NAME: &'static str = "QueueUpdate";
+    fn read(f: Fields) -> Option<Self> {
+        Some(QueueUpdate {
+            position: f.opt("position"),
+            estimated_wait_time: f.opt("estimatedWaitTime"),
+        })
+    }
 }
 
 /// CustomEvent from the agent. `type` is required; a non-string `data` is kept as JSON text.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CustomEventMessage {
     #[serde(rename = "type")]
     pub event_type: String,
-    #[serde(default)]
     pub data: JsonText,
 }
 
+impl Read for CustomEventMessage {
+    const NAME: &'static str = "CustomEvent";
+    fn read(f: Fields) -> Option<Self> {
+        Some(CustomEventMessage {
+            event_type: f.text("type")?,
+            data: f.loose("data"),
+        })
+    }
+}
+
 /// NewVisitorBreadcrumb: the page the visitor is on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct NewVisitorBreadcrumb {
     pub location: String,
+}
+
+impl Read for NewVisitorBreadcrumb {
+    const NAME: &'static str = "NewVisitorBreadcrumb";
+    fn read(f: Fields) -> Option<Self> {
+        Some(NewVisitorBreadcrumb {
+            location: f.text("location")?,
+        })
+    }
 }
 
 string_enum! {
@@ -549,42 +737,64 @@ impl Default for TranscriptEntryType {
 }
 
 /// One line of the transcript in ChasitorSessionData.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptEntry {
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub entry_type: TranscriptEntryType,
-    #[serde(default)]
-    pub name: Lenient<String>,
-    #[serde(default)]
-    pub content: Lenient<String>,
+    pub name: String,
+    pub content: String,
     /// Milliseconds since the epoch; 0 when absent.
-    #[serde(default)]
-    pub timestamp: Lenient<i64>,
+    pub timestamp: i64,
     /// Order within the chat; 0 when absent.
-    #[serde(default)]
-    pub sequence: Lenient<i64>,
+    pub sequence: i64,
+}
+
+impl Read for TranscriptEntry {
+    const NAME: &'static str = "TranscriptEntry";
+    fn read(f: Fields) -> Option<Self> {
+        Some(TranscriptEntry {
+            entry_type: TranscriptEntryType::read(f.0.get("type")),
+            name: f.loose("name"),
+            content: f.loose("content"),
+            timestamp: f.loose("timestamp"),
+            sequence: f.loose("sequence"),
+        })
+    }
 }
 
 /// ChasitorSessionData: the state to restore after a ReconnectSession. Transcript entries that
-/// do not fit are dropped, the rest kept.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// are not objects are dropped, the rest kept.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChasitorSessionData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_position: Lenient<Option<u32>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub geo_location: Lenient<Option<GeoLocation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oref: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub post_chat_url: Lenient<Option<String>>,
-    #[serde(default)]
-    pub sneak_peek_enabled: Lenient<bool>,
-    #[serde(default)]
-    pub chat_messages: Lenient<Vec<TranscriptEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo_location: Option<GeoLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_chat_url: Option<String>,
+    pub sneak_peek_enabled: bool,
+    pub chat_messages: Vec<TranscriptEntry>,
+}
+
+impl Read for ChasitorSessionData {
+    const NAME: &'static str = "ChasitorSessionData";
+    fn read(f: Fields) -> Option<Self> {
+        Some(ChasitorSessionData {
+            queue_position: f.opt("queuePosition"),
+            geo_location: GeoLocation::read_in(&f),
+            url: f.opt("url"),
+            oref: f.opt("oref"),
+            post_chat_url: f.opt("postChatUrl"),
+            sneak_peek_enabled: f.loose("sneakPeekEnabled"),
+            chat_messages: f.list("chatMessages", TranscriptEntry::read),
+        })
+    }
 }
 
 string_enum! {
@@ -596,54 +806,95 @@ string_enum! {
 }
 
 /// ChasitorIdleTimeoutWarningEvent: the visitor has been idle (warning triggered) or is back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdleTimeoutWarning {
     pub idle_timeout_warning_event: IdleTimeoutWarningEvent,
 }
 
+impl Read for IdleTimeoutWarning {
+    const NAME: &'static str = "ChasitorIdleTimeoutWarningEvent";
+    fn read(f: Fields) -> Option<Self> {
+        // Required, but any value: null or a non-string is kept as `Other`.
+        let event = f.0.get("idleTimeoutWarningEvent")?;
+        Some(IdleTimeoutWarning {
+            idle_timeout_warning_event: IdleTimeoutWarningEvent::read(Some(event)),
+        })
+    }
+}
+
 /// ReconnectSession answer: use the new affinity token; reset the sequence when `reset_sequence`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconnectSessionMessage {
     /// The guide says this "may be undefined" and is "always set to true": absent (or not a
     /// boolean) is taken as `true`.
-    #[serde(default)]
     pub reset_sequence: TrueUnlessFalse,
     pub affinity_token: String,
 }
 
+impl Read for ReconnectSessionMessage {
+    const NAME: &'static str = "ReconnectSession";
+    fn read(f: Fields) -> Option<Self> {
+        Some(ReconnectSessionMessage {
+            reset_sequence: f.loose("resetSequence"),
+            affinity_token: f.text("affinityToken")?,
+        })
+    }
+}
+
 /// SwitchServer: the org moved; use `new_url` as the endpoint from now on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SwitchServer {
     pub new_url: String,
 }
 
+impl Read for SwitchServer {
+    const NAME: &'static str = "SwitchServer";
+    fn read(f: Fields) -> Option<Self> {
+        Some(SwitchServer {
+            new_url: f.text("newUrl")?,
+        })
+    }
+}
+
 /// One id's availability (guide: Result).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AvailabilityResult {
     pub id: String,
     /// An offline button has no `isAvailable` at all: false.
-    #[serde(default)]
-    pub is_available: Lenient<bool>,
+    pub is_available: bool,
     /// Seconds; -1 when unknown. Only with `needEstimatedWaitTime=1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimated_wait_time: Lenient<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Option<f64>,
 }
 
 /// `Visitor/Availability` answer. Results that do not fit (no `id`) are dropped.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailabilityResponse {
-    #[serde(default)]
-    pub results: Lenient<Vec<AvailabilityResult>>,
+    pub results: Vec<AvailabilityResult>,
 }
 
-/// Finds the `type_name` message in an envelope, or decodes the text as the bare body.
-fn visitor_answer<T: DeserializeOwned>(
+impl Read for AvailabilityResponse {
+    const NAME: &'static str = "Availability";
+    fn read(f: Fields) -> Option<Self> {
+        Some(AvailabilityResponse {
+            results: f.list("results", |r| {
+                Some(AvailabilityResult {
+                    id: r.text("id")?,
+                    is_available: r.loose("isAvailable"),
+                    estimated_wait_time: r.opt("estimatedWaitTime"),
+                })
+            }),
+        })
+    }
+}
+
+/// Finds the `type_name` message in an envelope, or reads the text as the bare body.
+fn visitor_answer<T: Read>(
     text: &str,
-    type_name: &'static str,
     pick: fn(ServerMessage) -> Option<T>,
 ) -> Result<T, ProtocolError> {
     let value = parse_object(text)?;
@@ -651,15 +902,14 @@ fn visitor_answer<T: DeserializeOwned>(
         let envelope = MessagesResponse::from_value(value)?;
         return envelope.messages.into_iter().find_map(pick).ok_or_else(|| {
             ProtocolError::UnexpectedShape {
-                expected: type_name,
-                detail: format!("no {type_name} message in the answer"),
+                expected: T::NAME,
+                detail: format!("no {} message in the answer", T::NAME),
             }
         });
     }
-    serde_json::from_value(value).map_err(|e| ProtocolError::UnexpectedShape {
-        expected: type_name,
-        detail: e.to_string(),
-    })
+    Fields::of(&value)
+        .and_then(T::read)
+        .ok_or_else(|| shape(T::NAME))
 }
 
 impl AvailabilityResponse {
@@ -667,7 +917,7 @@ impl AvailabilityResponse {
     /// server sends or the bare `{"results":[..]}` the guide shows. A SwitchServer answer is an
     /// error here: decode it with [`MessagesResponse::from_json`] to see it.
     pub fn from_json(text: &str) -> Result<AvailabilityResponse, ProtocolError> {
-        visitor_answer(text, "Availability", |m| match m {
+        visitor_answer(text, |m| match m {
             ServerMessage::Availability(a) => Some(a),
             _ => None,
         })
@@ -675,7 +925,7 @@ impl AvailabilityResponse {
 
     /// Whether `id` is available (false when not listed).
     pub fn is_available(&self, id: &str) -> bool {
-        self.results.iter().any(|r| r.id == id && *r.is_available)
+        self.results.iter().any(|r| r.id == id && r.is_available)
     }
 }
 
@@ -689,67 +939,110 @@ string_enum! {
 }
 
 /// A chat button's settings (guide: Button). Invite fields are passed through as received.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Button {
     pub id: String,
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub button_type: Lenient<Option<ButtonType>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_url: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prechat_url: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Lenient<Option<String>>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub button_type: Option<ButtonType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prechat_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     /// Absent means false.
-    #[serde(default)]
-    pub is_available: Lenient<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_image_url: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_image_width: Lenient<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_image_height: Lenient<Option<f64>>,
+    pub is_available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_image_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_image_width: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_image_height: Option<f64>,
     /// "Slide", "Fade", "Appear" or "Custom".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_renderer: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_start_position: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_end_position: Lenient<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_invite_after_accept: Lenient<Option<bool>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_invite_after_reject: Lenient<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_renderer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_start_position: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_end_position: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_invite_after_accept: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_invite_after_reject: Option<bool>,
     /// Seconds before an invitation is rejected automatically.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite_reject_time: Lenient<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_reject_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invite_rules: Option<Value>,
     /// Seconds; -1 when unknown. Only with `needEstimatedWaitTime=1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimated_wait_time: Lenient<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_time: Option<f64>,
+}
+
+impl Read for Button {
+    const NAME: &'static str = "Button";
+    fn read(f: Fields) -> Option<Self> {
+        let rules = f.get("inviteRules");
+        Some(Button {
+            id: f.text("id")?,
+            button_type: f
+                .0
+                .get("type")
+                .filter(|t| !t.is_null())
+                .map(|t| ButtonType::read(Some(t))),
+            endpoint_url: f.opt("endpointUrl"),
+            prechat_url: f.opt("prechatUrl"),
+            language: f.opt("language"),
+            is_available: f.loose("isAvailable"),
+            invite_image_url: f.opt("inviteImageUrl"),
+            invite_image_width: f.opt("inviteImageWidth"),
+            invite_image_height: f.opt("inviteImageHeight"),
+            invite_renderer: f.opt("inviteRenderer"),
+            invite_start_position: f.opt("inviteStartPosition"),
+            invite_end_position: f.opt("inviteEndPosition"),
+            has_invite_after_accept: f.opt("hasInviteAfterAccept"),
+            has_invite_after_reject: f.opt("hasInviteAfterReject"),
+            invite_reject_time: f.opt("inviteRejectTime"),
+            invite_rules: (!rules.is_null()).then_some(rules),
+            estimated_wait_time: f.opt("estimatedWaitTime"),
+        })
+    }
 }
 
 /// `Visitor/Settings` answer.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsResponse {
     /// How often the visitor should ping (the guide's table spells it `pingrate`: accepted).
     /// 0 when absent.
-    #[serde(default, alias = "pingrate")]
-    pub ping_rate: Lenient<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_server_url: Lenient<Option<String>>,
+    pub ping_rate: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_server_url: Option<String>,
     /// Buttons that do not fit (no `id`) are dropped.
-    #[serde(default)]
-    pub buttons: Lenient<Vec<Button>>,
+    pub buttons: Vec<Button>,
+}
+
+impl Read for SettingsResponse {
+    const NAME: &'static str = "Settings";
+    fn read(f: Fields) -> Option<Self> {
+        let rate = if f.0.contains_key("pingRate") {
+            "pingRate"
+        } else {
+            "pingrate"
+        };
+        Some(SettingsResponse {
+            ping_rate: f.loose(rate),
+            content_server_url: f.opt("contentServerUrl"),
+            buttons: f.list("buttons", Button::read),
+        })
+    }
 }
 
 impl SettingsResponse {
     /// Decodes the answer, the `{"messages":[{"type":"Settings",..}]}` envelope or the bare body.
     pub fn from_json(text: &str) -> Result<SettingsResponse, ProtocolError> {
-        visitor_answer(text, "Settings", |m| match m {
+        visitor_answer(text, |m| match m {
             ServerMessage::Settings(s) => Some(s),
             _ => None,
         })
@@ -757,28 +1050,49 @@ impl SettingsResponse {
 }
 
 /// `Visitor/VisitorId` answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitorIdResponse {
     pub session_id: String,
 }
 
+impl Read for VisitorIdResponse {
+    const NAME: &'static str = "VisitorId";
+    fn read(f: Fields) -> Option<Self> {
+        Some(VisitorIdResponse {
+            session_id: f.text("sessionId")?,
+        })
+    }
+}
+
 impl VisitorIdResponse {
     /// Decodes the answer, the `{"messages":[{"type":"VisitorId",..}]}` envelope or the bare body.
     pub fn from_json(text: &str) -> Result<VisitorIdResponse, ProtocolError> {
-        visitor_answer(text, "VisitorId", |m| match m {
+        visitor_answer(text, |m| match m {
             ServerMessage::VisitorId(v) => Some(v),
             _ => None,
         })
     }
 }
 
-// Nested types read with serde where they sit in a lenient field: one that does not fit is `None`
-// (or left out of its list).
-impl Loose for GeoLocation {}
-impl Loose for ChasitorIdleTimeoutSettings {}
-impl Loose for MessageSchedule {}
-impl Loose for TranscriptEntry {}
-impl Loose for AvailabilityResult {}
-impl Loose for ButtonType {}
-impl Loose for Button {}
+deserialize_by_hand!(
+    SessionIdResponse,
+    ChatRequestSuccess,
+    ChatRequestFail,
+    ChatEstablished,
+    AgentChatMessage,
+    ChatEnded,
+    ChatTransferred,
+    QueueUpdate,
+    CustomEventMessage,
+    NewVisitorBreadcrumb,
+    TranscriptEntry,
+    ChasitorSessionData,
+    IdleTimeoutWarning,
+    ReconnectSessionMessage,
+    SwitchServer,
+    AvailabilityResponse,
+    Button,
+    SettingsResponse,
+    VisitorIdResponse,
+);
