@@ -1426,7 +1426,13 @@ fn snapshot_and_restore_mid_chat() {
 
     // The page reloads: the snapshot goes through sessionStorage as JSON.
     let json = serde_json::to_string(&c.e.snapshot()).expect("snapshot serializes");
-    let snap: Snapshot = serde_json::from_str(&json).expect("snapshot deserializes");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("snapshot parses");
+    let snap = Snapshot::from_value(&value).expect("snapshot reads");
+    assert_eq!(
+        Some(&snap),
+        serde_json::from_value::<Snapshot>(value).ok().as_ref(),
+        "read by hand as serde's derive reads it"
+    );
     let mut r = Chat {
         e: Engine::restore(cfg(), snap, c.now + 2_000),
         now: c.now + 2_000,
@@ -1589,4 +1595,81 @@ fn reconnect_skips_messages_the_server_already_has() {
     assert_eq!(resync.resource, Resource::ChasitorResyncState);
     c.ok(&resync);
     c.no_request();
+}
+
+/// A snapshot as the widget saved it before snapshots were read by hand (every enum variant that
+/// can be saved, optional fields absent and present) still loads, to the same value serde's
+/// derived reader gives.
+#[test]
+fn snapshot_saved_by_an_earlier_version_still_loads() {
+    let saved = json!({
+        "state": {"Ended": {"RequestFailed": {"reason": "Unavailable"}}},
+        "reconnecting": false,
+        "session": {"id": "s1", "key": "k1", "affinity": "a1", "client_poll_timeout": 40},
+        "prechat": {
+            "visitor_name": "Jon",
+            "details": [{"label": "Email", "value": "jon@example.com",
+                         "entityFieldMaps": [{"entityName": "Contact", "fieldName": "Email",
+                                              "isFastFillable": false, "isAutoQueryable": true,
+                                              "isExactMatchable": true}],
+                         "transcriptFields": ["c__Email"], "displayToAgent": true}],
+            "entities": [{"entityName": "Contact", "saveToTranscript": "ContactId",
+                          "entityFieldsMaps": [{"fieldName": "Email", "label": "Email",
+                                                "doFind": true, "isExactMatch": true,
+                                                "doCreate": false}]}]
+        },
+        "next_sequence": 7,
+        "ack": 12,
+        "polling": true,
+        "unconfirmed": {"items": [{"Message": {"local_id": 3, "text": "hi"}}, {"Typing": false}],
+                        "sequence": 6},
+        "queued": [
+            {"Init": {"body": "{}"}}, "Resync",
+            {"CustomEvent": {"event_type": "e", "data": "d"}},
+            {"SneakPeek": {"position": 2, "text": "ty"}}, "End"
+        ],
+        "agent_name": "Andy L.",
+        "sneak_peek_enabled": true,
+        "sneak_peek_position": 2,
+        "end_requested": false,
+        "confirmed_messages": 2,
+        "next_request_id": 31
+    });
+    let snap = Snapshot::from_value(&saved).expect("reads");
+    assert_eq!(
+        Some(&snap),
+        serde_json::from_value::<Snapshot>(saved.clone())
+            .ok()
+            .as_ref()
+    );
+    assert_eq!(snap.offset, None);
+    assert_eq!(snap.post_chat_url, None);
+    assert_eq!(snap.queued.len(), 5);
+    assert_eq!(
+        snap.prechat.as_ref().map(|p| p.answers.len()),
+        Some(0),
+        "answers came later: absent is none"
+    );
+    // Written again, it reads back the same.
+    let again = serde_json::to_value(&snap).expect("serializes");
+    assert_eq!(Snapshot::from_value(&again), Some(snap));
+    for state in [
+        json!("Idle"),
+        json!("Queued"),
+        json!({"Ended": "Visitor"}),
+        json!({"Ended": {"Error": "x"}}),
+    ] {
+        let mut s = saved.clone();
+        s["state"] = state.clone();
+        assert_eq!(
+            Snapshot::from_value(&s).map(|s| s.state),
+            serde_json::from_value::<Snapshot>(s).ok().map(|s| s.state),
+            "{state}"
+        );
+    }
+    // Not a snapshot: unreadable, as with serde.
+    let mut bad = saved.clone();
+    bad["ack"] = json!("12");
+    assert_eq!(Snapshot::from_value(&bad), None);
+    assert!(serde_json::from_value::<Snapshot>(bad).is_err());
 }

@@ -498,7 +498,13 @@ impl World {
                     }
                 }
                 let json = serde_json::to_string(&self.e.snapshot()).expect("snapshot");
-                let snap: Snapshot = serde_json::from_str(&json).expect("snapshot back");
+                let value: serde_json::Value = serde_json::from_str(&json).expect("snapshot");
+                let snap = Snapshot::from_value(&value).expect("snapshot back");
+                assert_eq!(
+                    Some(&snap),
+                    serde_json::from_value::<Snapshot>(value).ok().as_ref(),
+                    "read by hand as serde's derive reads it"
+                );
                 self.inflight.clear();
                 self.now += 1_000;
                 self.e = Engine::restore(cfg(), snap, self.now);

@@ -87,20 +87,47 @@ impl Settings {
 
 /// The saved chat, with the settings it belongs to (a snapshot of another deployment's chat is
 /// not resumed).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 struct Saved {
     endpoint: String,
     org_id: String,
     deployment_id: String,
     button_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     engine: Option<Snapshot>,
     #[cfg(feature = "miaw")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     miaw: Option<miaw::Snapshot>,
 }
 
 impl Saved {
+    /// Reads the saved JSON by hand (as the derived `Serialize` writes it): the engine's snapshot
+    /// through [`Snapshot::from_value`], no derived `Deserialize` for it in the wasm. `None` when
+    /// it is not that shape (a snapshot that is there but unreadable included).
+    fn from_json(json: &str) -> Option<Saved> {
+        let value: serde_json::Value = serde_json::from_str(json).ok()?;
+        let o = value.as_object()?;
+        let text = |key: &str| o.get(key)?.as_str().map(str::to_string);
+        let engine = match o.get("engine") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(Snapshot::from_value(v)?),
+        };
+        #[cfg(feature = "miaw")]
+        let miaw = match o.get("miaw") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(miaw::Snapshot::deserialize(v).ok()?),
+        };
+        Some(Saved {
+            endpoint: text("endpoint")?,
+            org_id: text("org_id")?,
+            deployment_id: text("deployment_id")?,
+            button_id: text("button_id")?,
+            engine,
+            #[cfg(feature = "miaw")]
+            miaw,
+        })
+    }
+
     fn chat(self) -> ChatSnapshot {
         ChatSnapshot {
             engine: self.engine,
@@ -291,7 +318,7 @@ impl Core {
     pub fn new(settings: Settings, read: &dyn Fn(&str) -> Option<String>, now: Millis) -> Core {
         let cfg = settings.engine.clone();
         let restored = read(KEY_SNAPSHOT)
-            .and_then(|json| serde_json::from_str::<Saved>(&json).ok())
+            .and_then(|json| Saved::from_json(&json))
             .filter(|s| same_chat(s, &settings))
             .and_then(|saved| Chat::restore(&settings, saved.chat(), now));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
@@ -734,7 +761,7 @@ impl Core {
                 }
             }
             TabSignal::HandedOver { saved, transcript } => {
-                let saved = serde_json::from_str::<Saved>(&saved).ok();
+                let saved = Saved::from_json(&saved);
                 let transcript_value = serde_json::from_str::<Transcript>(&transcript).ok();
                 let (Some(saved), Some(t)) = (saved, transcript_value) else {
                     return;

@@ -4,7 +4,9 @@ use super::{
     ChatState, Control, ControlChannel, Delivery, EndReason, Engine, EngineConfig, Event, Millis,
     Outgoing, PendingPost, Prechat,
 };
+use crate::protocol::{CustomDetail, Entity, EntityFieldsMaps};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The session the server gave: ids, key, affinity, poll timeout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,5 +150,209 @@ impl Engine {
         e.sync_state();
         e.pump(now);
         e
+    }
+}
+
+// ------------------------------------------------------------------ reading a saved snapshot
+//
+// Read by hand from a parsed `serde_json::Value` (no derived `Deserialize` in the widget: each
+// derived type costs its own serde code in the wasm). The shape is the one the derived
+// `Serialize` writes (and the derived `Deserialize` reads, kept for tools and tests): field
+// names as in Rust, enums externally tagged. Reading is as strict as serde's: a missing required
+// field or a value of the wrong type makes the whole snapshot unreadable (the chat is then not
+// resumed); an absent or null `Option` is `None`.
+
+type Obj = Map<String, Value>;
+
+fn text(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+fn flag(v: &Value) -> Option<bool> {
+    v.as_bool()
+}
+
+fn int(v: &Value) -> Option<i64> {
+    v.as_i64()
+}
+
+fn uint(v: &Value) -> Option<u64> {
+    v.as_u64()
+}
+
+fn small(v: &Value) -> Option<u32> {
+    v.as_u64().and_then(|n| u32::try_from(n).ok())
+}
+
+/// A required field.
+fn req<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<T> {
+    o.get(key).and_then(read)
+}
+
+/// An optional field: absent or null is `Some(None)`, a value that does not fit is `None`.
+fn opt<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => read(v).map(Some),
+    }
+}
+
+/// A list whose every element fits.
+fn list<T>(v: &Value, read: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    let mut out = Vec::new();
+    for item in v.as_array()? {
+        out.push(read(item)?);
+    }
+    Some(out)
+}
+
+/// An externally tagged enum value: a unit variant's name, or `{name: content}`.
+fn variant(v: &Value) -> Option<(&str, Option<&Value>)> {
+    match v {
+        Value::String(name) => Some((name, None)),
+        Value::Object(map) if map.len() == 1 => {
+            map.iter().next().map(|(k, c)| (k.as_str(), Some(c)))
+        }
+        _ => None,
+    }
+}
+
+fn end_reason(v: &Value) -> Option<EndReason> {
+    Some(match variant(v)? {
+        ("Visitor", None) => EndReason::Visitor,
+        ("Agent", None) => EndReason::Agent,
+        ("RequestFailed", Some(c)) => EndReason::RequestFailed {
+            reason: req(c.as_object()?, "reason", text)?,
+        },
+        ("SessionInvalid", None) => EndReason::SessionInvalid,
+        ("DuplicatePoll", None) => EndReason::DuplicatePoll,
+        ("Error", Some(c)) => EndReason::Error(text(c)?),
+        _ => return None,
+    })
+}
+
+fn chat_state(v: &Value) -> Option<ChatState> {
+    Some(match variant(v)? {
+        ("Idle", None) => ChatState::Idle,
+        ("SessionRequested", None) => ChatState::SessionRequested,
+        ("Initialising", None) => ChatState::Initialising,
+        ("Queued", None) => ChatState::Queued,
+        ("Established", None) => ChatState::Established,
+        ("Reconnecting", None) => ChatState::Reconnecting,
+        ("Ended", Some(c)) => ChatState::Ended(end_reason(c)?),
+        _ => return None,
+    })
+}
+
+fn outgoing(v: &Value) -> Option<Outgoing> {
+    let (name, content) = variant(v)?;
+    let fields = content.and_then(Value::as_object);
+    Some(match (name, content) {
+        ("Resync", None) => Outgoing::Resync,
+        ("End", None) => Outgoing::End,
+        ("Typing", Some(c)) => Outgoing::Typing(flag(c)?),
+        ("Init", Some(_)) => Outgoing::Init {
+            body: req(fields?, "body", text)?,
+        },
+        ("Message", Some(_)) => Outgoing::Message {
+            local_id: req(fields?, "local_id", uint)?,
+            text: req(fields?, "text", text)?,
+        },
+        ("CustomEvent", Some(_)) => Outgoing::CustomEvent {
+            event_type: req(fields?, "event_type", text)?,
+            data: req(fields?, "data", text)?,
+        },
+        ("SneakPeek", Some(_)) => Outgoing::SneakPeek {
+            position: req(fields?, "position", small)?,
+            text: req(fields?, "text", text)?,
+        },
+        _ => return None,
+    })
+}
+
+fn pending_post(v: &Value) -> Option<PendingPost> {
+    let o = v.as_object()?;
+    Some(PendingPost {
+        items: req(o, "items", |v| list(v, outgoing))?,
+        sequence: opt(o, "sequence", uint)?,
+    })
+}
+
+fn session_info(v: &Value) -> Option<SessionInfo> {
+    let o = v.as_object()?;
+    Some(SessionInfo {
+        id: req(o, "id", text)?,
+        key: req(o, "key", text)?,
+        affinity: req(o, "affinity", text)?,
+        client_poll_timeout: req(o, "client_poll_timeout", small)?,
+    })
+}
+
+fn entity_fields_maps(v: &Value) -> Option<EntityFieldsMaps> {
+    let o = v.as_object()?;
+    let or_false = |key| opt(o, key, flag).map(Option::unwrap_or_default);
+    Some(EntityFieldsMaps {
+        field_name: req(o, "fieldName", text)?,
+        label: req(o, "label", text)?,
+        do_find: or_false("doFind")?,
+        is_exact_match: or_false("isExactMatch")?,
+        do_create: or_false("doCreate")?,
+    })
+}
+
+fn entity(v: &Value) -> Option<Entity> {
+    let o = v.as_object()?;
+    Some(Entity {
+        entity_name: req(o, "entityName", text)?,
+        show_on_create: opt(o, "showOnCreate", flag)?,
+        link_to_entity_name: opt(o, "linkToEntityName", text)?,
+        link_to_entity_field: opt(o, "linkToEntityField", text)?,
+        save_to_transcript: opt(o, "saveToTranscript", text)?,
+        entity_fields_maps: opt(o, "entityFieldsMaps", |v| list(v, entity_fields_maps))?
+            .unwrap_or_default(),
+    })
+}
+
+fn answer(v: &Value) -> Option<(String, String)> {
+    match v.as_array()?.as_slice() {
+        [k, v] => Some((text(k)?, text(v)?)),
+        _ => None,
+    }
+}
+
+fn prechat(v: &Value) -> Option<Prechat> {
+    let o = v.as_object()?;
+    Some(Prechat {
+        visitor_name: req(o, "visitor_name", text)?,
+        details: req(o, "details", |v| list(v, CustomDetail::from_value))?,
+        entities: req(o, "entities", |v| list(v, entity))?,
+        answers: opt(o, "answers", |v| list(v, answer))?.unwrap_or_default(),
+    })
+}
+
+impl Snapshot {
+    /// Reads a snapshot as [`Engine::snapshot`]'s JSON (through the derived `Serialize`) has it;
+    /// `None` when it does not have that shape.
+    pub fn from_value(v: &Value) -> Option<Snapshot> {
+        let o = v.as_object()?;
+        Some(Snapshot {
+            state: req(o, "state", chat_state)?,
+            reconnecting: req(o, "reconnecting", flag)?,
+            session: opt(o, "session", session_info)?,
+            prechat: opt(o, "prechat", prechat)?,
+            next_sequence: req(o, "next_sequence", uint)?,
+            ack: req(o, "ack", int)?,
+            offset: opt(o, "offset", int)?,
+            polling: req(o, "polling", flag)?,
+            unconfirmed: opt(o, "unconfirmed", pending_post)?,
+            queued: req(o, "queued", |v| list(v, outgoing))?,
+            agent_name: opt(o, "agent_name", text)?,
+            sneak_peek_enabled: req(o, "sneak_peek_enabled", flag)?,
+            sneak_peek_position: req(o, "sneak_peek_position", small)?,
+            end_requested: req(o, "end_requested", flag)?,
+            confirmed_messages: req(o, "confirmed_messages", uint)?,
+            post_chat_url: opt(o, "post_chat_url", text)?,
+            next_request_id: req(o, "next_request_id", uint)?,
+        })
     }
 }

@@ -65,6 +65,14 @@ pub struct CustomDetail {
     pub display_to_agent: bool,
 }
 
+impl CustomDetail {
+    /// A CustomDetail from parsed JSON (leniently, as [`CustomDetail::read`] does); `None` when
+    /// it is not an object.
+    pub fn from_value(v: &Value) -> Option<CustomDetail> {
+        Fields::of(v).map(CustomDetail::read)
+    }
+}
+
 impl<'de> Deserialize<'de> for CustomDetail {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
