@@ -864,7 +864,9 @@ async function main() {
   const site = path.join(tmp, 'site');
   fs.cpSync(DIST, site, { recursive: true });
   fs.cpSync(path.join(ROOT, 'bench', 'vanilla'), path.join(site, 'vanilla'), { recursive: true });
-  const jsFile = fs.readdirSync(site).find((f) => /^chasitor-.*\.js$/.test(f));
+  // The module a Live Agent page loads (the Live Agent-only build when there is one).
+  const modules = fs.readdirSync(site).filter((f) => /^chasitor-.*\.js$/.test(f));
+  const jsFile = modules.find((f) => f.startsWith('chasitor-liveagent-')) ?? modules[0];
   const sim = await startSim({ name: 'bench', staticDir: site, holdSeconds: HOLD_SECONDS });
   const cfg = sim.config;
   const buttonId = availableButton(cfg);

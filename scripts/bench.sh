@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 scripts/setup.sh
-trunk build --release --dist target/bench-dist
+scripts/build.sh target/bench-dist
 # The Leptos floor (bench/leptos-floor): the smallest Leptos app with the widget's primitives,
 # built the same way, so the table shows what the framework alone costs.
 (cd bench/leptos-floor && trunk build --release --dist ../../target/bench-floor)

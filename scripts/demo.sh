@@ -11,7 +11,7 @@ bind=${BIND:-127.0.0.1}
 
 scripts/setup.sh
 export PATH="$root/node_modules/.bin:$PATH"
-trunk build --release
+scripts/build.sh
 cargo build --release --locked -p chasitor-sim
 
 cat <<MSG

@@ -25,10 +25,33 @@ if [ -z "$js" ] || [ -z "$wasm" ]; then
   exit 1
 fi
 
-JS="$js" WASM="$wasm" SRC="$source_dir" OUT="$staging/chasitor.js" node -e '
+# The Live Agent-only build (scripts/build.sh builds it first, without the cargo feature miaw, and
+# names its folder in CHASITOR_LIVE_AGENT_DIST): its two files join this build as
+# chasitor-liveagent-<hash>.js and chasitor-liveagent-<hash>_bg.wasm (nothing refers to them by
+# name but the loader), and the loader gives them to Live Agent pages.
+la_js=""
+la_wasm=""
+if [ -n "${CHASITOR_LIVE_AGENT_DIST:-}" ]; then
+  for f in "$CHASITOR_LIVE_AGENT_DIST"/chasitor-*.js; do
+    [ -e "$f" ] || continue
+    la_js="chasitor-liveagent-$(basename "$f" | sed 's/^chasitor-//')"
+    cp "$f" "$staging/$la_js"
+  done
+  for f in "$CHASITOR_LIVE_AGENT_DIST"/chasitor-*_bg.wasm; do
+    [ -e "$f" ] || continue
+    la_wasm="chasitor-liveagent-$(basename "$f" | sed 's/^chasitor-//')"
+    cp "$f" "$staging/$la_wasm"
+  done
+  if [ -z "$la_js" ] || [ -z "$la_wasm" ]; then
+    echo "make-loader: no Live Agent-only build in $CHASITOR_LIVE_AGENT_DIST" >&2
+    exit 1
+  fi
+fi
+
+JS="$js" WASM="$wasm" LA_JS="$la_js" LA_WASM="$la_wasm" SRC="$source_dir" OUT="$staging/chasitor.js" node -e '
 const fs = require("fs");
 const path = require("path");
-const { JS, WASM, SRC, OUT } = process.env;
+const { JS, WASM, LA_JS, LA_WASM, SRC, OUT } = process.env;
 const read = (f) => fs.readFileSync(path.join(SRC, f), "utf8");
 const one = (text, re, what) => {
   const m = text.match(re);
@@ -74,6 +97,8 @@ const icon = (name) => {
 const fill = {
   __CHASITOR_JS__: JS,
   __CHASITOR_WASM__: WASM,
+  __CHASITOR_LA_JS__: LA_JS,
+  __CHASITOR_LA_WASM__: LA_WASM,
   __CHASITOR_VERSION__: version,
   __CHASITOR_CSS__: JSON.stringify(css),
   __CHASITOR_LABELS__: JSON.stringify(labels),
@@ -100,4 +125,4 @@ terser
   .then((r) => fs.writeFileSync(OUT, r.code + "\n"))
   .catch((e) => { console.error(`make-loader: terser failed: ${e}`); process.exit(1); });
 '
-echo "make-loader: chasitor.js -> $js, $wasm"
+echo "make-loader: chasitor.js -> $js, $wasm${la_js:+; Live Agent pages: $la_js, $la_wasm}"

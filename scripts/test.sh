@@ -34,7 +34,7 @@ step "clippy (wasm32)" cargo clippy -p chasitor --target wasm32-unknown-unknown 
 step "native tests" cargo test --workspace --locked
 step "browser tests (wasm-bindgen-test, headless Chromium)" \
   cargo test -p chasitor --target wasm32-unknown-unknown --locked --test 'browser_*'
-step "trunk build --release" trunk build --release
+step "release build (scripts/build.sh: trunk, both APIs and Live Agent only)" scripts/build.sh
 step "size report" scripts/size-report.sh
 if compgen -G "tests/e2e/*.test.mjs" > /dev/null; then
   step "end-to-end tests (playwright-core, headless Chromium, simulator)" \

@@ -142,12 +142,20 @@ function rawRequest(method, url, headers = {}) {
 }
 const rawGet = (url, headers) => rawRequest('GET', url, headers);
 
+/**
+ * The hashed files a Live Agent page loads (the Live Agent-only build, when scripts/build.sh made
+ * one), and in `both` those an Enhanced Chat page loads.
+ */
 const hashedFiles = () => {
   const names = fs.readdirSync(DIST);
-  const js = names.find((f) => /^chasitor-[0-9a-f]+\.js$/.test(f));
-  const wasm = names.find((f) => /^chasitor-[0-9a-f]+_bg\.wasm$/.test(f));
-  assert.ok(js && wasm, `the hashed files in ${DIST}: ${names}`);
-  return { js, wasm };
+  const pair = (prefix) => ({
+    js: names.find((f) => new RegExp(`^${prefix}[0-9a-f]+\\.js$`).test(f)),
+    wasm: names.find((f) => new RegExp(`^${prefix}[0-9a-f]+_bg\\.wasm$`).test(f)),
+  });
+  const both = pair('chasitor-');
+  const liveAgent = pair('chasitor-liveagent-');
+  assert.ok(both.js && both.wasm, `the hashed files in ${DIST}: ${names}`);
+  return { ...(liveAgent.js && liveAgent.wasm ? liveAgent : both), both };
 };
 
 /** Every request the page makes, by URL, with the answer's status and headers. */
@@ -495,7 +503,7 @@ describe('nginx: deploy/nginx/chasitor.conf', () => {
       // The API went straight to its host (no relay), the files came from nginx's files' host.
       const apiOrigins = new Set(files.filter((f) => f.request && /\/(iamessage|eventrouter)\//.test(f.url)).map((f) => new URL(f.url).origin));
       assert.deepEqual([...apiOrigins], [scrtOrigin], 'the Enhanced Chat API on its own origin');
-      const { wasm } = hashedFiles();
+      const { wasm } = hashedFiles().both;
       const got = files.find((f) => !f.request && f.url === `${relay.cdnOrigin}${FILES_PATH}${wasm}`);
       assert.equal(got?.status, 200, 'the wasm from nginx');
       assert.deepEqual(cspViolations(w), [], 'no CSP violation with the SCRT2 host in connect-src');

@@ -197,7 +197,7 @@ test('soak: 500 messages each way with typing, two 503 handovers, five dropped c
       // The wasm module's linear memory: the module's init answers its exports again once loaded.
       let wasmBytes = null;
       try {
-        const url = performance.getEntriesByType('resource').map((e) => e.name).find((u) => /chasitor-[0-9a-f]+\.js$/.test(u));
+        const url = performance.getEntriesByType('resource').map((e) => e.name).find((u) => /chasitor-(liveagent-)?[0-9a-f]+\.js$/.test(u));
         const mod = await import(url);
         const exports = await mod.default();
         wasmBytes = exports.memory.buffer.byteLength;
