@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, startSite, widget, withPage } from './harness.mjs';
+import { hasMark, hold, launchBrowser, startSite, widget, withPage } from './harness.mjs';
 
 let sim;
 let browser;
@@ -26,21 +26,7 @@ after(async () => {
 
 const page = (name, attrs, htmlAttrs) => sim.page(name, { attrs, htmlAttrs });
 
-/** Holds back every request matching `pattern` until `release()`; `seen` counts the requests. */
-async function hold(pg, pattern) {
-  let open;
-  const gate = new Promise((resolve) => { open = resolve; });
-  const h = { seen: 0, release: () => open() };
-  await pg.route(pattern, async (route) => {
-    h.seen++;
-    await gate;
-    await route.continue().catch(() => {});
-  });
-  return h;
-}
-
 const mark = (pg, name) => pg.waitForFunction((n) => performance.getEntriesByName(n).length > 0, name, { polling: 20 });
-const hasMark = (pg, name) => pg.evaluate((n) => performance.getEntriesByName(n).length > 0, name);
 
 /** What the visitor sees of the closed launcher. */
 function look(pg) {

@@ -562,6 +562,22 @@ export async function widgetReady(page) {
   await page.waitForFunction(() => performance.getEntriesByName('chasitor:widget-ready').length > 0, null, { polling: 20 });
 }
 
+/** Whether the page has made the performance mark `name` (the loader's and the widget's marks). */
+export const hasMark = (pg, name) => pg.evaluate((n) => performance.getEntriesByName(n).length > 0, name);
+
+/** Holds back every request matching `pattern` until `release()`; `seen` counts the requests. */
+export async function hold(pg, pattern) {
+  let open;
+  const gate = new Promise((resolve) => { open = resolve; });
+  const h = { seen: 0, release: () => open() };
+  await pg.route(pattern, async (route) => {
+    h.seen++;
+    await gate;
+    await route.continue().catch(() => {});
+  });
+  return h;
+}
+
 /** The visible text of a locator's single element, whitespace collapsed. */
 export async function textOf(locator) {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();

@@ -10,12 +10,9 @@
 // 404 as fault injection; one test throttles the network and the CPU through CDP instead.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { startSite, useSuite, widget, withPage } from './harness.mjs';
+import { axe, hasMark, hold, startSite, useSuite, widget, widgetReady, withPage } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
 const TEST_TIMEOUT = 60_000;
 
 let site;
@@ -25,25 +22,10 @@ useSuite({ start: () => startSite({ name: 'loader-shell' }), stop: (s) => s?.sto
 
 const page = (name, attrs, htmlAttrs) => site.page(name, { attrs, htmlAttrs });
 
-/** Holds back every request matching `pattern` until `release()`; `seen` counts the requests. */
-async function hold(pg, pattern) {
-  let open;
-  const gate = new Promise((resolve) => { open = resolve; });
-  const h = { seen: 0, release: () => open() };
-  await pg.route(pattern, async (route) => {
-    h.seen++;
-    await gate;
-    await route.continue().catch(() => {});
-  });
-  return h;
-}
-
 const WASM = '**/chasitor-*_bg.wasm';
 /** The widget's wasm-bindgen module (not the loader, chasitor.js), with or without a query. */
 const MODULE = /\/chasitor-[^/]*\.js(\?.*)?$/;
 
-const hasMark = (pg, name) => pg.evaluate((n) => performance.getEntriesByName(n).length > 0, name);
-const widgetReady = (pg) => pg.waitForFunction(() => performance.getEntriesByName('chasitor:widget-ready').length > 0, null, { polling: 20 });
 
 /**
  * Runs in the page before its scripts: from the first click on the launcher on, the state of every
@@ -145,15 +127,6 @@ const waitFocus = (pg, what) => pg.waitForFunction((want) => {
 
 const frames = (pg) => pg.evaluate(() => window.__shell.frames);
 const nextFrames = (pg) => pg.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-
-/** axe-core on the widget's host (its open shadow root included): the violations, as short strings. */
-async function axe(pg) {
-  if (!(await pg.evaluate(() => typeof window.axe === 'object'))) await pg.addScriptTag({ path: AXE });
-  return pg.evaluate(async () => {
-    const r = await window.axe.run({ include: [['#chasitor-host']] }, { resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  });
-}
 
 // ------------------------------------------------------------------------------------------------
 
