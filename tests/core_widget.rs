@@ -586,6 +586,11 @@ fn the_transcript_is_stored_in_chunks_and_reads_back_exactly() {
         );
         i.local_id = n.is_multiple_of(2).then_some(n + 1);
         i.status = n.is_multiple_of(2).then_some(Delivery::Queued);
+        if n % 7 == 3 {
+            // Every field the hand-written reader knows, notes too.
+            i.author = Author::System;
+            i.note = Some(Note::Transferred);
+        }
         i
     };
     let mut map = HashMap::new();

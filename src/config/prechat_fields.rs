@@ -1,10 +1,8 @@
 //! The pre-chat form's fields: the default form, and the `prechat-fields` setting (a JSON list of
-//! fields) read with serde and checked. Pure, like the rest of [`crate::config`].
+//! fields) parsed by serde_json, read by hand and checked. Pure, like the rest of [`crate::config`].
 
 use super::ConfigError;
-use serde::de::{DeserializeOwned, Error as _};
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The setting this module reads, as on the script tag without `data-`.
 const SETTING: &str = "prechat-fields";
@@ -111,57 +109,63 @@ pub fn default_prechat_fields() -> Vec<PrechatField> {
 }
 
 /// One item of `prechat-fields` as written. Every key is optional; unknown keys are ignored.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Read by hand from the parsed value (no derived `Deserialize`: issue 15).
 struct FieldJson {
-    #[serde(default)]
     name: Key<String>,
-    #[serde(default)]
     label: Key<String>,
-    #[serde(default, rename = "type")]
     kind: Key<String>,
-    #[serde(default)]
     entity_field: Key<String>,
-    #[serde(default)]
     entity: Key<String>,
-    #[serde(default)]
-    transcript_fields: Key<Names>,
+    transcript_fields: Key<Vec<String>>,
     /// Accepted for `transcriptFields` when that is absent.
-    #[serde(default)]
-    transcript_field: Key<Names>,
-    #[serde(default)]
+    transcript_field: Key<Vec<String>>,
     autocomplete: Key<String>,
-    #[serde(default)]
     required: Key<bool>,
-    #[serde(default)]
     find_by: Key<bool>,
-    #[serde(default)]
     display_to_agent: Key<bool>,
-    #[serde(default)]
     visitor_name: Key<bool>,
+}
+
+impl FieldJson {
+    fn read(map: &Map<String, Value>) -> FieldJson {
+        let string = |k: &str| Key::of(map.get(k), |v| v.as_str().map(str::to_owned));
+        let boolean = |k: &str| Key::of(map.get(k), Value::as_bool);
+        let names = |k: &str| Key::of(map.get(k), names);
+        FieldJson {
+            name: string("name"),
+            label: string("label"),
+            kind: string("type"),
+            entity_field: string("entityField"),
+            entity: string("entity"),
+            transcript_fields: names("transcriptFields"),
+            transcript_field: names("transcriptField"),
+            autocomplete: string("autocomplete"),
+            required: boolean("required"),
+            find_by: boolean("findBy"),
+            display_to_agent: boolean("displayToAgent"),
+            visitor_name: boolean("visitorName"),
+        }
+    }
 }
 
 /// A key's value: absent, null, of the expected type, or of another type (kept so that the
 /// error can name the key).
-#[derive(Default)]
 enum Key<T> {
-    #[default]
     Absent,
     Null,
     Is(T),
     Wrong,
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Key<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Null => Key::Null,
-            v => T::deserialize(v).map_or(Key::Wrong, Key::Is),
-        })
-    }
-}
-
 impl<T> Key<T> {
+    fn of(value: Option<&Value>, read: impl Fn(&Value) -> Option<T>) -> Key<T> {
+        match value {
+            None => Key::Absent,
+            Some(Value::Null) => Key::Null,
+            Some(v) => read(v).map_or(Key::Wrong, Key::Is),
+        }
+    }
+
     /// The value (`None` when absent or null), or `problem` when it has another type.
     fn get(self, problem: impl FnOnce() -> String) -> Result<Option<T>, ConfigError> {
         match self {
@@ -173,14 +177,14 @@ impl<T> Key<T> {
 }
 
 /// `transcriptFields`: one field name or a list of them.
-struct Names(Vec<String>);
-
-impl<'de> Deserialize<'de> for Names {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(Names(vec![s])),
-            v => Vec::deserialize(v).map(Names).map_err(D::Error::custom),
-        }
+fn names(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => None,
     }
 }
 
@@ -209,7 +213,7 @@ pub(super) fn parse(json: &str) -> Result<Vec<PrechatField>, ConfigError> {
     for (i, item) in items.into_iter().enumerate() {
         // An object only (serde would also take a list of the values in order).
         let json = match item {
-            Value::Object(map) => FieldJson::deserialize(map).ok(),
+            Value::Object(map) => Some(FieldJson::read(&map)),
             _ => None,
         };
         let Some(json) = json else {
@@ -287,7 +291,7 @@ fn checked(
         || format!("item {i} ({name}): \"transcriptFields\" must be a list of field names");
     let transcript_fields: Vec<String> = names
         .get(not_names)?
-        .map_or(Vec::new(), |Names(list)| list)
+        .unwrap_or_default()
         .iter()
         .map(|s| s.trim().to_string())
         .collect();

@@ -144,6 +144,17 @@ struct UiState {
     unread: u32,
 }
 
+impl UiState {
+    /// Read by hand (no derived `Deserialize` in the wasm: issue 15).
+    fn read(json: &str) -> Option<UiState> {
+        let v: serde_json::Value = serde_json::from_str(json).ok()?;
+        Some(UiState {
+            open: v.get("open")?.as_bool()?,
+            unread: u32::try_from(v.get("unread")?.as_u64()?).ok()?,
+        })
+    }
+}
+
 /// Something that happened: a visitor's or the site's intent, or the browser's answer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
@@ -335,7 +346,7 @@ impl Core {
             }
         };
         let ui = read(KEY_UI)
-            .and_then(|json| serde_json::from_str::<UiState>(&json).ok())
+            .and_then(|json| UiState::read(&json))
             .unwrap_or_default();
         let mut view = ViewModel::new(transcript, store, settings.sound);
         view.set_state(engine.state().clone());
@@ -762,7 +773,7 @@ impl Core {
             }
             TabSignal::HandedOver { saved, transcript } => {
                 let saved = Saved::from_json(&saved);
-                let transcript_value = serde_json::from_str::<Transcript>(&transcript).ok();
+                let transcript_value = Transcript::from_json(&transcript);
                 let (Some(saved), Some(t)) = (saved, transcript_value) else {
                     return;
                 };

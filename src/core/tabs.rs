@@ -23,7 +23,7 @@
 //! generation of the claim it belongs to, so a late answer of an older claim changes nothing.
 
 use super::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The BroadcastChannel every tab of the site listens on.
 pub const CHANNEL: &str = "chasitor:tabs";
@@ -80,7 +80,9 @@ pub enum TabSignal {
     HandedOver { saved: String, transcript: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Written by the derived `Serialize`, read by hand ([`Msg::read`]: no derived `Deserialize` in
+/// the wasm, issue 15).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 enum Msg {
     Ping {
@@ -107,6 +109,40 @@ enum Msg {
         saved: String,
         transcript: String,
     },
+}
+
+impl Msg {
+    /// A message of the channel, `None` for anything else.
+    fn read(text: &str) -> Option<Msg> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let s = |k: &str| v.get(k)?.as_str().map(str::to_owned);
+        Some(match v.get("kind")?.as_str()? {
+            "ping" => Msg::Ping {
+                chat: s("chat")?,
+                from: s("from")?,
+            },
+            "pong" => Msg::Pong {
+                chat: s("chat")?,
+                to: s("to")?,
+            },
+            "release" => Msg::Release {
+                chat: s("chat")?,
+                from: s("from")?,
+            },
+            "released" => Msg::Released {
+                chat: s("chat")?,
+                to: s("to")?,
+                saved: s("saved")?,
+                transcript: s("transcript")?,
+            },
+            "left" => Msg::Left {
+                chat: s("chat")?,
+                saved: s("saved")?,
+                transcript: s("transcript")?,
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// The lock name of the chat whose SessionId `id` is `session_id` on `endpoint`: a 64-bit FNV-1a
@@ -423,7 +459,7 @@ impl Tabs {
 
     /// A message from the tabs' channel.
     pub fn message(&mut self, text: &str, now: Millis) {
-        let Ok(msg) = serde_json::from_str::<Msg>(text) else {
+        let Some(msg) = Msg::read(text) else {
             return;
         };
         let ours = |chat: &str| self.chat.as_deref() == Some(chat);

@@ -8,8 +8,10 @@
 //! The store never touches storage: it reads through a function it is given and answers the
 //! writes to make ([`Write`]).
 
+use crate::engine::snapshot::{list, opt, req, text, uint};
 use crate::engine::Delivery;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Rows per chunk of the shown transcript and per sessionStorage key of the stored one.
 pub const ROWS_PER_CHUNK: usize = 100;
@@ -132,6 +134,16 @@ impl Transcript {
         Some(index)
     }
 
+    /// A transcript written whole by the derived `Serialize` (a tab's hand-over), read by hand.
+    pub fn from_json(json: &str) -> Option<Transcript> {
+        let head = Head::read(json)?;
+        Some(Transcript {
+            items: head.items,
+            next_id: head.next_id,
+            next_local_id: head.next_local_id,
+        })
+    }
+
     /// The text of the visitor message `local_id` (newest first).
     pub fn visitor_text(&self, local_id: u64) -> Option<&str> {
         self.items
@@ -159,16 +171,79 @@ struct HeadRef<'a> {
 }
 
 /// The `transcript` key as read (also the older form, all rows in `items`, no chunks).
-#[derive(Deserialize)]
 struct Head {
-    #[serde(default)]
     items: Vec<Item>,
-    #[serde(default)]
     next_id: u64,
-    #[serde(default)]
     next_local_id: u64,
-    #[serde(default)]
     chunks: usize,
+}
+
+// Read by hand from a parsed value, as strictly as the derived `Deserialize` (kept for tools and
+// tests) would: no serde code per type in the wasm (issue 15). An absent or null optional field is
+// its default; a value of the wrong type makes the whole key unreadable.
+
+impl Head {
+    fn read(json: &str) -> Option<Head> {
+        let v: Value = serde_json::from_str(json).ok()?;
+        let o = v.as_object()?;
+        let count = |key: &str| opt(o, key, uint).map(Option::unwrap_or_default);
+        Some(Head {
+            items: opt(o, "items", items)?.unwrap_or_default(),
+            next_id: count("next_id")?,
+            next_local_id: count("next_local_id")?,
+            chunks: usize::try_from(count("chunks")?).ok()?,
+        })
+    }
+}
+
+fn items(v: &Value) -> Option<Vec<Item>> {
+    list(v, item)
+}
+
+fn item(v: &Value) -> Option<Item> {
+    let o = v.as_object()?;
+    Some(Item {
+        id: req(o, "id", uint)?,
+        author: req(o, "author", author)?,
+        name: opt(o, "name", text)?.unwrap_or_default(),
+        text: opt(o, "text", text)?.unwrap_or_default(),
+        note: opt(o, "note", note)?,
+        at: req(o, "at", Value::as_f64)?,
+        local_id: opt(o, "local_id", uint)?,
+        status: opt(o, "status", delivery)?,
+    })
+}
+
+fn author(v: &Value) -> Option<Author> {
+    Some(match v.as_str()? {
+        "Agent" => Author::Agent,
+        "Visitor" => Author::Visitor,
+        "System" => Author::System,
+        _ => return None,
+    })
+}
+
+fn note(v: &Value) -> Option<Note> {
+    Some(match v.as_str()? {
+        "AgentJoined" => Note::AgentJoined,
+        "Transferred" => Note::Transferred,
+        "AgentLeft" => Note::AgentLeft,
+        "AgentEnded" => Note::AgentEnded,
+        "VisitorEnded" => Note::VisitorEnded,
+        _ => return None,
+    })
+}
+
+fn delivery(v: &Value) -> Option<Delivery> {
+    Some(match v.as_str()? {
+        "Queued" => Delivery::Queued,
+        "Sending" => Delivery::Sending,
+        "Sent" => Delivery::Sent,
+        "Delivered" => Delivery::Delivered,
+        "Read" => Delivery::Read,
+        "Failed" => Delivery::Failed,
+        _ => return None,
+    })
 }
 
 /// What is stored under one key, and what changed since.
@@ -197,21 +272,23 @@ impl TranscriptStore {
     /// Reads the stored transcript through `read` (empty when there is none or a part is
     /// missing).
     pub fn load(&mut self, read: &dyn Fn(&str) -> Option<String>) -> Transcript {
-        let Some(head) = read(self.key).and_then(|j| serde_json::from_str::<Head>(&j).ok()) else {
+        let Some(head) = read(self.key).and_then(|j| Head::read(&j)) else {
             return Transcript::default();
         };
         self.stored_chunks = head.chunks;
-        let mut items = Vec::with_capacity(head.chunks * ROWS_PER_CHUNK + head.items.len());
+        let mut all = Vec::with_capacity(head.chunks * ROWS_PER_CHUNK + head.items.len());
         for n in 0..head.chunks {
-            match read(&self.chunk_key(n)).and_then(|j| serde_json::from_str::<Vec<Item>>(&j).ok())
-            {
-                Some(rows) => items.extend(rows),
+            let rows = read(&self.chunk_key(n))
+                .and_then(|j| serde_json::from_str::<Value>(&j).ok())
+                .and_then(|v| items(&v));
+            match rows {
+                Some(rows) => all.extend(rows),
                 None => return Transcript::default(),
             }
         }
-        items.extend(head.items);
+        all.extend(head.items);
         Transcript {
-            items,
+            items: all,
             next_id: head.next_id,
             next_local_id: head.next_local_id,
         }
@@ -284,7 +361,7 @@ impl TranscriptStore {
     /// The writes that forget a transcript stored by an earlier page (its chunks too).
     #[must_use]
     pub fn discard(&mut self, read: &dyn Fn(&str) -> Option<String>) -> Vec<Write> {
-        if let Some(head) = read(self.key).and_then(|j| serde_json::from_str::<Head>(&j).ok()) {
+        if let Some(head) = read(self.key).and_then(|j| Head::read(&j)) {
             self.stored_chunks = self.stored_chunks.max(head.chunks);
         }
         self.clear()

@@ -25,7 +25,7 @@ mod backoff;
 mod inbound;
 mod outbox;
 mod poll;
-mod snapshot;
+pub(crate) mod snapshot;
 mod state;
 mod types;
 

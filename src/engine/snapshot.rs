@@ -164,7 +164,7 @@ impl Engine {
 
 type Obj = Map<String, Value>;
 
-fn text(v: &Value) -> Option<String> {
+pub(crate) fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
@@ -176,7 +176,7 @@ fn int(v: &Value) -> Option<i64> {
     v.as_i64()
 }
 
-fn uint(v: &Value) -> Option<u64> {
+pub(crate) fn uint(v: &Value) -> Option<u64> {
     v.as_u64()
 }
 
@@ -185,12 +185,12 @@ fn small(v: &Value) -> Option<u32> {
 }
 
 /// A required field.
-fn req<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<T> {
+pub(crate) fn req<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<T> {
     o.get(key).and_then(read)
 }
 
 /// An optional field: absent or null is `Some(None)`, a value that does not fit is `None`.
-fn opt<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<Option<T>> {
+pub(crate) fn opt<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<Option<T>> {
     match o.get(key) {
         None | Some(Value::Null) => Some(None),
         Some(v) => read(v).map(Some),
@@ -198,7 +198,7 @@ fn opt<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<Option<T>
 }
 
 /// A list whose every element fits.
-fn list<T>(v: &Value, read: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+pub(crate) fn list<T>(v: &Value, read: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
     let mut out = Vec::new();
     for item in v.as_array()? {
         out.push(read(item)?);

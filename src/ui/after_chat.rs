@@ -1,6 +1,7 @@
 //! After the chat: the transcript download and the post-chat link.
 
 use super::ctx::Ctx;
+use super::dynamic::{on_click, part, show};
 use crate::driver::{download, Author, Item, Note};
 use leptos::prelude::*;
 
@@ -11,7 +12,7 @@ pub fn AfterChat() -> impl IntoView {
     let labels = ctx.config.with_value(|c| c.labels.clone());
     let download_label = labels.download.clone();
     let post_label = labels.post_chat.clone();
-    let on_download = move |_| {
+    let on_download = move || {
         let items: Vec<Item> = ctx.view.rows.items();
         let l = &labels;
         let text = download::transcript_text(
@@ -34,20 +35,25 @@ pub fn AfterChat() -> impl IntoView {
     let has_rows = move || ctx.view.rows.any(|i| i.author != Author::System);
     view! {
         <div class="after-chat">
-            <Show when=has_rows>
-                <button type="button" class="secondary" part="download" on:click=on_download.clone()>
-                    {download_label.clone()}
-                </button>
-            </Show>
-            {move || {
+            {show(has_rows, move || {
+                let on_download = on_download.clone();
+                view! {
+                    <button type="button" class="secondary" part="download" on:click=on_click(move |_| on_download())>
+                        {download_label.clone()}
+                    </button>
+                }
+                .into_any()
+            })}
+            {part(move || {
                 ctx.view.post_chat_url.get().map(|href| {
                     view! {
                         <a class="post-chat" part="post-chat" href=href target="_blank" rel="noopener noreferrer">
                             {post_label.clone()}
                         </a>
                     }
+                    .into_any()
                 })
-            }}
+            })}
         </div>
     }
 }

@@ -1,5 +1,6 @@
 use super::chat::{Composer, QueueView, TranscriptView, TypingIndicator};
 use super::ctx::{Ctx, Stage};
+use super::dynamic::{either, flag, maybe, on_click, on_key, part, show, text};
 use super::ended::{EndConfirm, EndedView, OfflineView};
 use super::prechat::PrechatForm;
 use crate::config::{Config, Dir};
@@ -67,7 +68,7 @@ fn Widget(config: Config, view: ChatView, intents: Intents) -> impl IntoView {
             data-position=position
             data-theme=theme
             dir=dir
-            data-open=move || view.open.get().to_string()
+            data-open=text(move || view.open.get().to_string())
             node_ref=root
         >
             <ChatWindow />
@@ -112,60 +113,52 @@ fn Launcher() -> impl IntoView {
     let label = ctx.label(|l| &l.launcher);
     let close_label = ctx.label(|l| &l.launcher_close);
     let unread_label = ctx.label(|l| &l.unread);
-    let toggle = move |ev: leptos::ev::MouseEvent| {
+    let toggle = on_click(move |ev| {
         let now_open = !open.get_untracked();
         ctx.intents().set_open(now_open);
         if now_open {
             // Opened by the visitor: move the focus into the window.
             focus_first_input(ev.target());
         }
-    };
-    let aria_label = {
-        let close_label = close_label.clone();
-        move || {
-            if open.get() {
-                Some(close_label.clone())
-            } else {
-                None
-            }
-        }
-    };
+    });
+    let aria_label = maybe(move || open.get().then(|| close_label.clone()));
     let show_unread = move || !open.get() && view.unread.get() != 0;
+    let closed = move || {
+        view! {
+            <ChatIcon />
+            <span class="launcher-label">{label.clone()}</span>
+            <super::availability::Presence />
+            <ConnectionStatus class="launcher-connection" part="launcher-connection" role=None />
+        }
+        .into_any()
+    };
+    let unread = move || {
+        let unread_label = unread_label.clone();
+        view! {
+            <span
+                class="unread"
+                part="unread"
+                aria-label=text(move || {
+                    crate::labels::fill(&unread_label, &[("count", &view.unread.get().to_string())])
+                })
+            >
+                {text(move || view.unread.get().to_string())}
+            </span>
+        }
+        .into_any()
+    };
     view! {
         <button
             type="button"
             class="launcher"
             part="launcher"
-            aria-expanded=move || open.get().to_string()
+            aria-expanded=text(move || open.get().to_string())
             aria-label=aria_label
-            data-available=move || view.available.get().map(|a| a.to_string())
+            data-available=maybe(move || view.available.get().map(|a| a.to_string()))
             on:click=toggle
         >
-            <Show when=move || !open.get() fallback=|| view! { <CloseIcon /> }>
-                <ChatIcon />
-                <span class="launcher-label">{label.clone()}</span>
-                <super::availability::Presence />
-                <ConnectionStatus class="launcher-connection" part="launcher-connection" role=None />
-            </Show>
-            <Show when=show_unread>
-                {
-                    let unread_label = unread_label.clone();
-                    view! {
-                        <span
-                            class="unread"
-                            part="unread"
-                            aria-label=move || {
-                                crate::labels::fill(
-                                    &unread_label,
-                                    &[("count", &view.unread.get().to_string())],
-                                )
-                            }
-                        >
-                            {move || view.unread.get().to_string()}
-                        </span>
-                    }
-                }
-            </Show>
+            {either(move || !open.get(), closed, || view! { <CloseIcon /> }.into_any())}
+            {show(show_unread, unread)}
         </button>
     }
 }
@@ -228,70 +221,72 @@ fn ChatWindow() -> impl IntoView {
             role="dialog"
             aria-modal="false"
             aria-labelledby="chasitor-title"
-            hidden=move || !view.open.get()
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+            hidden=flag(move || !view.open.get())
+            on:keydown=on_key(move |ev| {
                 if ev.key() == "Escape" {
                     ctx.intents().set_open(false);
                 }
-            }
+            })
         >
             <header class="header" part="header">
                 <div class="header-text">
                     <h2 id="chasitor-title" class="title">{title}</h2>
-                    <p class="subtitle">{subtitle}</p>
+                    <p class="subtitle">{text(subtitle)}</p>
                 </div>
-                <Show when=can_end>
+                {show(can_end, move || view! {
                     <button
                         type="button"
                         class="header-button end"
                         part="end"
-                        aria-expanded=move || ctx.confirming_end.get().to_string()
-                        on:click=move |_| ctx.confirming_end.update(|c| *c = !*c)
+                        aria-expanded=text(move || ctx.confirming_end.get().to_string())
+                        on:click=on_click(move |_| ctx.confirming_end.update(|c| *c = !*c))
                     >
                         {end_label.clone()}
                     </button>
-                </Show>
+                }.into_any())}
                 <button
                     type="button"
                     class="header-button icon-button"
                     part="close"
                     aria-label=minimise.clone()
                     title=minimise
-                    on:click=move |_| ctx.intents().set_open(false)
+                    on:click=on_click(move |_| ctx.intents().set_open(false))
                 >
                     <CloseIcon />
                 </button>
             </header>
-            <Show when=move || ctx.confirming_end.get() && can_end()>
-                <EndConfirm />
-            </Show>
+            {show(
+                move || ctx.confirming_end.get() && can_end(),
+                || view! { <EndConfirm /> }.into_any(),
+            )}
             <ConnectionStatus class="banner connection" part="connection" role=Some("status") />
-            {move || banner().map(|text| view! { <p class="banner" role="status">{text}</p> })}
+            {part(move || {
+                banner().map(|text| view! { <p class="banner" role="status">{text}</p> }.into_any())
+            })}
             <div class="body">
-                <Show when=move || stage.get() == Stage::Prechat>
-                    <PrechatForm />
-                </Show>
-                <Show when=move || matches!(stage.get(), Stage::Connecting | Stage::Queued)>
-                    <QueueView />
-                </Show>
-                <Show when=move || matches!(stage.get(), Stage::Queued | Stage::Chat | Stage::Ended)>
-                    <TranscriptView />
-                </Show>
-                <Show when=move || stage.get() == Stage::Chat && view.agent_typing.get()>
-                    <TypingIndicator />
-                </Show>
-                <Show when=move || matches!(stage.get(), Stage::Queued | Stage::Chat)>
-                    <Composer />
-                </Show>
-                <Show when=move || stage.get() == Stage::Ended>
-                    <EndedView />
-                </Show>
-                <Show when=move || stage.get() == Stage::Offline>
-                    <OfflineView />
-                </Show>
-                <Show when=move || stage.get() == Stage::OtherTab>
-                    <super::other_tab::OtherTabNotice />
-                </Show>
+                {show(move || stage.get() == Stage::Prechat, || view! { <PrechatForm /> }.into_any())}
+                {show(
+                    move || matches!(stage.get(), Stage::Connecting | Stage::Queued),
+                    || view! { <QueueView /> }.into_any(),
+                )}
+                {show(
+                    move || matches!(stage.get(), Stage::Queued | Stage::Chat | Stage::Ended),
+                    || view! { <TranscriptView /> }.into_any(),
+                )}
+                {show(
+                    move || stage.get() == Stage::Chat && view.agent_typing.get(),
+                    || view! { <TypingIndicator /> }.into_any(),
+                )}
+                {show(
+                    move || matches!(stage.get(), Stage::Queued | Stage::Chat),
+                    || view! { <Composer /> }.into_any(),
+                )}
+                {show(move || stage.get() == Stage::Ended, || view! { <EndedView /> }.into_any())}
+                {show(move || stage.get() == Stage::Offline, || view! { <OfflineView /> }.into_any())}
+                {show(
+                    move || stage.get() == Stage::OtherTab,
+                    || view! { <super::other_tab::OtherTabNotice /> }.into_any(),
+                )}
             </div>
         </section>
     }
@@ -340,13 +335,14 @@ fn ConnectionStatus(
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let labels = ctx.config.with_value(|c| c.labels.clone());
-    move || {
+    super::dynamic::part(move || {
         ctx.view.connection.get().map(|c| {
             view! {
                 <span class=class part=part role=role data-connection=c.as_str()>
                     {connection_text(&labels, c)}
                 </span>
             }
+            .into_any()
         })
-    }
+    })
 }

@@ -2,6 +2,7 @@
 //! chat, the offline view's contact link and "check again".
 
 use super::ctx::Ctx;
+use super::dynamic::{on_click, part, show};
 use crate::labels::fill;
 use leptos::prelude::*;
 
@@ -12,7 +13,7 @@ pub fn Presence() -> impl IntoView {
     let view = ctx.view;
     let online = ctx.label(|l| &l.status_online);
     let offline = ctx.label(|l| &l.status_offline);
-    move || {
+    part(move || {
         view.available.get().map(|available| {
             let text = if available {
                 online.clone()
@@ -23,8 +24,9 @@ pub fn Presence() -> impl IntoView {
                 <span class="presence" part="presence" data-available=available.to_string() aria-hidden="true"></span>
                 <span class="sr-only">", " {text}</span>
             }
+            .into_any()
         })
-    }
+    })
 }
 
 /// "The wait is about N min." before a chat, when the server knows it.
@@ -33,12 +35,13 @@ pub fn WaitEstimate() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
     let template = ctx.label(|l| &l.wait_estimate);
-    move || {
+    part(move || {
         view.wait_secs.get().map(|secs| {
             let minutes = secs.div_ceil(60).max(1).to_string();
             view! { <p class="wait-estimate" part="wait-estimate">{fill(&template, &[("minutes", &minutes)])}</p> }
+                .into_any()
         })
-    }
+    })
 }
 
 /// What the offline view offers besides its text: the site's contact link and a button to check again.
@@ -57,16 +60,16 @@ pub fn OfflineActions() -> impl IntoView {
                 </a>
             }
         })}
-        <Show when=move || !ended()>
+        {show(move || !ended(), move || view! {
             <button
                 type="button"
                 class="secondary"
                 part="check-again"
-                on:click=move |_| ctx.intents().check_availability()
+                on:click=on_click(move |_| ctx.intents().check_availability())
             >
                 {again.clone()}
             </button>
-        </Show>
+        }.into_any())}
     }
 }
 

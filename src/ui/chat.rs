@@ -2,6 +2,7 @@
 //! composer.
 
 use super::ctx::{Ctx, Stage};
+use super::dynamic::{flag, on_click, on_event, on_key, on_submit, part, show, text};
 use crate::driver::view::RowChunk;
 use crate::driver::{Author, Note, Row};
 use crate::engine::{ChatState, Delivery};
@@ -37,14 +38,15 @@ pub fn QueueView() -> impl IntoView {
         <div class="queue" part="queue" role="status" aria-live="polite">
             <span class="spinner" aria-hidden="true"></span>
             <div class="queue-text">
-                {move || {
+                {part(move || {
                     let (first, wait, hint) = lines();
-                    view! {
+                    Some(view! {
                         <p class="queue-line">{first}</p>
                         {wait.map(|w| view! { <p class="queue-wait">{w}</p> })}
                         {hint.map(|h| view! { <p class="queue-hint">{h}</p> })}
                     }
-                }}
+                    .into_any())
+                })}
             </div>
         </div>
     }
@@ -129,19 +131,19 @@ pub fn TranscriptView() -> impl IntoView {
             role="log"
             aria-live="polite"
             aria-label=label
-            data-rows=move || view.rows.count()
+            data-rows=text(move || view.rows.count().to_string())
             node_ref=list
         >
-            <Show when=move || hidden.get() != 0>
+            {show(move || hidden.get() != 0, move || view! {
                 <button
                     type="button"
                     class="secondary earlier"
                     part="earlier"
-                    on:click=move |_| first.set(Some(hidden.get_untracked().saturating_sub(SHOWN_CHUNKS)))
+                    on:click=on_click(move |_| first.set(Some(hidden.get_untracked().saturating_sub(SHOWN_CHUNKS))))
                 >
                     {earlier.clone()}
                 </button>
-            </Show>
+            }.into_any())}
             // A list of rows, in one wrapper per chunk: the browser skips the style and layout of
             // the chunks out of view (content-visibility in widget.css), so a long chat costs what
             // a short one does.
@@ -203,22 +205,25 @@ fn RowView(row: Row) -> impl IntoView {
         Author::Visitor => {
             let you = labels.you.clone();
             let signal = row.status.clone();
-            let status_attr = move || match signal.get().unwrap_or(Delivery::Sent) {
-                Delivery::Queued => "queued",
-                Delivery::Sending => "sending",
-                Delivery::Sent => "sent",
-                Delivery::Delivered => "delivered",
-                Delivery::Read => "read",
-                Delivery::Failed => "failed",
-            };
-            let status_text = move || match row.status.get().unwrap_or(Delivery::Sent) {
+            let status_attr = text(move || {
+                match signal.get().unwrap_or(Delivery::Sent) {
+                    Delivery::Queued => "queued",
+                    Delivery::Sending => "sending",
+                    Delivery::Sent => "sent",
+                    Delivery::Delivered => "delivered",
+                    Delivery::Read => "read",
+                    Delivery::Failed => "failed",
+                }
+                .to_owned()
+            });
+            let status_text = text(move || match row.status.get().unwrap_or(Delivery::Sent) {
                 Delivery::Queued => labels.status_queued.clone(),
                 Delivery::Sending => labels.status_sending.clone(),
                 Delivery::Sent => labels.status_sent.clone(),
                 Delivery::Delivered => labels.status_delivered.clone(),
                 Delivery::Read => labels.status_read.clone(),
                 Delivery::Failed => labels.status_failed.clone(),
-            };
+            });
             view! {
                 <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>
                     <span class="sr-only">{you} ": "</span>
@@ -242,10 +247,10 @@ pub fn TypingIndicator() -> impl IntoView {
     let view = ctx.view;
     let template = ctx.label(|l| &l.typing);
     let agent = ctx.label(|l| &l.agent);
-    let text = move || {
+    let typing = text(move || {
         let name = view.agent.get().unwrap_or_else(|| agent.clone());
         fill(&template, &[("name", &name)])
-    };
+    });
     view! {
         <div class="typing" part="typing" role="status">
             <span class="dots" aria-hidden="true">
@@ -253,7 +258,7 @@ pub fn TypingIndicator() -> impl IntoView {
                 <span></span>
                 <span></span>
             </span>
-            <span class="typing-text">{text}</span>
+            <span class="typing-text">{typing}</span>
         </div>
     }
 }
@@ -287,13 +292,13 @@ pub fn Composer() -> impl IntoView {
         }
         ctx.intents().send(text);
     };
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+    let on_keydown = on_key(move |ev| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
         }
-    };
-    let on_input = move |ev: leptos::ev::Event| {
+    });
+    let on_input = on_event(move |ev| {
         let mut value = event_target_value(&ev);
         if let Some((cut, _)) = value.char_indices().nth(max) {
             value.truncate(cut);
@@ -306,14 +311,14 @@ pub fn Composer() -> impl IntoView {
         }
         ctx.intents().typed(&value);
         draft.set(value);
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+    });
+    let on_submit = on_submit(move |ev| {
         ev.prevent_default();
         send();
         if let Some(el) = box_ref.get_untracked() {
             let _ = el.focus();
         }
-    };
+    });
     // The counter shows in the last tenth of the allowed length (at most the last 500).
     let threshold = max.saturating_sub((max / 10).clamp(1, 500));
     let counter = move || {
@@ -323,9 +328,9 @@ pub fn Composer() -> impl IntoView {
             fill(&chars_left, &[("count", &left.to_string())])
         })
     };
-    let disabled = move || {
+    let disabled = flag(move || {
         draft.with(|d| d.trim().is_empty()) || matches!(ctx.view.state.get(), ChatState::Ended(_))
-    };
+    });
     view! {
         <form class="composer-row" on:submit=on_submit>
             <textarea
@@ -336,7 +341,7 @@ pub fn Composer() -> impl IntoView {
                 placeholder=placeholder
                 aria-label=aria
                 node_ref=box_ref
-                prop:value=move || draft.get()
+                prop:value=text(move || draft.get())
                 on:keydown=on_keydown
                 on:input=on_input
             ></textarea>
@@ -344,14 +349,16 @@ pub fn Composer() -> impl IntoView {
                 {send_label}
             </button>
         </form>
-        {move || counter().map(|c| view! { <p class="counter" part="counter" aria-live="polite">{c}</p> })}
-        {move || {
+        {part(move || {
+            counter().map(|c| view! { <p class="counter" part="counter" aria-live="polite">{c}</p> }.into_any())
+        })}
+        {part(move || {
             shortened
                 .get()
                 .then(|| {
                     let text = fill(&shortened_label, &[("max", &max.to_string())]);
-                    view! { <p class="counter shortened" part="shortened" role="alert">{text}</p> }
+                    view! { <p class="counter shortened" part="shortened" role="alert">{text}</p> }.into_any()
                 })
-        }}
+        })}
     }
 }

@@ -2,6 +2,7 @@
 //! offline view.
 
 use super::ctx::Ctx;
+use super::dynamic::{on_click, show, text};
 use crate::engine::{ChatState, EndReason};
 use leptos::prelude::*;
 
@@ -19,7 +20,7 @@ pub fn EndConfirm() -> impl IntoView {
                 <button
                     type="button"
                     class="secondary"
-                    on:click=move |_| ctx.confirming_end.set(false)
+                    on:click=on_click(move |_| ctx.confirming_end.set(false))
                 >
                     {no}
                 </button>
@@ -27,10 +28,10 @@ pub fn EndConfirm() -> impl IntoView {
                     type="button"
                     class="danger"
                     part="end-confirm"
-                    on:click=move |_| {
+                    on:click=on_click(move |_| {
                         ctx.confirming_end.set(false);
                         ctx.intents().end();
-                    }
+                    })
                 >
                     {yes}
                 </button>
@@ -46,7 +47,7 @@ pub fn EndedView() -> impl IntoView {
     let view = ctx.view;
     let labels = ctx.config.with_value(|c| c.labels.clone());
     let new_chat = labels.new_chat.clone();
-    let text = move || {
+    let ended = text(move || {
         let l = &labels;
         match view.state.get() {
             ChatState::Ended(EndReason::Visitor) => l.ended_visitor.clone(),
@@ -58,12 +59,12 @@ pub fn EndedView() -> impl IntoView {
             ChatState::Ended(EndReason::DuplicatePoll) => l.ended_other_tab.clone(),
             _ => l.ended_error.clone(),
         }
-    };
+    });
     view! {
         <div class="ended" part="ended" role="status">
-            <p>{text}</p>
+            <p>{ended}</p>
             <super::after_chat::AfterChat />
-            <button type="button" class="primary" part="new-chat" on:click=move |_| ctx.intents().new_chat()>
+            <button type="button" class="primary" part="new-chat" on:click=on_click(move |_| ctx.intents().new_chat())>
                 {new_chat}
             </button>
         </div>
@@ -83,11 +84,11 @@ pub fn OfflineView() -> impl IntoView {
             <h3>{title}</h3>
             <p>{text}</p>
             <super::availability::OfflineActions />
-            <Show when=ended>
-                <button type="button" class="secondary" part="new-chat" on:click=move |_| ctx.intents().new_chat()>
+            {show(ended, move || view! {
+                <button type="button" class="secondary" part="new-chat" on:click=on_click(move |_| ctx.intents().new_chat())>
                     {again.clone()}
                 </button>
-            </Show>
+            }.into_any())}
         </div>
     }
 }

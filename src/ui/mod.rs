@@ -8,6 +8,7 @@
 //! - [`availability`]: presence, the wait estimate, the offline view's actions;
 //! - [`after_chat`]: the transcript download and the post-chat link;
 //! - [`ctx`]: what components reach through the context, and the journey's stages;
+//! - [`dynamic`]: the reactive parts of the views, each behind one type;
 //! - [`a11y`]: focus management;
 //! - [`mount`]: mounting in a shadow root.
 
@@ -17,6 +18,7 @@ pub mod app;
 pub mod availability;
 pub mod chat;
 pub mod ctx;
+mod dynamic;
 pub mod ended;
 mod mount;
 pub mod other_tab;

@@ -2,6 +2,7 @@
 //! duplicated tab, or the tab the chat moved to), with "Continue here" to move it to this tab.
 
 use super::ctx::Ctx;
+use super::dynamic::{flag, on_click};
 use leptos::prelude::*;
 
 /// "This chat is open in another tab." and a button that takes the chat over.
@@ -18,8 +19,8 @@ pub fn OtherTabNotice() -> impl IntoView {
                 type="button"
                 class="primary"
                 part="continue-here"
-                disabled=move || view.taking_over.get()
-                on:click=move |_| ctx.intents().take_over()
+                disabled=flag(move || view.taking_over.get())
+                on:click=on_click(move |_| ctx.intents().take_over())
             >
                 {button}
             </button>

@@ -3,6 +3,7 @@
 //! becomes the chat request's pre-chat part.
 
 use super::ctx::Ctx;
+use super::dynamic::{either, maybe, on_event, on_submit, part, text};
 use crate::config::{FieldKind, PrechatField};
 use crate::labels::fill;
 use crate::prechat::{build_prechat, check_prechat, FieldProblem};
@@ -15,11 +16,11 @@ use wasm_bindgen::JsCast;
 pub fn PrechatForm() -> impl IntoView {
     let view = expect_context::<Ctx>().view;
     let offline = move || view.available.get() == Some(false);
-    view! {
-        <Show when=move || !offline() fallback=|| view! { <super::ended::OfflineView /> }>
-            <Form />
-        </Show>
-    }
+    either(
+        move || !offline(),
+        || view! { <Form /> }.into_any(),
+        || view! { <super::ended::OfflineView /> }.into_any(),
+    )
 }
 
 #[component]
@@ -54,7 +55,7 @@ fn Form() -> impl IntoView {
 
     let intro = ctx.label(|l| &l.prechat_intro);
     let start = ctx.label(|l| &l.start);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+    let on_submit = on_submit(move |ev| {
         ev.prevent_default();
         #[cfg(feature = "miaw")]
         let fields_for_submit = fields.get_untracked();
@@ -79,7 +80,7 @@ fn Form() -> impl IntoView {
         problems.set(Vec::new());
         let prechat = build_prechat(&fields_for_submit, value);
         ctx.intents().start(prechat);
-    };
+    });
 
     // Hidden fields are the site's to fill (Chasitor.setPrechat).
     let rows_of = move |fields: Vec<PrechatField>| {
@@ -88,9 +89,10 @@ fn Form() -> impl IntoView {
             .filter(|f| !f.hidden)
             .map(|field| view! { <Field field values problems /> })
             .collect_view()
+            .into_any()
     };
     #[cfg(feature = "miaw")]
-    let rows = move || rows_of(fields.get());
+    let rows = part(move || Some(rows_of(fields.get())));
     #[cfg(not(feature = "miaw"))]
     let rows = rows_of(fields.get_value());
 
@@ -134,7 +136,7 @@ fn Field(
     };
     let on_input = {
         let name = name.clone();
-        move |ev: leptos::ev::Event| {
+        on_event(move |ev| {
             let v = event_target_value(&ev);
             values.update(|m| {
                 m.insert(name.clone(), v);
@@ -144,17 +146,17 @@ fn Field(
                 let name = name.clone();
                 problems.update(|p| p.retain(|(n, _)| *n != name));
             }
-        }
+        })
     };
-    let invalid = move || problem.get().is_some().to_string();
+    let invalid = text(move || problem.get().is_some().to_string());
     let described = {
         let error_id = error_id.clone();
-        move || problem.get().map(|_| error_id.clone())
+        maybe(move || problem.get().map(|_| error_id.clone()))
     };
     let autocomplete = field.autocomplete.clone().unwrap_or_else(|| "on".into());
     let current = {
         let name = name.clone();
-        move || values.with(|m| m.get(&name).cloned().unwrap_or_default())
+        text(move || values.with(|m| m.get(&name).cloned().unwrap_or_default()))
     };
     let input = match field.kind {
         #[cfg(feature = "miaw")]
@@ -166,16 +168,16 @@ fn Field(
                     id=id.clone()
                     name=name.clone()
                     type="checkbox"
-                    prop:checked=move || checked() == "true"
+                    prop:checked=super::dynamic::flag(move || checked() == "true")
                     aria-required=field.required.to_string()
                     aria-invalid=invalid
                     aria-describedby=described
-                    on:change=move |ev: leptos::ev::Event| {
+                    on:change=on_event(move |ev| {
                         let on = event_target_checked(&ev);
                         values.update(|m| {
                             m.insert(name.clone(), if on { "true".into() } else { String::new() });
                         });
-                    }
+                    })
                 />
             }
             .into_any()
@@ -187,7 +189,7 @@ fn Field(
                 .iter()
                 .map(|c| {
                     let (value, selected) = (c.clone(), current.clone());
-                    let is_selected = move || selected() == value;
+                    let is_selected = super::dynamic::flag(move || selected() == value);
                     view! { <option value=c.clone() selected=is_selected>{c.clone()}</option> }
                 })
                 .collect_view();
@@ -236,7 +238,7 @@ fn Field(
         .into_any(),
     };
     view! {
-        <div class="field" part="field" data-invalid=move || problem.get().is_some().to_string()>
+        <div class="field" part="field" data-invalid=text(move || problem.get().is_some().to_string())>
             <label for=id>
                 {field.label.clone()}
                 {field
@@ -249,9 +251,9 @@ fn Field(
                     })}
             </label>
             {input}
-            {move || {
-                message().map(|m| view! { <p class="error" id=error_id.clone()>{m}</p> })
-            }}
+            {part(move || {
+                message().map(|m| view! { <p class="error" id=error_id.clone()>{m}</p> }.into_any())
+            })}
         </div>
     }
 }
