@@ -705,7 +705,7 @@ mod tests {
     fn labels_can_be_overridden_and_unknown_labels_are_refused() {
         let c =
             Config::from_pairs(&with(&[("labels", r#"{"launcher":"Talk to us"}"#)]), None).unwrap();
-        assert_eq!(c.labels.launcher, "Talk to us");
+        assert_eq!(c.labels.launcher(), "Talk to us");
         let e = error(&with(&[("labels", r#"{"nope":"x"}"#)]));
         assert_eq!(e.setting, "labels");
         assert!(e.to_string().contains("\"nope\""), "{e}");

@@ -90,13 +90,13 @@ pub fn boot(config: JsValue) -> Result<(), JsValue> {
                     .into(),
                 );
             }
-            crate::driver::panic::install(&config.labels.unavailable);
+            crate::driver::panic::install(config.labels.unavailable());
             Ok(config)
         }
         Err(e) => {
             web_sys::console::error_1(&e.to_string().into());
             let labels = Labels::english();
-            crate::driver::panic::install(&labels.unavailable);
+            crate::driver::panic::install(labels.unavailable());
             Err(labels)
         }
     };

@@ -5,42 +5,63 @@
 //! (`{position}`, `{name}`), filled by [`fill`]. [`Labels::for_language`] picks the table (English,
 //! or German from [`de`]) and [`Labels::rtl`] tells the UI the text direction.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 macro_rules! labels {
     ($( $(#[doc = $doc:literal])* $field:ident : $key:literal => $en:literal, )*) => {
-        /// Every visible string of the widget.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct Labels {
-            /// Right-to-left text (e.g. Arabic, Hebrew): the UI sets `dir="rtl"`.
-            pub rtl: bool,
-            $( $(#[doc = $doc])* pub $field: String, )*
-        }
+        /// Where each label is in the table.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy)]
+        enum Id { $( $field, )* }
 
         impl Labels {
-            /// The keys accepted in `data-labels`.
+            /// The keys accepted in `data-labels`, in the table's order.
             pub const KEYS: &'static [&'static str] = &[$($key),*];
 
-            /// The English table.
-            pub fn english() -> Labels {
-                Labels { rtl: false, $( $field: $en.to_string(), )* }
-            }
+            /// The English texts, in the table's order.
+            const ENGLISH: &'static [&'static str] = &[$($en),*];
 
-            /// Replaces the label named `key`; `false` when there is no such label.
-            pub fn set(&mut self, key: &str, text: &str) -> bool {
-                match key {
-                    $( $key => { self.$field = text.to_string(); true } )*
-                    _ => false,
-                }
-            }
-
-            /// The label named `key`.
-            pub fn get(&self, key: &str) -> Option<&str> {
-                match key {
-                    $( $key => Some(self.$field.as_str()), )*
-                    _ => None,
-                }
-            }
+            $( $(#[doc = $doc])* pub fn $field(&self) -> &str { &self.texts[Id::$field as usize] } )*
         }
     };
+}
+
+/// Every visible string of the widget: one table, shared by every clone (the components and the
+/// transcript rows hold clones), the English texts borrowed from the binary until a site or a
+/// language replaces one. One accessor per label (`labels.launcher()`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Labels {
+    /// Right-to-left text (e.g. Arabic, Hebrew): the UI sets `dir="rtl"`.
+    pub rtl: bool,
+    texts: Arc<Vec<Cow<'static, str>>>,
+}
+
+impl Labels {
+    /// The English table.
+    pub fn english() -> Labels {
+        Labels {
+            rtl: false,
+            texts: Arc::new(Labels::ENGLISH.iter().map(|t| Cow::Borrowed(*t)).collect()),
+        }
+    }
+
+    /// Replaces the label named `key`; `false` when there is no such label.
+    pub fn set(&mut self, key: &str, text: &str) -> bool {
+        match Labels::KEYS.iter().position(|k| *k == key) {
+            Some(i) => {
+                Arc::make_mut(&mut self.texts)[i] = Cow::Owned(text.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The label named `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let i = Labels::KEYS.iter().position(|k| *k == key)?;
+        Some(&self.texts[i])
+    }
 }
 
 labels! {
@@ -195,9 +216,9 @@ mod tests {
     fn placeholders_are_filled() {
         let l = Labels::english();
         assert_eq!(
-            fill(&l.queue_position, &[("position", "3")]),
+            fill(l.queue_position(), &[("position", "3")]),
             "You are number 3 in line."
         );
-        assert_eq!(fill(&l.typing, &[("name", "Anna")]), "Anna is typing…");
+        assert_eq!(fill(l.typing(), &[("name", "Anna")]), "Anna is typing…");
     }
 }

@@ -134,7 +134,7 @@ impl SiteListeners {
 fn call(name: &str, f: &Function, detail: &JsValue) {
     if let Err(e) = f.call1(&JsValue::UNDEFINED, detail) {
         web_sys::console::error_2(
-            &format!("chasitor: a listener of \"{name}\" threw:").into(),
+            &format!("chasitor: a listener of {name:?} threw:").into(),
             &e,
         );
     }
@@ -169,7 +169,12 @@ fn answers(value: &JsValue) -> Vec<(String, String)> {
             let v = entry.get(1);
             let text = v
                 .as_string()
-                .or_else(|| v.as_f64().map(|n| n.to_string()))
+                // JavaScript writes the number (Rust's float formatting is 15 KB of wasm).
+                .or_else(|| {
+                    v.as_f64()?;
+                    let n: &js_sys::Number = v.unchecked_ref();
+                    n.to_string_with_radix(10).ok().map(String::from)
+                })
                 .or_else(|| v.as_bool().map(|b| b.to_string()))?;
             Some((name, text))
         })

@@ -127,9 +127,9 @@ mod tests {
             "German misses labels"
         );
         let de = Labels::for_language("de-AT");
-        assert_eq!(de.launcher, "Chatten Sie mit uns");
+        assert_eq!(de.launcher(), "Chatten Sie mit uns");
         assert!(!de.rtl);
-        assert_eq!(Labels::for_language("en-GB").launcher, "Chat with us");
+        assert_eq!(Labels::for_language("en-GB").launcher(), "Chat with us");
         assert!(Labels::for_language("ar").rtl && Labels::for_language("he-IL").rtl);
     }
 }

@@ -176,11 +176,15 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A number from a JSON number or a numeric string ("30", " 2.5 ").
+/// A number from a JSON number or a numeric string ("30", " 2.5 "), the string read as a JSON
+/// number (serde_json's parser: Rust's own `f64` parser would be another 10 KB of wasm).
 pub(crate) fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => match serde_json::from_str::<Value>(s.trim()) {
+            Ok(Value::Number(n)) => n.as_f64(),
+            _ => None,
+        },
         _ => None,
     }
     .filter(|x| x.is_finite())
@@ -222,6 +226,9 @@ mod tests {
         assert_eq!(number(&json!(" -1 ")), Some(-1.0));
         assert_eq!(number(&json!("NaN")), None);
         assert_eq!(number(&json!("inf")), None);
+        assert_eq!(number(&json!("2.5e1")), Some(25.0));
+        assert_eq!(number(&json!("\"3\"")), None);
+        assert_eq!(number(&json!("3 4")), None);
         assert_eq!(number(&json!(true)), None);
         assert_eq!(number(&Value::Null), None);
     }

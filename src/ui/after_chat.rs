@@ -10,15 +10,15 @@ use leptos::prelude::*;
 pub fn AfterChat() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let labels = ctx.config.with_value(|c| c.labels.clone());
-    let download_label = labels.download.clone();
-    let post_label = labels.post_chat.clone();
+    let download_label = labels.download().to_string();
+    let post_label = labels.post_chat().to_string();
     let on_download = move || {
         let items: Vec<Item> = ctx.view.rows.items();
         let l = &labels;
         let text = download::transcript_text(
-            &l.transcript_title,
+            l.transcript_title(),
             &items,
-            (&l.you, &l.agent, &l.status_failed),
+            (l.you(), l.agent(), l.status_failed()),
             |item| super::chat::note_text(l, item.note.unwrap_or(Note::AgentLeft), &item.name),
         );
         let date = js_sys::Date::new_0();

@@ -47,7 +47,7 @@ pub fn UnavailableLauncher(labels: Labels) -> impl IntoView {
                 aria-expanded="false"
             >
                 <ChatIcon />
-                <span class="launcher-label">{labels.unavailable.clone()}</span>
+                <span class="launcher-label">{labels.unavailable().to_string()}</span>
             </button>
         </div>
     }
@@ -110,9 +110,9 @@ fn Launcher() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
     let open = view.open;
-    let label = ctx.label(|l| &l.launcher);
-    let close_label = ctx.label(|l| &l.launcher_close);
-    let unread_label = ctx.label(|l| &l.unread);
+    let label = ctx.label(|l| l.launcher());
+    let close_label = ctx.label(|l| l.launcher_close());
+    let unread_label = ctx.label(|l| l.unread());
     let toggle = on_click(move |ev| {
         let now_open = !open.get_untracked();
         ctx.intents().set_open(now_open);
@@ -196,10 +196,10 @@ fn ChatWindow() -> impl IntoView {
             Stage::of(&view.state.get())
         }
     });
-    let title = ctx.label(|l| &l.title);
-    let minimise = ctx.label(|l| &l.minimise);
-    let end_label = ctx.label(|l| &l.end_chat);
-    let idle = ctx.label(|l| &l.idle_warning);
+    let title = ctx.label(|l| l.title());
+    let minimise = ctx.label(|l| l.minimise());
+    let end_label = ctx.label(|l| l.end_chat());
+    let idle = ctx.label(|l| l.idle_warning());
 
     let can_end = move || matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat);
     // The confirm step goes away with the chat.
@@ -317,9 +317,9 @@ pub fn dir(config: &Config) -> &'static str {
 /// The text of a connection trouble.
 fn connection_text(labels: &Labels, connection: Connection) -> String {
     match connection {
-        Connection::Offline => labels.connection_lost.clone(),
-        Connection::Retrying => labels.connection_problem.clone(),
-        Connection::Reconnecting => labels.reconnecting.clone(),
+        Connection::Offline => labels.connection_lost().to_string(),
+        Connection::Retrying => labels.connection_problem().to_string(),
+        Connection::Reconnecting => labels.reconnecting().to_string(),
     }
 }
 

@@ -11,8 +11,8 @@ use leptos::prelude::*;
 pub fn Presence() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let online = ctx.label(|l| &l.status_online);
-    let offline = ctx.label(|l| &l.status_offline);
+    let online = ctx.label(|l| l.status_online());
+    let offline = ctx.label(|l| l.status_offline());
     part(move || {
         view.available.get().map(|available| {
             let text = if available {
@@ -34,7 +34,7 @@ pub fn Presence() -> impl IntoView {
 pub fn WaitEstimate() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let template = ctx.label(|l| &l.wait_estimate);
+    let template = ctx.label(|l| l.wait_estimate());
     part(move || {
         view.wait_secs.get().map(|secs| {
             let minutes = secs.div_ceil(60).max(1).to_string();
@@ -49,8 +49,8 @@ pub fn WaitEstimate() -> impl IntoView {
 pub fn OfflineActions() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let contact = ctx.config.with_value(|c| c.options.contact_url.clone());
-    let contact_label = ctx.label(|l| &l.contact);
-    let again = ctx.label(|l| &l.check_again);
+    let contact_label = ctx.label(|l| l.contact());
+    let again = ctx.label(|l| l.check_again());
     let ended = move || ctx.view.state.get().is_ended();
     view! {
         {contact.map(|href| {
@@ -79,6 +79,6 @@ pub fn offline_text(ctx: &Ctx) -> String {
         c.options
             .offline_message
             .clone()
-            .unwrap_or_else(|| c.labels.offline_text.clone())
+            .unwrap_or_else(|| c.labels.offline_text().to_string())
     })
 }

@@ -19,20 +19,20 @@ pub fn QueueView() -> impl IntoView {
         let l = &labels;
         let state = view.state.get();
         if Stage::of(&state) == Stage::Connecting {
-            return (l.connecting.clone(), None, None);
+            return (l.connecting().to_string(), None, None);
         }
         let q = view.queue.get();
         let first = match q.position {
-            Some(p) => fill(&l.queue_position, &[("position", &p.to_string())]),
-            None => l.queue_waiting.clone(),
+            Some(p) => fill(l.queue_position(), &[("position", &p.to_string())]),
+            None => l.queue_waiting().to_string(),
         };
         let wait = q.estimated_wait_secs.filter(|s| *s > 0).map(|s| {
             fill(
-                &l.queue_wait,
+                l.queue_wait(),
                 &[("minutes", &s.div_ceil(60).max(1).to_string())],
             )
         });
-        (first, wait, Some(l.queue_write.clone()))
+        (first, wait, Some(l.queue_write().to_string()))
     };
     view! {
         <div class="queue" part="queue" role="status" aria-live="polite">
@@ -72,17 +72,13 @@ pub fn with_name(template: &str, name: &str) -> String {
 
 /// A system row's text.
 pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
-    let name = if name.is_empty() {
-        l.agent.as_str()
-    } else {
-        name
-    };
+    let name = if name.is_empty() { l.agent() } else { name };
     match note {
-        Note::AgentJoined => with_name(&l.agent_joined, name),
-        Note::Transferred => with_name(&l.transferred, name),
-        Note::AgentLeft => l.agent_left.clone(),
-        Note::AgentEnded => with_name(&l.agent_ended, name),
-        Note::VisitorEnded => l.visitor_ended.clone(),
+        Note::AgentJoined => with_name(l.agent_joined(), name),
+        Note::Transferred => with_name(l.transferred(), name),
+        Note::AgentLeft => l.agent_left().to_string(),
+        Note::AgentEnded => with_name(l.agent_ended(), name),
+        Note::VisitorEnded => l.visitor_ended().to_string(),
     }
 }
 
@@ -99,8 +95,8 @@ pub fn TranscriptView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
     let list: NodeRef<leptos::html::Div> = NodeRef::new();
-    let label = ctx.label(|l| &l.transcript);
-    let earlier = ctx.label(|l| &l.earlier);
+    let label = ctx.label(|l| l.transcript());
+    let earlier = ctx.label(|l| l.earlier());
     // The first chunk shown, once the visitor asked for earlier messages; until then the newest
     // `SHOWN_CHUNKS`.
     let first: RwSignal<Option<usize>> = RwSignal::new(None);
@@ -186,7 +182,7 @@ fn RowView(row: Row) -> impl IntoView {
         }
         Author::Agent => {
             let name = if item.name.is_empty() {
-                labels.agent.clone()
+                labels.agent().to_string()
             } else {
                 item.name.clone()
             };
@@ -203,7 +199,7 @@ fn RowView(row: Row) -> impl IntoView {
             .into_any()
         }
         Author::Visitor => {
-            let you = labels.you.clone();
+            let you = labels.you().to_string();
             let signal = row.status.clone();
             let status_attr = text(move || {
                 match signal.get().unwrap_or(Delivery::Sent) {
@@ -217,12 +213,12 @@ fn RowView(row: Row) -> impl IntoView {
                 .to_owned()
             });
             let status_text = text(move || match row.status.get().unwrap_or(Delivery::Sent) {
-                Delivery::Queued => labels.status_queued.clone(),
-                Delivery::Sending => labels.status_sending.clone(),
-                Delivery::Sent => labels.status_sent.clone(),
-                Delivery::Delivered => labels.status_delivered.clone(),
-                Delivery::Read => labels.status_read.clone(),
-                Delivery::Failed => labels.status_failed.clone(),
+                Delivery::Queued => labels.status_queued().to_string(),
+                Delivery::Sending => labels.status_sending().to_string(),
+                Delivery::Sent => labels.status_sent().to_string(),
+                Delivery::Delivered => labels.status_delivered().to_string(),
+                Delivery::Read => labels.status_read().to_string(),
+                Delivery::Failed => labels.status_failed().to_string(),
             });
             view! {
                 <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>
@@ -245,8 +241,8 @@ fn RowView(row: Row) -> impl IntoView {
 pub fn TypingIndicator() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let template = ctx.label(|l| &l.typing);
-    let agent = ctx.label(|l| &l.agent);
+    let template = ctx.label(|l| l.typing());
+    let agent = ctx.label(|l| l.agent());
     let typing = text(move || {
         let name = view.agent.get().unwrap_or_else(|| agent.clone());
         fill(&template, &[("name", &name)])
@@ -269,11 +265,11 @@ pub fn Composer() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let draft = ctx.draft;
     let max = ctx.config.with_value(|c| c.max_message_length);
-    let placeholder = ctx.label(|l| &l.placeholder);
-    let aria = ctx.label(|l| &l.composer);
-    let send_label = ctx.label(|l| &l.send);
-    let chars_left = ctx.label(|l| &l.chars_left);
-    let shortened_label = ctx.label(|l| &l.message_shortened);
+    let placeholder = ctx.label(|l| l.placeholder());
+    let aria = ctx.label(|l| l.composer());
+    let send_label = ctx.label(|l| l.send());
+    let chars_left = ctx.label(|l| l.chars_left());
+    let shortened_label = ctx.label(|l| l.message_shortened());
     let box_ref: NodeRef<leptos::html::Textarea> = NodeRef::new();
     // A longer text (a paste) was cut to `max`: said under the box until the text is shorter or
     // sent. No `maxlength` on the box, which would cut a paste silently.

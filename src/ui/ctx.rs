@@ -38,8 +38,8 @@ impl Ctx {
     }
 
     /// A label (cloned).
-    pub fn label(&self, pick: impl Fn(&Labels) -> &String) -> String {
-        self.config.with_value(|c| pick(&c.labels).clone())
+    pub fn label(&self, pick: impl Fn(&Labels) -> &str) -> String {
+        self.config.with_value(|c| pick(&c.labels).to_string())
     }
 }
 

@@ -10,9 +10,9 @@ use leptos::prelude::*;
 #[component]
 pub fn EndConfirm() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let question = ctx.label(|l| &l.end_question);
-    let yes = ctx.label(|l| &l.end_confirm);
-    let no = ctx.label(|l| &l.end_cancel);
+    let question = ctx.label(|l| l.end_question());
+    let yes = ctx.label(|l| l.end_confirm());
+    let no = ctx.label(|l| l.end_cancel());
     view! {
         <div class="confirm" role="alertdialog" aria-label=question.clone()>
             <p>{question.clone()}</p>
@@ -46,18 +46,18 @@ pub fn EndedView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
     let labels = ctx.config.with_value(|c| c.labels.clone());
-    let new_chat = labels.new_chat.clone();
+    let new_chat = labels.new_chat().to_string();
     let ended = text(move || {
         let l = &labels;
         match view.state.get() {
-            ChatState::Ended(EndReason::Visitor) => l.ended_visitor.clone(),
+            ChatState::Ended(EndReason::Visitor) => l.ended_visitor().to_string(),
             ChatState::Ended(EndReason::Agent) => {
-                let name = view.agent.get().unwrap_or_else(|| l.agent.clone());
-                super::chat::with_name(&l.ended_agent, &name)
+                let name = view.agent.get().unwrap_or_else(|| l.agent().to_string());
+                super::chat::with_name(l.ended_agent(), &name)
             }
-            ChatState::Ended(EndReason::SessionInvalid) => l.ended_expired.clone(),
-            ChatState::Ended(EndReason::DuplicatePoll) => l.ended_other_tab.clone(),
-            _ => l.ended_error.clone(),
+            ChatState::Ended(EndReason::SessionInvalid) => l.ended_expired().to_string(),
+            ChatState::Ended(EndReason::DuplicatePoll) => l.ended_other_tab().to_string(),
+            _ => l.ended_error().to_string(),
         }
     });
     view! {
@@ -75,9 +75,9 @@ pub fn EndedView() -> impl IntoView {
 #[component]
 pub fn OfflineView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let title = ctx.label(|l| &l.offline_title);
+    let title = ctx.label(|l| l.offline_title());
     let text = super::availability::offline_text(&ctx);
-    let again = ctx.label(|l| &l.new_chat);
+    let again = ctx.label(|l| l.new_chat());
     let ended = move || ctx.view.state.get().is_ended();
     view! {
         <div class="offline" part="offline" role="status">

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 pub fn OtherTabNotice() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let text = ctx.label(|l| &l.other_tab);
-    let button = ctx.label(|l| &l.continue_here);
+    let text = ctx.label(|l| l.other_tab());
+    let button = ctx.label(|l| l.continue_here());
     view! {
         <div class="other-tab" part="other-tab" role="status">
             <p>{text}</p>

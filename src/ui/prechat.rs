@@ -53,8 +53,8 @@ fn Form() -> impl IntoView {
     let problems: RwSignal<Vec<(String, FieldProblem)>> = RwSignal::new(Vec::new());
     let form_ref: NodeRef<leptos::html::Form> = NodeRef::new();
 
-    let intro = ctx.label(|l| &l.prechat_intro);
-    let start = ctx.label(|l| &l.start);
+    let intro = ctx.label(|l| l.prechat_intro());
+    let start = ctx.label(|l| l.start());
     let on_submit = on_submit(move |ev| {
         ev.prevent_default();
         #[cfg(feature = "miaw")]
@@ -122,11 +122,11 @@ fn Field(
         let name = name.clone();
         Memo::new(move |_| problems.with(|p| p.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)))
     };
-    let required_text = ctx.label(|l| &l.required_mark);
+    let required_text = ctx.label(|l| l.required_mark());
     let message = {
         let label = field.label.clone();
-        let required = ctx.label(|l| &l.field_required);
-        let email = ctx.label(|l| &l.field_email);
+        let required = ctx.label(|l| l.field_required());
+        let email = ctx.label(|l| l.field_email());
         move || {
             problem.get().map(|p| match p {
                 FieldProblem::Required => fill(&required, &[("field", &label)]),

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Minifies wasm-bindgen's JS glue of a release build (chasitor-<hash>.js, and the Live Agent-only
+// build's chasitor-liveagent-<hash>.js) with terser: trunk 0.21 leaves it as wasm-bindgen writes it
+// (60 KB with comments and long names; 10 KB gzip, 7.6 KB once minified). Then the integrity
+// (sha384) that trunk wrote for it in index.html is made that of the minified file, so the demo
+// page's `<link rel=modulepreload integrity=…>` still matches. The exported names (`boot`, the
+// default `init`) stay: only what the module keeps to itself is renamed.
+//
+//   node scripts/minify-glue.mjs DIR
+//
+// DIR: the trunk post_build hook's staging directory (scripts/post-build.sh runs it on release
+// builds, before the .br/.gz copies are written).
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const dir = path.resolve(process.argv[2] || process.env.TRUNK_STAGING_DIR || 'dist');
+const require = createRequire(path.resolve(process.env.TRUNK_SOURCE_DIR || '.', 'package.json'));
+let terser;
+try {
+  terser = require('terser');
+} catch {
+  console.error('minify-glue: terser is missing: run scripts/setup.sh');
+  process.exit(1);
+}
+
+const sri = (buf) => `sha384-${crypto.createHash('sha384').update(buf).digest('base64')}`;
+const glue = fs.readdirSync(dir).filter((f) => /^chasitor-.+\.js$/.test(f));
+if (glue.length === 0) {
+  console.error(`minify-glue: no chasitor-*.js in ${dir}`);
+  process.exit(1);
+}
+const indexPath = path.join(dir, 'index.html');
+let index = fs.existsSync(indexPath) ? fs.readFileSync(indexPath, 'utf8') : null;
+for (const name of glue) {
+  const file = path.join(dir, name);
+  const before = fs.readFileSync(file);
+  const out = await terser.minify(before.toString('utf8'), {
+    module: true,
+    compress: { passes: 2 },
+    mangle: true,
+    format: { comments: false },
+  });
+  if (!out.code) {
+    console.error(`minify-glue: terser gave nothing for ${name}`);
+    process.exit(1);
+  }
+  const after = Buffer.from(out.code);
+  fs.writeFileSync(file, after);
+  if (index !== null) index = index.split(sri(before)).join(sri(after));
+  console.log(`minify-glue: ${name} ${before.length} -> ${after.length} bytes`);
+}
+if (index !== null) fs.writeFileSync(indexPath, index);
