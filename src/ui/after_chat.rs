@@ -9,7 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn AfterChat() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let labels = ctx.labels();
     let download_label = labels.download().to_string();
     let post_label = labels.post_chat().to_string();
     let on_download = move || {

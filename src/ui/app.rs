@@ -334,7 +334,7 @@ fn ConnectionStatus(
     role: Option<&'static str>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let labels = ctx.labels();
     super::dynamic::part(move || {
         ctx.view.connection.get().map(|c| {
             view! {

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 pub fn QueueView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let labels = ctx.labels();
     let lines = move || {
         let l = &labels;
         let state = view.state.get();
@@ -168,7 +168,7 @@ pub fn TranscriptView() -> impl IntoView {
 fn RowView(row: Row) -> impl IntoView {
     let item = row.item;
     let ctx = expect_context::<Ctx>();
-    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let labels = ctx.labels();
     let (time, iso) = clock(item.at);
     match item.author {
         Author::System => {

@@ -37,9 +37,14 @@ impl Ctx {
         self.intents.get_value()
     }
 
+    /// The labels (a clone shares the table).
+    pub fn labels(&self) -> Labels {
+        self.config.with_value(|c| c.labels.clone())
+    }
+
     /// A label (cloned).
-    pub fn label(&self, pick: impl Fn(&Labels) -> &str) -> String {
-        self.config.with_value(|c| pick(&c.labels).to_string())
+    pub fn label(&self, pick: fn(&Labels) -> &str) -> String {
+        pick(&self.labels()).to_string()
     }
 }
 

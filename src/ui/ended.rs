@@ -45,7 +45,7 @@ pub fn EndConfirm() -> impl IntoView {
 pub fn EndedView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let view = ctx.view;
-    let labels = ctx.config.with_value(|c| c.labels.clone());
+    let labels = ctx.labels();
     let new_chat = labels.new_chat().to_string();
     let ended = text(move || {
         let l = &labels;
