@@ -26,12 +26,15 @@
   "use strict";
   // Benchmark mark (bench/run.mjs): the script tag starts here.
   if (window.performance && performance.mark) performance.mark("chasitor:loader-start");
-  // The widget with both APIs, and (when the build made it: scripts/build.sh) the one with Live
-  // Agent only, which a Live Agent page loads instead: it pays nothing for Enhanced Chat.
+  // The widget with both APIs, and (when the build made them: scripts/build.sh) the one with Live
+  // Agent only and the one with Enhanced Chat only, which a page of that API loads instead: it pays
+  // nothing for the other API.
   var JS_FILE = "__CHASITOR_JS__";
   var WASM_FILE = "__CHASITOR_WASM__";
   var LIVE_AGENT_JS_FILE = "__CHASITOR_LA_JS__";
   var LIVE_AGENT_WASM_FILE = "__CHASITOR_LA_WASM__";
+  var MIAW_JS_FILE = "__CHASITOR_MIAW_JS__";
+  var MIAW_WASM_FILE = "__CHASITOR_MIAW_WASM__";
   var VERSION = "__CHASITOR_VERSION__";
 
   // Only available while this script first runs (also with async): capture it now.
@@ -102,12 +105,17 @@
   }
 
   // The API, as the widget reads it (config.rs): data-api, else Enhanced Chat when a developer name
-  // is given. A Live Agent page gets the Live Agent-only build; any other (an unknown data-api
-  // too, so the widget can name the mistake) the one with both APIs.
+  // is given. A Live Agent page gets the Live Agent-only build, an Enhanced Chat page the Enhanced
+  // Chat-only one; any other (an unknown data-api, so the widget can name the mistake) the one
+  // with both APIs.
   var chatApi = String(setting("api")).toLowerCase();
-  if (LIVE_AGENT_JS_FILE && (chatApi ? chatApi === "liveagent" : !setting("es-developer-name"))) {
+  var miaw = chatApi ? chatApi === "miaw" : !!setting("es-developer-name");
+  if (LIVE_AGENT_JS_FILE && (chatApi ? chatApi === "liveagent" : !miaw)) {
     JS_FILE = LIVE_AGENT_JS_FILE;
     WASM_FILE = LIVE_AGENT_WASM_FILE;
+  } else if (MIAW_JS_FILE && miaw) {
+    JS_FILE = MIAW_JS_FILE;
+    WASM_FILE = MIAW_WASM_FILE;
   }
 
   // ----- The early launcher and the window shell -----

@@ -25,33 +25,41 @@ if [ -z "$js" ] || [ -z "$wasm" ]; then
   exit 1
 fi
 
-# The Live Agent-only build (scripts/build.sh builds it first, without the cargo feature miaw, and
-# names its folder in CHASITOR_LIVE_AGENT_DIST): its two files join this build as
-# chasitor-liveagent-<hash>.js and chasitor-liveagent-<hash>_bg.wasm (nothing refers to them by
-# name but the loader), and the loader gives them to Live Agent pages.
-la_js=""
-la_wasm=""
-if [ -n "${CHASITOR_LIVE_AGENT_DIST:-}" ]; then
-  for f in "$CHASITOR_LIVE_AGENT_DIST"/chasitor-*.js; do
+# The one-API builds (scripts/build.sh builds them first, with the cargo feature live-agent or miaw
+# only, and names their folders in CHASITOR_LIVE_AGENT_DIST and CHASITOR_MIAW_DIST): their two
+# files join this build as chasitor-liveagent-<hash>.js / _bg.wasm and chasitor-miaw-<hash>.js /
+# _bg.wasm (nothing refers to them by name but the loader), and the loader gives them to the pages
+# of their API. Sets <prefix>_js and <prefix>_wasm.
+one_api() { # one_api VAR-PREFIX NAME-PREFIX DIR WHAT
+  j=""; w=""
+  for f in "$3"/chasitor-*.js; do
     [ -e "$f" ] || continue
-    la_js="chasitor-liveagent-$(basename "$f" | sed 's/^chasitor-//')"
-    cp "$f" "$staging/$la_js"
+    j="chasitor-$2-$(basename "$f" | sed 's/^chasitor-//')"
+    cp "$f" "$staging/$j"
   done
-  for f in "$CHASITOR_LIVE_AGENT_DIST"/chasitor-*_bg.wasm; do
+  for f in "$3"/chasitor-*_bg.wasm; do
     [ -e "$f" ] || continue
-    la_wasm="chasitor-liveagent-$(basename "$f" | sed 's/^chasitor-//')"
-    cp "$f" "$staging/$la_wasm"
+    w="chasitor-$2-$(basename "$f" | sed 's/^chasitor-//')"
+    cp "$f" "$staging/$w"
   done
-  if [ -z "$la_js" ] || [ -z "$la_wasm" ]; then
-    echo "make-loader: no Live Agent-only build in $CHASITOR_LIVE_AGENT_DIST" >&2
+  if [ -z "$j" ] || [ -z "$w" ]; then
+    echo "make-loader: no $4 build in $3" >&2
     exit 1
   fi
+  eval "$1_js=\$j; $1_wasm=\$w"
+}
+la_js=""; la_wasm=""; miaw_js=""; miaw_wasm=""
+if [ -n "${CHASITOR_LIVE_AGENT_DIST:-}" ]; then
+  one_api la liveagent "$CHASITOR_LIVE_AGENT_DIST" "Live Agent-only"
+fi
+if [ -n "${CHASITOR_MIAW_DIST:-}" ]; then
+  one_api miaw miaw "$CHASITOR_MIAW_DIST" "Enhanced Chat-only"
 fi
 
-JS="$js" WASM="$wasm" LA_JS="$la_js" LA_WASM="$la_wasm" SRC="$source_dir" OUT="$staging/chasitor.js" node -e '
+JS="$js" WASM="$wasm" LA_JS="$la_js" LA_WASM="$la_wasm" MIAW_JS="$miaw_js" MIAW_WASM="$miaw_wasm" SRC="$source_dir" OUT="$staging/chasitor.js" node -e '
 const fs = require("fs");
 const path = require("path");
-const { JS, WASM, LA_JS, LA_WASM, SRC, OUT } = process.env;
+const { JS, WASM, LA_JS, LA_WASM, MIAW_JS, MIAW_WASM, SRC, OUT } = process.env;
 const read = (f) => fs.readFileSync(path.join(SRC, f), "utf8");
 const one = (text, re, what) => {
   const m = text.match(re);
@@ -99,6 +107,8 @@ const fill = {
   __CHASITOR_WASM__: WASM,
   __CHASITOR_LA_JS__: LA_JS,
   __CHASITOR_LA_WASM__: LA_WASM,
+  __CHASITOR_MIAW_JS__: MIAW_JS,
+  __CHASITOR_MIAW_WASM__: MIAW_WASM,
   __CHASITOR_VERSION__: version,
   __CHASITOR_CSS__: JSON.stringify(css),
   __CHASITOR_LABELS__: JSON.stringify(labels),
@@ -125,4 +135,4 @@ terser
   .then((r) => fs.writeFileSync(OUT, r.code + "\n"))
   .catch((e) => { console.error(`make-loader: terser failed: ${e}`); process.exit(1); });
 '
-echo "make-loader: chasitor.js -> $js, $wasm${la_js:+; Live Agent pages: $la_js, $la_wasm}"
+echo "make-loader: chasitor.js -> $js, $wasm${la_js:+; Live Agent pages: $la_js, $la_wasm}${miaw_js:+; Enhanced Chat pages: $miaw_js, $miaw_wasm}"

@@ -31,10 +31,14 @@ step() {
 step "cargo fmt --check" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p chasitor --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "clippy (wasm32, the Live Agent-only build)" cargo clippy -p chasitor --target wasm32-unknown-unknown --lib \
+  --no-default-features --features live-agent --locked -- -D warnings
+step "clippy (wasm32, the Enhanced Chat-only build)" cargo clippy -p chasitor --target wasm32-unknown-unknown --lib \
+  --no-default-features --features miaw --locked -- -D warnings
 step "native tests" cargo test --workspace --locked
 step "browser tests (wasm-bindgen-test, headless Chromium)" \
   cargo test -p chasitor --target wasm32-unknown-unknown --locked --test 'browser_*'
-step "release build (scripts/build.sh: trunk, both APIs and Live Agent only)" scripts/build.sh
+step "release build (scripts/build.sh: trunk, Live Agent only, Enhanced Chat only, both APIs)" scripts/build.sh
 step "size report" scripts/size-report.sh
 if compgen -G "tests/e2e/*.test.mjs" > /dev/null; then
   step "end-to-end tests (playwright-core, headless Chromium, simulator)" \

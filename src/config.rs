@@ -246,6 +246,13 @@ impl Config {
                 "is \"miaw\" (Enhanced Chat), but this build of the widget speaks Live Agent only: load the build with Enhanced Chat",
             ));
         }
+        #[cfg(not(feature = "live-agent"))]
+        if api == Api::LiveAgent {
+            return Err(ConfigError::new(
+                "api",
+                "is Live Agent (no data-es-developer-name), but this build of the widget speaks Enhanced Chat only: load the build with Live Agent",
+            ));
+        }
         // Every setting given is checked, whichever API it belongs to; then the API's own
         // ones must be there.
         let checked =

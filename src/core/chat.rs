@@ -3,13 +3,21 @@
 //! they differ in their requests (and what they save for a reload), which stay typed per API.
 
 use super::Settings;
-use crate::engine::{self, ChatState, Event, HttpRequest, Input, Millis, RequestId, Snapshot};
+#[cfg(feature = "live-agent")]
+use crate::engine::{self, HttpRequest};
+use crate::engine::{ChatState, Event, Input, Millis, RequestId, Snapshot};
 #[cfg(feature = "miaw")]
 use crate::miaw::engine as miaw;
+
+#[cfg(not(any(feature = "live-agent", feature = "miaw")))]
+compile_error!(
+    "the widget needs at least one chat API: the cargo feature live-agent, miaw or both"
+);
 
 /// The running engine.
 #[derive(Debug)]
 pub enum Chat {
+    #[cfg(feature = "live-agent")]
     LiveAgent(engine::Engine),
     #[cfg(feature = "miaw")]
     Miaw(miaw::Engine),
@@ -18,6 +26,7 @@ pub enum Chat {
 /// A request of either API.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatRequest {
+    #[cfg(feature = "live-agent")]
     LiveAgent(HttpRequest),
     #[cfg(feature = "miaw")]
     Miaw(miaw::Request),
@@ -26,6 +35,7 @@ pub enum ChatRequest {
 impl ChatRequest {
     pub fn id(&self) -> RequestId {
         match self {
+            #[cfg(feature = "live-agent")]
             ChatRequest::LiveAgent(r) => r.id,
             #[cfg(feature = "miaw")]
             ChatRequest::Miaw(r) => r.id,
@@ -34,6 +44,7 @@ impl ChatRequest {
 
     pub fn set_id(&mut self, id: RequestId) {
         match self {
+            #[cfg(feature = "live-agent")]
             ChatRequest::LiveAgent(r) => r.id = id,
             #[cfg(feature = "miaw")]
             ChatRequest::Miaw(r) => r.id = id,
@@ -52,11 +63,15 @@ pub struct ChatSnapshot {
 impl Chat {
     /// A new, idle engine of the API the settings name.
     pub fn new(settings: &Settings) -> Chat {
-        #[cfg(feature = "miaw")]
+        #[cfg(all(feature = "miaw", feature = "live-agent"))]
         if let Some(cfg) = &settings.miaw {
             return Chat::Miaw(miaw::Engine::new(cfg.clone()));
         }
-        Chat::LiveAgent(engine::Engine::new(settings.engine.clone()))
+        #[cfg(feature = "live-agent")]
+        return Chat::LiveAgent(engine::Engine::new(settings.engine.clone()));
+        // An Enhanced Chat-only build: its settings always name Enhanced Chat.
+        #[cfg(not(feature = "live-agent"))]
+        Chat::Miaw(miaw::Engine::new(settings.miaw.clone().unwrap_or_default()))
     }
 
     /// The engine resumed from `snap`, when it is a snapshot of the settings' API.
@@ -66,16 +81,19 @@ impl Chat {
             let s = snap.miaw?;
             return Some(Chat::Miaw(miaw::Engine::restore(cfg.clone(), s, now)));
         }
-        let s = snap.engine?;
-        Some(Chat::LiveAgent(engine::Engine::restore(
+        #[cfg(feature = "live-agent")]
+        return Some(Chat::LiveAgent(engine::Engine::restore(
             settings.engine.clone(),
-            s,
+            snap.engine?,
             now,
-        )))
+        )));
+        #[cfg(not(feature = "live-agent"))]
+        None
     }
 
     pub fn snapshot(&self) -> ChatSnapshot {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => ChatSnapshot {
                 engine: Some(e.snapshot()),
                 #[cfg(feature = "miaw")]
@@ -91,6 +109,7 @@ impl Chat {
 
     pub fn handle(&mut self, input: Input, now: Millis, rand: u32) {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.handle(input, now, rand),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.handle(input, now, rand),
@@ -99,6 +118,7 @@ impl Chat {
 
     pub fn poll_request(&mut self) -> Option<ChatRequest> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.poll_request().map(ChatRequest::LiveAgent),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_request().map(ChatRequest::Miaw),
@@ -107,6 +127,7 @@ impl Chat {
 
     pub fn poll_abort(&mut self) -> Option<RequestId> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.poll_abort(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_abort(),
@@ -115,6 +136,7 @@ impl Chat {
 
     pub fn poll_event(&mut self) -> Option<Event> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.poll_event(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_event(),
@@ -123,6 +145,7 @@ impl Chat {
 
     pub fn next_deadline(&self) -> Option<Millis> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.next_deadline(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.next_deadline(),
@@ -131,6 +154,7 @@ impl Chat {
 
     pub fn state(&self) -> &ChatState {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.state(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.state(),
@@ -141,6 +165,7 @@ impl Chat {
     /// conversation id.
     pub fn session_id(&self) -> Option<&str> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.session_id(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.session_id(),
@@ -149,6 +174,7 @@ impl Chat {
 
     pub fn agent_name(&self) -> Option<&str> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.agent_name(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.agent_name(),
@@ -158,6 +184,7 @@ impl Chat {
     /// The server's pre-chat form, once it is known (Enhanced Chat).
     pub fn poll_form(&mut self) -> Option<Vec<crate::config::PrechatField>> {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(_) => None,
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.poll_form(),
@@ -166,6 +193,7 @@ impl Chat {
 
     pub fn retrying(&self) -> bool {
         match self {
+            #[cfg(feature = "live-agent")]
             Chat::LiveAgent(e) => e.retrying(),
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => e.retrying(),

@@ -282,6 +282,7 @@ enum Role {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Engine(RequestId),
+    #[cfg(feature = "live-agent")]
     Availability(RequestId),
 }
 
@@ -470,6 +471,7 @@ impl Core {
                     self.engine
                         .handle(EngineInput::Response { id: inner, outcome }, now, rand);
                 }
+                #[cfg(feature = "live-agent")]
                 Some(Source::Availability(inner)) => self.availability.answer(inner, outcome, now),
                 // Aborted, or of a machine that started over: nothing waits for it.
                 None => {}
@@ -542,6 +544,7 @@ impl Core {
         }
         if let Some(req) = self.requests.pop_front() {
             return Some(match req {
+                #[cfg(feature = "live-agent")]
                 ChatRequest::LiveAgent(req) => Output::Request(req),
                 #[cfg(feature = "miaw")]
                 ChatRequest::Miaw(req) => Output::Fetch(req),
@@ -664,6 +667,7 @@ impl Core {
         self.availability
             .set_active(!self.view.open && !live(self.engine.state()));
         // Enhanced Chat has no availability API: the launcher stays as it is.
+        #[cfg(feature = "live-agent")]
         if self.settings.is_live_agent() {
             let next_wire = &mut self.next_wire;
             self.availability.pump(now, &mut || {
@@ -671,10 +675,10 @@ impl Core {
                 *next_wire += 1;
                 id
             });
-        }
-        while let Some(req) = self.availability.poll_request() {
-            self.wire.push((req.id, Source::Availability(req.id)));
-            self.requests.push_back(ChatRequest::LiveAgent(req));
+            while let Some(req) = self.availability.poll_request() {
+                self.wire.push((req.id, Source::Availability(req.id)));
+                self.requests.push_back(ChatRequest::LiveAgent(req));
+            }
         }
         if let Some(known) = self.availability.poll_known() {
             self.view.set_available(known.available, known.wait_secs);

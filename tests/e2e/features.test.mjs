@@ -123,12 +123,16 @@ describe('issue 7 features', () => {
           Chasitor.open();
           window.__queueLength = Chasitor.q.length;`,
       });
+      const wasm = [];
+      w.page.on('request', (r) => { if (/_bg\.wasm$/.test(r.url())) wasm.push(new URL(r.url()).pathname); });
       const ui = await load(w, url);
       const events = () => w.page.evaluate(() => window.__events);
       const names = async () => (await events()).map(([n]) => n);
       assert.equal(await w.page.evaluate(() => window.__queuedBeforeWasm), true, 'the loader defines the stubs and the queue');
       assert.ok((await w.page.evaluate(() => window.__queueLength)) >= 12, 'the calls were queued');
       await eventually(async () => (await names()).includes('ready'), { what: 'the ready event' });
+      // A Live Agent page loads the Live Agent-only build: nothing of Enhanced Chat's.
+      assert.ok(wasm.length > 0 && wasm.every((p) => /\/chasitor-liveagent-[0-9a-f]+_bg\.wasm$/.test(p)), `the wasm loaded: ${wasm}`);
       await eventually(async () => (await names()).includes('open'), { what: 'the open event' });
       await waitAttr(ui.launcher, 'aria-expanded', 'true', 'the queued open() to open the window');
       await ui.prechat.waitFor({ state: 'visible' });

@@ -84,12 +84,16 @@ async function agentRows(ui) {
 describe('Enhanced Chat end to end', () => {
   test('the journey: pre-chat, queue, chat both ways with typing and receipts, reload with history, end', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'miaw journey', async (w) => {
+      const wasm = [];
+      w.page.on('request', (r) => { if (/_bg\.wasm$/.test(r.url())) wasm.push(new URL(r.url()).pathname); });
       const { ui, id, conv } = await startChat(w, {
         check: async () => {
           await w.screenshot('prechat');
           await assertAxe(w, 'the deployment\'s pre-chat form');
         },
       });
+      // The page loaded the Enhanced Chat-only build: nothing of Live Agent's.
+      assert.ok(wasm.length > 0 && wasm.every((p) => /\/chasitor-miaw-[0-9a-f]+_bg\.wasm$/.test(p)), `the wasm loaded: ${wasm}`);
       // The pre-chat answers went as Salesforce's standard pre-chat fields.
       assert.equal(conv.visitorName, 'Ada Lovelace');
       assert.deepEqual(conv.routingAttributes, {

@@ -144,7 +144,8 @@ const rawGet = (url, headers) => rawRequest('GET', url, headers);
 
 /**
  * The hashed files a Live Agent page loads (the Live Agent-only build, when scripts/build.sh made
- * one), and in `both` those an Enhanced Chat page loads.
+ * one), and in `enhanced` those an Enhanced Chat page loads (the Enhanced Chat-only build, else the
+ * one with both APIs).
  */
 const hashedFiles = () => {
   const names = fs.readdirSync(DIST);
@@ -154,8 +155,9 @@ const hashedFiles = () => {
   });
   const both = pair('chasitor-');
   const liveAgent = pair('chasitor-liveagent-');
+  const miaw = pair('chasitor-miaw-');
   assert.ok(both.js && both.wasm, `the hashed files in ${DIST}: ${names}`);
-  return { ...(liveAgent.js && liveAgent.wasm ? liveAgent : both), both };
+  return { ...(liveAgent.js && liveAgent.wasm ? liveAgent : both), enhanced: miaw.js && miaw.wasm ? miaw : both };
 };
 
 /** Every request the page makes, by URL, with the answer's status and headers. */
@@ -503,7 +505,7 @@ describe('nginx: deploy/nginx/chasitor.conf', () => {
       // The API went straight to its host (no relay), the files came from nginx's files' host.
       const apiOrigins = new Set(files.filter((f) => f.request && /\/(iamessage|eventrouter)\//.test(f.url)).map((f) => new URL(f.url).origin));
       assert.deepEqual([...apiOrigins], [scrtOrigin], 'the Enhanced Chat API on its own origin');
-      const { wasm } = hashedFiles().both;
+      const { wasm } = hashedFiles().enhanced;
       const got = files.find((f) => !f.request && f.url === `${relay.cdnOrigin}${FILES_PATH}${wasm}`);
       assert.equal(got?.status, 200, 'the wasm from nginx');
       assert.deepEqual(cspViolations(w), [], 'no CSP violation with the SCRT2 host in connect-src');
