@@ -134,7 +134,7 @@ impl SiteListeners {
 fn call(name: &str, f: &Function, detail: &JsValue) {
     if let Err(e) = f.call1(&JsValue::UNDEFINED, detail) {
         web_sys::console::error_2(
-            &format!("chasitor: a listener of {name:?} threw:").into(),
+            &format!("chasitor: a listener of \"{name}\" threw:").into(),
             &e,
         );
     }
