@@ -34,10 +34,21 @@ if (glue.length === 0) {
 }
 const indexPath = path.join(dir, 'index.html');
 let index = fs.existsSync(indexPath) ? fs.readFileSync(indexPath, 'utf8') : null;
+// wasm-streams (linked by Leptos' server functions, which the widget does not use) exports three
+// classes to JavaScript; index.html's wasm-opt pass drops their exports from the wasm
+// (`--remove-exports`), and here their glue goes: each class, its dispose hook and its
+// finalization registry (wasm-bindgen 0.2.130's layout; if it changes, nothing is removed).
+const STREAM_CLASSES = [
+  /^export class (IntoUnderlying\w+) \{[\s\S]*?^\}\n(?:if \(Symbol\.dispose\) \1\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;\n)?/gm,
+  /^const IntoUnderlying\w+Finalization = [\s\S]*?\);\n/gm,
+];
+
 for (const name of glue) {
   const file = path.join(dir, name);
   const before = fs.readFileSync(file);
-  const out = await terser.minify(before.toString('utf8'), {
+  let source = before.toString('utf8');
+  for (const re of STREAM_CLASSES) source = source.replace(re, '');
+  const out = await terser.minify(source, {
     module: true,
     compress: { passes: 2 },
     mangle: true,
