@@ -1389,3 +1389,59 @@ proptest! {
         prop_assert_eq!(confirmed_sorted, (1..=sent_local).collect::<Vec<_>>(), "every visitor message confirmed");
     }
 }
+
+/// The saved snapshot is read by hand in the widget (`Snapshot::from_value`): every field and every
+/// kind of waiting item reads back as the derived `Serialize` wrote it, the same as the derived
+/// `Deserialize` reads it; a snapshot of another shape is not read.
+#[test]
+fn a_snapshot_reads_back_by_hand_exactly() {
+    use chasitor::miaw::engine::{Outgoing, Sent, Snapshot};
+    let snap = Snapshot {
+        state: ChatState::Ended(EndReason::Error("gone".into())),
+        token: Some("tok".into()),
+        conversation_id: Some("3f6c2d4e-0000-4000-8000-000000000001".into()),
+        created: true,
+        last_event_id: None,
+        attributes: vec![
+            ("_firstName".into(), "Ada".into()),
+            ("Topic".into(), "Delivery".into()),
+        ],
+        outbox: vec![
+            Outgoing::Message {
+                local_id: 7,
+                id: "m-7".into(),
+                text: "Hi \"there\"\n…".into(),
+            },
+            Outgoing::Typing(true),
+            Outgoing::Delivered(vec!["e-1".into(), "e-2".into()]),
+            Outgoing::Close,
+        ],
+        sent: vec![
+            Sent {
+                local_id: 5,
+                id: "m-5".into(),
+                status: Delivery::Read,
+            },
+            Sent {
+                local_id: 6,
+                id: "m-6".into(),
+                status: Delivery::Failed,
+            },
+        ],
+        seen: vec!["e-0".into()],
+        agent_name: Some("Andy L.".into()),
+        new_session: false,
+        end_requested: true,
+        next_request_id: 42,
+        rng: u64::MAX,
+    };
+    let value = serde_json::to_value(&snap).unwrap();
+    assert_eq!(Snapshot::from_value(&value), Some(snap.clone()));
+    assert_eq!(
+        serde_json::from_value::<Snapshot>(value.clone()).unwrap(),
+        snap
+    );
+    let mut broken = value;
+    broken["sent"][0]["status"] = json!("Lost");
+    assert_eq!(Snapshot::from_value(&broken), None);
+}

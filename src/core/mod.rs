@@ -115,7 +115,7 @@ impl Saved {
         #[cfg(feature = "miaw")]
         let miaw = match o.get("miaw") {
             None | Some(serde_json::Value::Null) => None,
-            Some(v) => Some(miaw::Snapshot::deserialize(v).ok()?),
+            Some(v) => Some(miaw::Snapshot::from_value(v)?),
         };
         Some(Saved {
             endpoint: text("endpoint")?,

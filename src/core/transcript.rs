@@ -8,7 +8,7 @@
 //! The store never touches storage: it reads through a function it is given and answers the
 //! writes to make ([`Write`]).
 
-use crate::engine::snapshot::{list, opt, req, text, uint};
+use crate::engine::snapshot::{delivery, list, opt, req, text, uint};
 use crate::engine::Delivery;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -230,18 +230,6 @@ fn note(v: &Value) -> Option<Note> {
         "AgentLeft" => Note::AgentLeft,
         "AgentEnded" => Note::AgentEnded,
         "VisitorEnded" => Note::VisitorEnded,
-        _ => return None,
-    })
-}
-
-fn delivery(v: &Value) -> Option<Delivery> {
-    Some(match v.as_str()? {
-        "Queued" => Delivery::Queued,
-        "Sending" => Delivery::Sending,
-        "Sent" => Delivery::Sent,
-        "Delivered" => Delivery::Delivered,
-        "Read" => Delivery::Read,
-        "Failed" => Delivery::Failed,
         _ => return None,
     })
 }

@@ -168,7 +168,7 @@ pub(crate) fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
-fn flag(v: &Value) -> Option<bool> {
+pub(crate) fn flag(v: &Value) -> Option<bool> {
     v.as_bool()
 }
 
@@ -207,7 +207,7 @@ pub(crate) fn list<T>(v: &Value, read: fn(&Value) -> Option<T>) -> Option<Vec<T>
 }
 
 /// An externally tagged enum value: a unit variant's name, or `{name: content}`.
-fn variant(v: &Value) -> Option<(&str, Option<&Value>)> {
+pub(crate) fn variant(v: &Value) -> Option<(&str, Option<&Value>)> {
     match v {
         Value::String(name) => Some((name, None)),
         Value::Object(map) if map.len() == 1 => {
@@ -231,7 +231,20 @@ fn end_reason(v: &Value) -> Option<EndReason> {
     })
 }
 
-fn chat_state(v: &Value) -> Option<ChatState> {
+/// A [`Delivery`] as the derived `Serialize` writes it (its variant's name).
+pub(crate) fn delivery(v: &Value) -> Option<Delivery> {
+    Some(match v.as_str()? {
+        "Queued" => Delivery::Queued,
+        "Sending" => Delivery::Sending,
+        "Sent" => Delivery::Sent,
+        "Delivered" => Delivery::Delivered,
+        "Read" => Delivery::Read,
+        "Failed" => Delivery::Failed,
+        _ => return None,
+    })
+}
+
+pub(crate) fn chat_state(v: &Value) -> Option<ChatState> {
     Some(match variant(v)? {
         ("Idle", None) => ChatState::Idle,
         ("SessionRequested", None) => ChatState::SessionRequested,
@@ -313,7 +326,7 @@ fn entity(v: &Value) -> Option<Entity> {
     })
 }
 
-fn answer(v: &Value) -> Option<(String, String)> {
+pub(crate) fn answer(v: &Value) -> Option<(String, String)> {
     match v.as_array()?.as_slice() {
         [k, v] => Some((text(k)?, text(v)?)),
         _ => None,

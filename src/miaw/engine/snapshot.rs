@@ -1,6 +1,10 @@
 //! What the engine keeps across a page reload, and how it resumes.
 
 use super::*;
+use crate::engine::snapshot::{
+    answer, chat_state, delivery, flag, list, opt, req, text, uint, variant,
+};
+use serde_json::Value;
 
 /// All the engine needs to resume after a page reload (kept in sessionStorage as JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,6 +27,58 @@ pub struct Snapshot {
     pub end_requested: bool,
     pub next_request_id: u64,
     pub rng: u64,
+}
+
+// Read by hand from a parsed value, as strictly as the derived `Deserialize` (kept for tools and
+// tests) would: no serde code per type in the wasm (issue 15; the derived one also brought Rust's
+// float formatting, for serde's error messages).
+impl Snapshot {
+    /// The snapshot the derived `Serialize` wrote, `None` when `v` is not that shape.
+    pub fn from_value(v: &Value) -> Option<Snapshot> {
+        let o = v.as_object()?;
+        Some(Snapshot {
+            state: req(o, "state", chat_state)?,
+            token: opt(o, "token", text)?,
+            conversation_id: opt(o, "conversation_id", text)?,
+            created: req(o, "created", flag)?,
+            last_event_id: opt(o, "last_event_id", text)?,
+            attributes: req(o, "attributes", |v| list(v, answer))?,
+            outbox: req(o, "outbox", |v| list(v, outgoing))?,
+            sent: req(o, "sent", |v| list(v, sent))?,
+            seen: req(o, "seen", |v| list(v, text))?,
+            agent_name: opt(o, "agent_name", text)?,
+            new_session: req(o, "new_session", flag)?,
+            end_requested: req(o, "end_requested", flag)?,
+            next_request_id: req(o, "next_request_id", uint)?,
+            rng: req(o, "rng", uint)?,
+        })
+    }
+}
+
+fn outgoing(v: &Value) -> Option<Outgoing> {
+    Some(match variant(v)? {
+        ("Message", Some(c)) => {
+            let o = c.as_object()?;
+            Outgoing::Message {
+                local_id: req(o, "local_id", uint)?,
+                id: req(o, "id", text)?,
+                text: req(o, "text", text)?,
+            }
+        }
+        ("Typing", Some(c)) => Outgoing::Typing(flag(c)?),
+        ("Delivered", Some(c)) => Outgoing::Delivered(list(c, text)?),
+        ("Close", None) => Outgoing::Close,
+        _ => return None,
+    })
+}
+
+fn sent(v: &Value) -> Option<Sent> {
+    let o = v.as_object()?;
+    Some(Sent {
+        local_id: req(o, "local_id", uint)?,
+        id: req(o, "id", text)?,
+        status: req(o, "status", delivery)?,
+    })
 }
 
 impl Engine {
