@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Minifies wasm-bindgen's JS glue of a release build (chasitor-<hash>.js, and the Live Agent-only
-// build's chasitor-liveagent-<hash>.js) with terser: trunk 0.21 leaves it as wasm-bindgen writes it
-// (60 KB with comments and long names; 10 KB gzip, 7.6 KB once minified). Then the integrity
+// Minifies wasm-bindgen's JS glue of a release build (chasitor-<hash>.js, and the one-API builds'
+// chasitor-liveagent-<hash>.js and chasitor-miaw-<hash>.js) with terser: trunk 0.21 leaves it as
+// wasm-bindgen writes it (60 KB with comments and long names; 10 KB gzip, 7.2 KB once minified). Then the integrity
 // (sha384) that trunk wrote for it in index.html is made that of the minified file, so the demo
 // page's `<link rel=modulepreload integrity=…>` still matches. The exported names (`boot`, the
 // default `init`) stay: only what the module keeps to itself is renamed.
