@@ -46,9 +46,14 @@ impl Labels {
         }
     }
 
+    /// Where the label named `key` is in the table.
+    fn index(key: &str) -> Option<usize> {
+        Labels::KEYS.iter().position(|k| *k == key)
+    }
+
     /// Replaces the label named `key`; `false` when there is no such label.
     pub fn set(&mut self, key: &str, text: &str) -> bool {
-        match Labels::KEYS.iter().position(|k| *k == key) {
+        match Labels::index(key) {
             Some(i) => {
                 Arc::make_mut(&mut self.texts)[i] = Cow::Owned(text.to_string());
                 true
@@ -59,8 +64,7 @@ impl Labels {
 
     /// The label named `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        let i = Labels::KEYS.iter().position(|k| *k == key)?;
-        Some(&self.texts[i])
+        Some(&self.texts[Labels::index(key)?])
     }
 }
 

@@ -31,7 +31,7 @@ pub use crate::engine::{Millis, RequestId};
 use crate::miaw::engine as miaw;
 use availability::{Availability, Deployment};
 use chat::{Chat, ChatRequest, ChatSnapshot};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::VecDeque;
 pub use tabs::LockMode;
 use tabs::{lock_name, TabEffect, TabSignal, Tabs};
@@ -138,7 +138,7 @@ impl Saved {
 }
 
 /// The window's state, kept across reloads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 struct UiState {
     open: bool,
     unread: u32,

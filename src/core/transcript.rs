@@ -10,14 +10,14 @@
 
 use crate::engine::snapshot::{delivery, list, opt, req, text, uint};
 use crate::engine::Delivery;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Rows per chunk of the shown transcript and per sessionStorage key of the stored one.
 pub const ROWS_PER_CHUNK: usize = 100;
 
 /// Who wrote a transcript row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Author {
     Agent,
     Visitor,
@@ -36,7 +36,7 @@ impl Author {
 }
 
 /// What a system row says (its text comes from the labels when shown).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Note {
     AgentJoined,
     Transferred,
@@ -46,26 +46,21 @@ pub enum Note {
 }
 
 /// One row of the transcript.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Item {
     /// Unique in the transcript, rising: the row's key.
     pub id: u64,
     pub author: Author,
     /// The agent's name (agent rows and notes naming an agent).
-    #[serde(default)]
     pub name: String,
     /// The message, shown as text (never as HTML). Empty for notes.
-    #[serde(default)]
     pub text: String,
-    #[serde(default)]
     pub note: Option<Note>,
     /// When it was shown first (ms since the epoch).
     pub at: f64,
     /// The engine's id of a visitor message.
-    #[serde(default)]
     pub local_id: Option<u64>,
     /// Where a visitor message is.
-    #[serde(default)]
     pub status: Option<Delivery>,
 }
 
@@ -86,7 +81,7 @@ impl Item {
 }
 
 /// The transcript as stored in sessionStorage.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Transcript {
     pub items: Vec<Item>,
     /// The next row id.
@@ -178,9 +173,9 @@ struct Head {
     chunks: usize,
 }
 
-// Read by hand from a parsed value, as strictly as the derived `Deserialize` (kept for tools and
-// tests) would: no serde code per type in the wasm (issue 15). An absent or null optional field is
-// its default; a value of the wrong type makes the whole key unreadable.
+// Written by the derived `Serialize`, read by hand from a parsed value, as strictly as a derived
+// `Deserialize` would: no serde code per type in the wasm (issue 15). An absent or null optional
+// field is its default; a value of the wrong type makes the whole key unreadable.
 
 impl Head {
     fn read(json: &str) -> Option<Head> {

@@ -138,9 +138,9 @@ describe('issue 7 features', () => {
       await ui.prechat.waitFor({ state: 'visible' });
       assert.equal(await ui.firstName.inputValue(), 'Ada', 'setPrechat filled the first name');
       assert.equal(await ui.email.inputValue(), 'ada@example.com', 'setPrechat filled the email');
-      // Numbers are written as JavaScript writes them.
-      await w.page.evaluate(() => Chasitor.setPrechat({ firstName: 1815.5 }));
-      await eventually(async () => (await ui.firstName.inputValue()) === '1815.5', { what: 'a number given to setPrechat' });
+      // Numbers are written as JavaScript writes them (Rust would write 1e21 out in full).
+      await w.page.evaluate(() => Chasitor.setPrechat({ firstName: 1e21 }));
+      await eventually(async () => (await ui.firstName.inputValue()) === '1e+21', { what: 'a number given to setPrechat' });
       await w.page.evaluate(() => Chasitor.setPrechat({ firstName: 'Ada' }));
       await eventually(async () => (await ui.firstName.inputValue()) === 'Ada', { what: 'the first name again' });
       assert.equal(await w.page.evaluate(() => Chasitor.q.length), 0, 'the queue was replayed and emptied');
