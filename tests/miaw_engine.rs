@@ -580,11 +580,18 @@ fn a_417_sends_the_same_message_again_as_a_new_messaging_session() {
     let again = c.expect(Call::Message);
     assert_eq!(body(&again)["message"]["id"], id, "the same message");
     assert_eq!(body(&again)["isNewMessagingSession"], true);
+    // Routed again with the visitor's pre-chat answers, as the conversation was.
+    assert_eq!(
+        body(&again)["routingAttributes"],
+        json!({"_firstName": "Ada", "_email": "ada@example.com"})
+    );
+    assert_eq!(body(&post).get("routingAttributes"), None);
     c.answer(&again, 202, "{}");
     assert_eq!(statuses(&c.events(), 1).last(), Some(&Delivery::Sent));
     // The next message is an ordinary one again.
     let next = c.send(2, "Thanks");
     assert_eq!(body(&next).get("isNewMessagingSession"), None);
+    assert_eq!(body(&next).get("routingAttributes"), None);
     assert_eq!(c.e.state(), &ChatState::Established);
 }
 

@@ -133,7 +133,7 @@ impl CreateConversationRequest {
 pub struct SendMessageRequest {
     pub message: AbstractMessage,
     pub es_developer_name: String,
-    /// `true` to open a new messaging session (after a 417), with the session pre-chat's
+    /// `true` to open a new messaging session (after a 417), with the pre-chat answers again as
     /// `routing_attributes`; left out when false.
     pub is_new_messaging_session: bool,
     /// Left out when empty.

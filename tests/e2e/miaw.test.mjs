@@ -200,6 +200,9 @@ describe('Enhanced Chat end to end', () => {
       const s = await site.client.waitForSession((x) => x.id === id && x.state === 'queued', { what: 'the conversation to be routed again' });
       const sent = s.received.filter((r) => r.type === 'Message');
       assert.equal(sent.at(-1).body.isNewMessagingSession, true);
+      // Routed again with the visitor's pre-chat answers (the site's hidden one included).
+      assert.deepEqual(sent.at(-1).body.routingAttributes,
+        { _firstName: 'Ada', _lastName: 'Lovelace', _email: 'ada@example.com', Topic: 'Delivery', PageUrl: 'https://shop.example/cart' });
       await site.client.accept(id, 'Bea');
       await site.client.message(id, 'Bea here.');
       await ui.message('agent', 'Bea here.').waitFor({ state: 'visible' });

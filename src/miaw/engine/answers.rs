@@ -140,7 +140,6 @@ impl Engine {
             Step::Create => {
                 self.step = None;
                 self.created = true;
-                self.attributes.clear();
                 if self.base == ChatState::Initialising {
                     self.set_state(ChatState::Queued);
                 }

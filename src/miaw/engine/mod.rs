@@ -80,6 +80,8 @@ pub struct Engine {
     conversation_id: Option<String>,
     created: bool,
     last_event_id: Option<String>,
+    /// The pre-chat answers (non-empty ones): the conversation's routing attributes, and again a
+    /// new messaging session's (after a 417), until the chat ends.
     attributes: Vec<(String, String)>,
     /// The set-up step wanted, and its channel.
     step: Option<Step>,

@@ -189,7 +189,12 @@ impl Engine {
         let (call, method, path, query, body) = match &item {
             Outgoing::Message { local_id, id, text } => {
                 let mut req = SendMessageRequest::text(id, text, &self.cfg.es_developer_name);
-                req.is_new_messaging_session = self.new_session;
+                if self.new_session {
+                    // A new messaging session is routed again: with the answers the visitor gave
+                    // (a session pre-chat form is not asked a second time).
+                    req.is_new_messaging_session = true;
+                    req.routing_attributes = self.routing_attributes();
+                }
                 if !self.cfg.language.is_empty() {
                     req.language = Some(self.cfg.language.clone());
                 }
