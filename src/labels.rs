@@ -112,6 +112,8 @@ labels! {
     transcript: "transcript" => "Messages",
     /// The button above a long transcript that shows the rows before the newest few hundred.
     earlier: "earlier" => "Show earlier messages",
+    /// Below the transcript while the visitor reads earlier rows and new ones came: back to them.
+    newer: "newer" => "New messages",
     composer: "composer" => "Message",
     placeholder: "placeholder" => "Type a message…",
     send: "send" => "Send",

@@ -134,6 +134,13 @@ impl Rows {
         self.chunks.set(chunks);
     }
 
+    /// Who wrote the newest row (untracked).
+    pub fn last_author(&self) -> Option<Author> {
+        let last = self.chunks.with_untracked(|c| c.last().cloned())?;
+        last.rows
+            .with_untracked(|rows| rows.last().map(|r| r.item.author))
+    }
+
     /// Whether any row satisfies `f` (tracked).
     pub fn any(&self, f: impl Fn(&Item) -> bool) -> bool {
         self.chunks.with(|c| {

@@ -53,6 +53,7 @@ pub const GERMAN: &[(&str, &str)] = &[
     ("typing", "{name} schreibt…"),
     ("transcript", "Nachrichten"),
     ("earlier", "Frühere Nachrichten anzeigen"),
+    ("newer", "Neue Nachrichten"),
     ("composer", "Nachricht"),
     ("placeholder", "Nachricht eingeben…"),
     ("send", "Senden"),

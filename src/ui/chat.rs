@@ -86,6 +86,9 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
 /// earlier ones: a chat of any length keeps a few hundred rows in the page.
 const SHOWN_CHUNKS: usize = 5;
 
+/// A visitor this close to the bottom of the transcript (in CSS pixels) follows the newest row.
+const FOLLOW_GAP_PX: i32 = 48;
+
 /// The transcript: keyed rows in chunks of a hundred, so a new message touches the last chunk
 /// only, and a delivery status its own row only; each chunk has its own element, which the
 /// browser skips while it is out of view. Only the newest chunks are in the DOM; "Show earlier
@@ -112,14 +115,48 @@ pub fn TranscriptView() -> impl IntoView {
         let from = hidden.get().min(chunks.len());
         chunks[from..].to_vec()
     };
-    // Keep the newest row in sight.
-    Effect::new(move |_| {
-        view.rows.track_appends();
-        view.open.track();
-        if let Some(el) = list.get() {
+    // Following the newest row: the visitor is at the bottom of the transcript (as of their last
+    // scroll; a new row below does not change that). While they read earlier rows, new ones do
+    // not move the transcript: "New messages" below takes them there.
+    let following = StoredValue::new(true);
+    let unseen = RwSignal::new(false);
+    let to_bottom = move || {
+        if let Some(el) = list.get_untracked() {
             request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
+    };
+    let on_scroll = on_event(move |_| {
+        if let Some(el) = list.get_untracked() {
+            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+            let at_bottom = gap <= FOLLOW_GAP_PX;
+            following.set_value(at_bottom);
+            if at_bottom && unseen.get_untracked() {
+                unseen.set(false);
+            }
+        }
     });
+    // Rows added (and the window opened): to the newest row when following it, when the window
+    // opens, and when the visitor wrote the new row themself.
+    Effect::new(move |before: Option<(usize, bool)>| {
+        let now = (view.rows.count(), view.open.get());
+        let opened = before.is_none_or(|(_, was_open)| now.1 && !was_open);
+        let added = before.is_some_and(|(rows, _)| now.0 > rows);
+        // Fewer rows: another chat's (a new chat, a hand-over), read from its end.
+        let replaced = before.is_some_and(|(rows, _)| now.0 < rows);
+        if opened
+            || replaced
+            || (added && following.get_value())
+            || (added && view.rows.last_author() == Some(Author::Visitor))
+        {
+            following.set_value(true);
+            unseen.set(false);
+            to_bottom();
+        } else if added {
+            unseen.set(true);
+        }
+        now
+    });
+    let newer = ctx.label(|l| l.newer());
     view! {
         <div
             class="transcript"
@@ -129,6 +166,7 @@ pub fn TranscriptView() -> impl IntoView {
             aria-label=label
             data-rows=text(move || view.rows.count().to_string())
             node_ref=list
+            on:scroll=on_scroll
         >
             {show(move || hidden.get() != 0, move || view! {
                 <button
@@ -160,6 +198,16 @@ pub fn TranscriptView() -> impl IntoView {
                     }
                 />
             </div>
+            {show(move || unseen.get(), move || view! {
+                <button
+                    type="button"
+                    class="primary newer"
+                    part="newer"
+                    on:click=on_click(move |_| to_bottom())
+                >
+                    {newer.clone()}
+                </button>
+            }.into_any())}
         </div>
     }
 }

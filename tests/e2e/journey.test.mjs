@@ -461,4 +461,45 @@ describe('chasitor end to end', () => {
       await w.screenshot('reopened');
     });
   });
+
+  test('reading earlier messages: new ones do not scroll them away; "New messages" and sending go to the newest', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'scroll', async (w) => {
+      const c = env.same.client;
+      const { ui, id } = await startChat(w, env.same);
+      const newer = ui.page.locator('[part~=transcript] [part~=newer]');
+      // How far the transcript is from its bottom, once the next frame is drawn.
+      const gap = () => ui.transcript.evaluate((el) => new Promise((done) => requestAnimationFrame(
+        () => requestAnimationFrame(() => done(el.scrollHeight - el.scrollTop - el.clientHeight)))));
+      const atBottom = (what) => eventually(async () => (await gap()) <= 2, { what });
+
+      // Enough rows to scroll; following the newest all along.
+      for (let i = 1; i <= 14; i++) await c.message(id, `Line ${i} of a long answer.`);
+      await ui.message('agent', 'Line 14 of a long answer.').waitFor({ state: 'visible' });
+      await atBottom('the transcript to follow the newest row');
+      assert.ok(await ui.transcript.evaluate((el) => el.scrollHeight > el.clientHeight * 1.5), 'the transcript scrolls');
+      assert.equal(await newer.count(), 0);
+
+      // The visitor scrolls up to read: an agent message arrives and the transcript stays put.
+      await ui.transcript.hover();
+      await w.page.mouse.wheel(0, -10_000);
+      await eventually(async () => (await ui.transcript.evaluate((el) => el.scrollTop)) === 0, { what: 'the transcript scrolled to the top' });
+      await c.message(id, 'One more thing.');
+      await ui.message('agent', 'One more thing.').waitFor({ state: 'attached' });
+      await newer.waitFor({ state: 'visible' });
+      assert.equal(await ui.transcript.evaluate((el) => el.scrollTop), 0, 'the rows the visitor reads stay in place');
+      await w.screenshot('new-messages');
+
+      // "New messages" takes them to the newest row, and goes.
+      await newer.click();
+      await atBottom('"New messages" to scroll to the newest row');
+      await newer.waitFor({ state: 'detached' });
+
+      // Reading earlier rows again: the visitor's own message brings the transcript to it.
+      await w.page.mouse.wheel(0, -10_000);
+      await eventually(async () => (await ui.transcript.evaluate((el) => el.scrollTop)) === 0, { what: 'the transcript scrolled to the top again' });
+      await visitorSays(ui, c, id, 'Got it.');
+      await atBottom('the visitor\'s message to bring the transcript to the newest row');
+      assert.equal(await newer.count(), 0);
+    });
+  });
 });
