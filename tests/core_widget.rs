@@ -884,6 +884,45 @@ fn a_reload_resumes_the_chat_from_storage_once_the_lock_is_had() {
 }
 
 #[test]
+fn what_the_visitor_typed_and_did_not_send_comes_back_after_a_reload_with_its_chat() {
+    let mut w = Widget::new(HashMap::new());
+    w.established();
+    w.input(Input::Typed("My order number is".into()));
+    assert_eq!(
+        w.store.get(KEY_DRAFT).map(String::as_str),
+        Some("My order number is")
+    );
+
+    // A reload: the draft comes back with the chat.
+    let mut again = Widget::new(w.store.clone());
+    assert!(again
+        .view
+        .contains(&ViewChange::Draft("My order number is".into())));
+
+    // Sent: the draft goes, and the next reload has none.
+    again.input(Input::Typed("My order number is 42".into()));
+    again.input(Input::Send("My order number is 42".into()));
+    assert_eq!(again.store.get(KEY_DRAFT), None);
+    let third = Widget::new(again.store.clone());
+    assert!(!third.view.iter().any(|v| matches!(v, ViewChange::Draft(_))));
+
+    // Emptied by hand: gone from storage too.
+    let mut w = Widget::new(HashMap::new());
+    w.established();
+    w.input(Input::Typed("Hel".into()));
+    w.input(Input::Typed(String::new()));
+    assert_eq!(w.store.get(KEY_DRAFT), None);
+}
+
+#[test]
+fn a_draft_without_a_chat_to_resume_is_dropped() {
+    let store = HashMap::from([(KEY_DRAFT.to_string(), "left over".to_string())]);
+    let w = Widget::new(store);
+    assert!(!w.view.iter().any(|v| matches!(v, ViewChange::Draft(_))));
+    assert_eq!(w.store.get(KEY_DRAFT), None);
+}
+
+#[test]
 fn shutdown_aborts_everything_lets_the_lock_go_and_leaves_the_chat_resumable() {
     let mut w = Widget::new(HashMap::new());
     let poll = w.established();

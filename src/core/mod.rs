@@ -50,6 +50,8 @@ pub const HANDOVER_PAUSE_MS: u64 = 150;
 pub const KEY_SNAPSHOT: &str = "snapshot";
 pub const KEY_TRANSCRIPT: &str = "transcript";
 pub const KEY_UI: &str = "ui";
+/// What the visitor typed and has not sent: back in the composer after a reload or a navigation.
+pub const KEY_DRAFT: &str = "draft";
 
 /// What the core needs to know about the deployment, the site owner's choices and the browser.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -318,6 +320,9 @@ pub struct Core {
     next_wire: u64,
     saved_snapshot: Option<String>,
     saved_ui: Option<UiState>,
+    /// The composer's text (as the visitor typed it), and as last stored.
+    draft: String,
+    saved_draft: String,
     shut_down: bool,
     aborts: VecDeque<RequestId>,
     requests: VecDeque<ChatRequest>,
@@ -349,6 +354,17 @@ impl Core {
         let ui = read(KEY_UI)
             .and_then(|json| UiState::read(&json))
             .unwrap_or_default();
+        // A draft goes with the chat it was written in.
+        let draft = match engine.state() {
+            ChatState::Idle => {
+                effects.push(Effect::Store(Write {
+                    key: KEY_DRAFT.to_string(),
+                    value: None,
+                }));
+                String::new()
+            }
+            _ => read(KEY_DRAFT).unwrap_or_default(),
+        };
         let mut view = ViewModel::new(transcript, store, settings.sound);
         view.set_state(engine.state().clone());
         view.set_agent(engine.agent_name().map(str::to_string));
@@ -356,6 +372,9 @@ impl Core {
         view.unread = if ui.open { 0 } else { ui.unread };
         for change in [ViewChange::Open(view.open), ViewChange::Unread(view.unread)] {
             view.push_change(change);
+        }
+        if !draft.is_empty() {
+            view.push_change(ViewChange::Draft(draft.clone()));
         }
         let deployment = Deployment {
             org_id: cfg.org_id.clone(),
@@ -381,6 +400,8 @@ impl Core {
             next_wire: 1,
             saved_snapshot: None,
             saved_ui: Some(ui),
+            saved_draft: draft.clone(),
+            draft,
             shut_down: false,
             aborts: VecDeque::new(),
             requests: VecDeque::new(),
@@ -417,6 +438,7 @@ impl Core {
                     return;
                 }
                 self.peek = None;
+                self.draft.clear();
                 let local_id = self.view.visitor_message(text.clone(), now);
                 self.engine
                     .handle(EngineInput::SendText { local_id, text }, now, rand);
@@ -424,7 +446,10 @@ impl Core {
                 // side), so no ChasitorNotTyping goes ahead of it.
                 self.stop_typing(now, rand);
             }
-            Input::Typed(text) => self.typed(text, now, rand),
+            Input::Typed(text) => {
+                self.draft.clone_from(&text);
+                self.typed(text, now, rand);
+            }
             Input::End => {
                 self.stop_typing(now, rand);
                 self.engine.handle(EngineInput::End, now, rand);
@@ -920,6 +945,11 @@ impl Core {
         if self.saved_ui != Some(ui) {
             self.saved_ui = Some(ui);
             self.store(KEY_UI, serde_json::to_string(&ui).ok());
+        }
+        if self.saved_draft != self.draft {
+            self.saved_draft.clone_from(&self.draft);
+            let draft = Some(self.draft.clone()).filter(|d| !d.is_empty());
+            self.store(KEY_DRAFT, draft);
         }
         if !self.runs_here() {
             return;

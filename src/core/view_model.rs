@@ -73,6 +73,8 @@ pub enum ViewChange {
     Prefill(Vec<(String, String)>),
     /// The pre-chat form the server defines (Enhanced Chat), in place of the settings' one.
     PrechatFields(Vec<crate::config::PrechatField>),
+    /// The composer's text from before a reload (set once, when the core starts).
+    Draft(String),
     /// Every row replaced (a restore, a new chat, a hand-over from another tab).
     RowsReset(Vec<Item>),
     /// A row appended.

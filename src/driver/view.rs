@@ -224,6 +224,8 @@ pub struct ChatView {
     pub prefill: Read<Vec<(String, String)>>,
     /// The server's pre-chat form (Enhanced Chat), when it has one: in place of the settings'.
     pub prechat_fields: Read<Option<Vec<PrechatField>>>,
+    /// What the visitor had typed and not sent before the page (re)loaded.
+    pub draft: Read<String>,
 }
 
 /// The driver's side of the signals: it alone writes them.
@@ -245,6 +247,7 @@ pub struct ViewWriter {
     post_chat_url: RwSignal<Option<String>>,
     prefill: RwSignal<Vec<(String, String)>>,
     prechat_fields: RwSignal<Option<Vec<PrechatField>>>,
+    draft: RwSignal<String>,
 }
 
 /// The signals: what the components read and what the driver writes.
@@ -266,6 +269,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         post_chat_url: RwSignal::new(None),
         prefill: RwSignal::new(Vec::new()),
         prechat_fields: RwSignal::new(None),
+        draft: RwSignal::new(String::new()),
     };
     let view = ChatView {
         state: Read(w.state),
@@ -284,6 +288,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         post_chat_url: Read(w.post_chat_url),
         prefill: Read(w.prefill),
         prechat_fields: Read(w.prechat_fields),
+        draft: Read(w.draft),
     };
     (view, w)
 }
@@ -312,6 +317,7 @@ impl ViewWriter {
             ViewChange::PostChatUrl(v) => self.post_chat_url.set(v),
             ViewChange::Prefill(v) => self.prefill.set(v),
             ViewChange::PrechatFields(v) => self.prechat_fields.set(Some(v)),
+            ViewChange::Draft(v) => self.draft.set(v),
             ViewChange::RowsReset(items) => self.rows.reset(&items),
             ViewChange::RowAdded(item) => self.rows.push(item),
             ViewChange::RowStatus { index, status } => self.rows.set_status(index, status),

@@ -115,10 +115,12 @@ pub fn TranscriptView() -> impl IntoView {
         let from = hidden.get().min(chunks.len());
         chunks[from..].to_vec()
     };
-    // Following the newest row: the visitor is at the bottom of the transcript (as of their last
-    // scroll; a new row below does not change that). While they read earlier rows, new ones do
-    // not move the transcript: "New messages" below takes them there.
+    // Following the newest row: until the visitor scrolls up, and again once they are back at
+    // the bottom. While they read earlier rows, new ones do not move the transcript: "New
+    // messages" below takes them there. (Only scrolling up stops it: rows added between a
+    // scroll to the bottom and its event leave the transcript short of the bottom.)
     let following = StoredValue::new(true);
+    let last_top = StoredValue::new(0);
     let unseen = RwSignal::new(false);
     let to_bottom = move || {
         if let Some(el) = list.get_untracked() {
@@ -127,12 +129,16 @@ pub fn TranscriptView() -> impl IntoView {
     };
     let on_scroll = on_event(move |_| {
         if let Some(el) = list.get_untracked() {
-            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
-            let at_bottom = gap <= FOLLOW_GAP_PX;
-            following.set_value(at_bottom);
-            if at_bottom && unseen.get_untracked() {
-                unseen.set(false);
+            let top = el.scroll_top();
+            if el.scroll_height() - top - el.client_height() <= FOLLOW_GAP_PX {
+                following.set_value(true);
+                if unseen.get_untracked() {
+                    unseen.set(false);
+                }
+            } else if top < last_top.get_value() {
+                following.set_value(false);
             }
+            last_top.set_value(top);
         }
     });
     // Rows added (and the window opened): to the newest row when following it, when the window

@@ -16,7 +16,8 @@ pub struct Ctx {
     intents: StoredValue<Intents, LocalStorage>,
     /// The end-chat confirm step is showing.
     pub confirming_end: RwSignal<bool>,
-    /// The composer's text (kept while the window is minimised).
+    /// The composer's text (kept while the window is minimised; the core keeps it across
+    /// reloads).
     pub draft: RwSignal<String>,
 }
 
@@ -28,7 +29,7 @@ impl Ctx {
             config: StoredValue::new(config),
             intents: StoredValue::new_local(intents),
             confirming_end: RwSignal::new(false),
-            draft: RwSignal::new(String::new()),
+            draft: RwSignal::new(view.draft.get_untracked()),
         }
     }
 

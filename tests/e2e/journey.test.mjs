@@ -462,6 +462,28 @@ describe('chasitor end to end', () => {
     });
   });
 
+  test('what the visitor typed and did not send is still in the composer after a reload', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, 'draft', async (w) => {
+      const c = env.same.client;
+      const { ui, id } = await startChat(w, env.same);
+      await ui.composer.click();
+      await ui.composer.pressSequentially('My order number is 4');
+      await w.page.reload();
+      await widgetReady(w.page);
+      await ui.composer.waitFor({ state: 'visible' });
+      await eventually(async () => (await ui.composer.inputValue()) === 'My order number is 4', { what: 'the draft back in the composer' });
+      // Finished and sent as one message.
+      await ui.composer.pressSequentially('2');
+      await ui.composer.press('Enter');
+      await sentAndReceived(ui, c, id, 'My order number is 42');
+      // Sent: the next reload finds the composer empty.
+      await w.page.reload();
+      await widgetReady(w.page);
+      await ui.message('visitor', 'My order number is 42').waitFor({ state: 'visible' });
+      assert.equal(await ui.composer.inputValue(), '');
+    });
+  });
+
   test('reading earlier messages: new ones do not scroll them away; "New messages" and sending go to the newest', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'scroll', async (w) => {
       const c = env.same.client;
