@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventually, useEnvironment, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
+import { assertAxe, eventually, useEnvironment, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
 
 const VISITOR = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const TEST_TIMEOUT = 180_000;
@@ -510,6 +510,7 @@ describe('chasitor end to end', () => {
       await newer.waitFor({ state: 'visible' });
       assert.equal(await ui.transcript.evaluate((el) => el.scrollTop), 0, 'the rows the visitor reads stay in place');
       await w.screenshot('new-messages');
+      await assertAxe(w, 'new messages');
 
       // "New messages" takes them to the newest row, and goes.
       await newer.click();
