@@ -176,7 +176,7 @@ fn start(
     let queue = site_api::install(&handle, env!("CARGO_PKG_VERSION"));
     let setup = Setup::Ready {
         config: Box::new(config),
-        view,
+        view: Box::new(view),
         intents: Intents::new(shell.clone()),
     };
     let (container, mounted) = crate::ui::mount_in_shadow(host, setup)?;

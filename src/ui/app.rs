@@ -13,7 +13,7 @@ pub enum Setup {
     /// Valid settings: the whole widget, with its signals and intents.
     Ready {
         config: Box<Config>,
-        view: ChatView,
+        view: Box<ChatView>,
         intents: Intents,
     },
     /// Bad settings: only a launcher that says chat is unavailable.
@@ -28,7 +28,7 @@ pub fn App(setup: Setup) -> impl IntoView {
             config,
             view,
             intents,
-        } => view! { <Widget config=*config view intents /> }.into_any(),
+        } => view! { <Widget config=*config view=*view intents /> }.into_any(),
         Setup::Unavailable(labels) => view! { <UnavailableLauncher labels=*labels /> }.into_any(),
     }
 }
