@@ -7,6 +7,7 @@
 //!   (pure, no IO; feature `miaw`);
 //! - [`config`] and [`labels`]: the site owner's settings and every visible string (pure);
 //! - [`prechat`]: the pre-chat form's checks and the chat request's pre-chat part (pure);
+//! - [`links`]: the web addresses in a message's text, shown as links (pure);
 //! - `driver` (wasm32 only): fetch, timers, sessionStorage around the engine, the only IO;
 //! - `ui` (wasm32 only): Leptos components that read signals and send intents.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod labels;
+pub mod links;
 #[cfg(feature = "miaw")]
 pub mod miaw;
 pub mod prechat;

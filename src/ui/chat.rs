@@ -7,6 +7,7 @@ use crate::driver::view::RowChunk;
 use crate::driver::{Author, Note, Row};
 use crate::engine::{ChatState, Delivery};
 use crate::labels::{fill, Labels};
+use crate::links::{pieces, Piece};
 use leptos::prelude::*;
 
 /// Waiting for an agent: the position and estimated wait, or a plain "waiting".
@@ -247,7 +248,7 @@ fn RowView(row: Row) -> impl IntoView {
                         " "
                         <time datetime=iso>{time}</time>
                     </div>
-                    <div class="text" part="text">{item.text.clone()}</div>
+                    <div class="text" part="text">{message_text(&item.text)}</div>
                 </div>
             }
             .into_any()
@@ -277,7 +278,7 @@ fn RowView(row: Row) -> impl IntoView {
             view! {
                 <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>
                     <span class="sr-only">{you} ": "</span>
-                    <div class="text" part="text">{item.text.clone()}</div>
+                    <div class="text" part="text">{message_text(&item.text)}</div>
                     <div class="meta">
                         <time datetime=iso>{time}</time>
                         " · "
@@ -288,6 +289,28 @@ fn RowView(row: Row) -> impl IntoView {
             .into_any()
         }
     }
+}
+
+/// A message's text as text nodes, its http(s) addresses as links that open in a new tab
+/// without giving the page they open a handle on this one. One text node when it has none.
+fn message_text(text: &str) -> AnyView {
+    let pieces = pieces(text);
+    if let [Piece::Text(text)] = pieces[..] {
+        return text.to_string().into_any();
+    }
+    pieces
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.to_string().into_any(),
+            Piece::Link(href) => view! {
+                <a href=href.to_string() target="_blank" rel="noopener noreferrer" part="link">
+                    {href.to_string()}
+                </a>
+            }
+            .into_any(),
+        })
+        .collect::<Vec<_>>()
+        .into_any()
 }
 
 /// "Anna is typing…", in the DOM only while the agent types.

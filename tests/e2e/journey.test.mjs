@@ -313,7 +313,7 @@ describe('chasitor end to end', () => {
     });
   });
 
-  test('agent text with HTML shows as literal text', { timeout: TEST_TIMEOUT }, async () => {
+  test('agent text with HTML shows as literal text; web addresses become safe links', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, 'xss', async (w) => {
       const c = env.same.client;
       const { ui, id } = await startChat(w, env.same);
@@ -336,6 +336,30 @@ describe('chasitor end to end', () => {
       assert.equal(await ui.message('visitor', '<b>bold?</b>').count(), 1);
       assert.deepEqual(w.dialogs, [], 'no dialog');
       await w.screenshot('literal-html');
+
+      // Web addresses become links: http(s) only, as written, in a new tab without an opener;
+      // the text reads as it was sent.
+      const page = env.same.hostUrl;
+      const said = `Track it at ${page}?id=42. Not javascript:alert(3) or (see https://example.com/a_(b)).`;
+      await c.message(id, said);
+      const row = ui.message('agent', 'Track it at');
+      await row.waitFor({ state: 'visible' });
+      const links = (row) => row.locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.target, a.rel, a.textContent]));
+      assert.deepEqual(await links(row), [
+        [`${page}?id=42`, '_blank', 'noopener noreferrer', `${page}?id=42`],
+        ['https://example.com/a_(b)', '_blank', 'noopener noreferrer', 'https://example.com/a_(b)'],
+      ]);
+      assert.equal(await row.locator('[part~=text]').textContent(), said);
+      const [tab] = await Promise.all([w.page.waitForEvent('popup'), row.locator('a').first().click()]);
+      await tab.waitForLoadState();
+      assert.equal(tab.url(), `${page}?id=42`);
+      assert.equal(await tab.evaluate(() => window.opener), null, 'the opened page has no handle on this one');
+      await tab.close();
+      await visitorSays(ui, c, id, 'Mine: https://shop.example/cart');
+      assert.deepEqual(await links(ui.message('visitor', 'Mine:')), [
+        ['https://shop.example/cart', '_blank', 'noopener noreferrer', 'https://shop.example/cart'],
+      ]);
+      await w.screenshot('links');
     });
   });
 
