@@ -58,15 +58,14 @@ fn link_at(text: &str, at: usize) -> Option<usize> {
         .unwrap_or(rest.len());
     let mut link = &rest[..end];
     while let Some(last) = link.chars().next_back() {
-        let unopened = |open: char| {
-            link.chars().filter(|c| *c == open).count()
-                < link.chars().filter(|c| *c == last).count()
-        };
+        // Brackets are ASCII: counted in bytes.
+        let count = |b: u8| link.bytes().filter(|c| *c == b).count();
+        let unopened = |open: u8| count(open) < count(last as u8);
         let trailing = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' => true,
-            ')' => unopened('('),
-            ']' => unopened('['),
-            '}' => unopened('{'),
+            ')' => unopened(b'('),
+            ']' => unopened(b'['),
+            '}' => unopened(b'{'),
             _ => false,
         };
         if !trailing {

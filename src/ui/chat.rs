@@ -8,6 +8,7 @@ use crate::driver::{Author, Note, Row};
 use crate::engine::{ChatState, Delivery};
 use crate::labels::{fill, Labels};
 use crate::links::{pieces, Piece};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Waiting for an agent: the position and estimated wait, or a plain "waiting".
@@ -293,24 +294,27 @@ fn RowView(row: Row) -> impl IntoView {
 
 /// A message's text as text nodes, its http(s) addresses as links that open in a new tab
 /// without giving the page they open a handle on this one. One text node when it has none.
-fn message_text(text: &str) -> AnyView {
+fn message_text(text: &str) -> impl IntoView {
     let pieces = pieces(text);
     if let [Piece::Text(text)] = pieces[..] {
-        return text.to_string().into_any();
+        return Either::Left(text.to_string());
     }
-    pieces
-        .into_iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => text.to_string().into_any(),
-            Piece::Link(href) => view! {
-                <a href=href.to_string() target="_blank" rel="noopener noreferrer" part="link">
-                    {href.to_string()}
-                </a>
-            }
-            .into_any(),
-        })
-        .collect::<Vec<_>>()
-        .into_any()
+    // Every piece as one type (a text, or a link): no type erasure per piece.
+    let mut out = Vec::new();
+    for piece in pieces {
+        out.push(match piece {
+            Piece::Text(text) => (Some(text.to_string()), None),
+            Piece::Link(href) => (
+                None,
+                Some(view! {
+                    <a href=href.to_string() target="_blank" rel="noopener noreferrer" part="link">
+                        {href.to_string()}
+                    </a>
+                }),
+            ),
+        });
+    }
+    Either::Right(out)
 }
 
 /// "Anna is typing…", in the DOM only while the agent types.
