@@ -54,7 +54,7 @@ fn link_at(text: &str, at: usize) -> Option<usize> {
             .is_some_and(|p| p.eq_ignore_ascii_case(s))
     })?;
     let end = rest
-        .find(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+        .find(|c: char| c.is_whitespace() || c.is_ascii_control() || matches!(c, '<' | '>' | '"'))
         .unwrap_or(rest.len());
     let mut link = &rest[..end];
     while let Some(last) = link.chars().next_back() {
@@ -73,9 +73,10 @@ fn link_at(text: &str, at: usize) -> Option<usize> {
         }
         link = &link[..link.len() - last.len_utf8()];
     }
-    // A host after the scheme: "https://" alone is text.
+    // A host after the scheme: "https://" alone is text. (Any non-ASCII letter may start one:
+    // no Unicode tables for this.)
     let host = &link[scheme.len()..];
-    host.starts_with(|c: char| c.is_alphanumeric() || c == '[')
+    host.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[' || !c.is_ascii())
         .then_some(link.len())
 }
 

@@ -306,8 +306,10 @@ fn message_text(text: &str) -> impl IntoView {
             Piece::Text(text) => (Some(text.to_string()), None),
             Piece::Link(href) => (
                 None,
+                // The shape of the other links (post-chat, contact): one element type, one
+                // copy of its code.
                 Some(view! {
-                    <a href=href.to_string() target="_blank" rel="noopener noreferrer" part="link">
+                    <a class="link" part="link" href=href.to_string() target="_blank" rel="noopener noreferrer">
                         {href.to_string()}
                     </a>
                 }),
