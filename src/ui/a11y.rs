@@ -24,6 +24,15 @@ fn focus(shadow: &web_sys::ShadowRoot, selector: &str) {
     }
 }
 
+/// Moves the focus to the first match of `selector` in the widget holding `el`: for a control
+/// about to go, whose focus would otherwise be lost to the page.
+pub fn focus_near(el: &web_sys::Element, selector: &str) {
+    let node: &web_sys::Node = el.as_ref();
+    if let Ok(shadow) = node.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
+        focus(&shadow, selector);
+    }
+}
+
 /// Moves the focus as `open` changes (not on the first run: a restored open window does not take
 /// the page's focus).
 pub fn manage_focus(open: crate::driver::view::Read<bool>, root: NodeRef<leptos::html::Div>) {

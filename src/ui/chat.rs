@@ -211,7 +211,14 @@ pub fn TranscriptView() -> impl IntoView {
                     type="button"
                     class="primary newer"
                     part="newer"
-                    on:click=on_click(move |_| to_bottom())
+                    on:click=on_click(move |_| {
+                        to_bottom();
+                        // The button goes at the bottom: the keyboard's focus moves on to the
+                        // composer (or "Start a new chat"), not back to the page.
+                        if let Some(el) = list.get_untracked() {
+                            super::a11y::focus_near(&el, "[part~=composer], [part~=new-chat]");
+                        }
+                    })
                 >
                     {newer.clone()}
                 </button>

@@ -540,6 +540,7 @@ describe('chasitor end to end', () => {
       await newer.click();
       await atBottom('"New messages" to scroll to the newest row');
       await newer.waitFor({ state: 'detached' });
+      assert.ok(await ui.composer.evaluate((el) => el.getRootNode().activeElement === el), 'the focus moved on to the composer');
 
       // Reading earlier rows again: the visitor's own message brings the transcript to it.
       await w.page.mouse.wheel(0, -10_000);
