@@ -340,31 +340,31 @@ impl Core {
             .and_then(|saved| Chat::restore(&settings, saved.chat(), now));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
         let mut effects = Vec::new();
-        let (engine, transcript) = match restored {
-            Some(engine) => (engine, store.load(read)),
+        // A draft goes with the chat it was written in.
+        let (engine, transcript, draft) = match restored {
+            Some(engine) => (
+                engine,
+                store.load(read),
+                read(KEY_DRAFT).unwrap_or_default(),
+            ),
             None => {
                 effects.push(Effect::Store(Write {
                     key: KEY_SNAPSHOT.to_string(),
                     value: None,
                 }));
                 effects.extend(store.discard(read).into_iter().map(Effect::Store));
-                (Chat::new(&settings), Transcript::default())
+                if read(KEY_DRAFT).is_some() {
+                    effects.push(Effect::Store(Write {
+                        key: KEY_DRAFT.to_string(),
+                        value: None,
+                    }));
+                }
+                (Chat::new(&settings), Transcript::default(), String::new())
             }
         };
         let ui = read(KEY_UI)
             .and_then(|json| UiState::read(&json))
             .unwrap_or_default();
-        // A draft goes with the chat it was written in.
-        let draft = match engine.state() {
-            ChatState::Idle => {
-                effects.push(Effect::Store(Write {
-                    key: KEY_DRAFT.to_string(),
-                    value: None,
-                }));
-                String::new()
-            }
-            _ => read(KEY_DRAFT).unwrap_or_default(),
-        };
         let mut view = ViewModel::new(transcript, store, settings.sound);
         view.set_state(engine.state().clone());
         view.set_agent(engine.agent_name().map(str::to_string));

@@ -12,6 +12,11 @@ const FOCUS_ON_OPEN: &str = "[part~=window] input:not([type=hidden]), [part~=win
 
 fn shadow_of(root: NodeRef<leptos::html::Div>) -> Option<web_sys::ShadowRoot> {
     let el = root.get_untracked()?;
+    shadow_holding(&el)
+}
+
+/// The widget's shadow root, which holds `el`.
+fn shadow_holding(el: &web_sys::Element) -> Option<web_sys::ShadowRoot> {
     let node: &web_sys::Node = el.as_ref();
     node.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok()
 }
@@ -27,8 +32,7 @@ fn focus(shadow: &web_sys::ShadowRoot, selector: &str) {
 /// Moves the focus to the first match of `selector` in the widget holding `el`: for a control
 /// about to go, whose focus would otherwise be lost to the page.
 pub fn focus_near(el: &web_sys::Element, selector: &str) {
-    let node: &web_sys::Node = el.as_ref();
-    if let Ok(shadow) = node.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
+    if let Some(shadow) = shadow_holding(el) {
         focus(&shadow, selector);
     }
 }

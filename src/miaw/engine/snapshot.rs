@@ -16,7 +16,8 @@ pub struct Snapshot {
     /// The server confirmed the conversation.
     pub created: bool,
     pub last_event_id: Option<String>,
-    /// The pre-chat answers, while the conversation is not created yet.
+    /// The pre-chat answers: the conversation's routing attributes, and a new messaging
+    /// session's (after a 417), until the chat ends.
     pub attributes: Vec<(String, String)>,
     /// What waits for the server, the request on its way first.
     pub outbox: Vec<Outgoing>,
