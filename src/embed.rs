@@ -11,8 +11,8 @@ use crate::core::{Core, Input, Settings};
 use crate::driver::shell::{lock_manager, now_ms, random_id};
 use crate::driver::storage::SessionStore;
 use crate::driver::{site_api, view, Intents, Shell, STORAGE_PREFIX};
-use crate::engine::EngineConfig;
 use crate::labels::Labels;
+use crate::live_agent::engine::EngineConfig;
 #[cfg(feature = "miaw")]
 use crate::miaw::engine::Config as MiawConfig;
 use crate::ui::Setup;

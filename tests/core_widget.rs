@@ -10,8 +10,10 @@ use chasitor::core::tabs::{
 use chasitor::core::transcript::{Author, Item, Note, Transcript, TranscriptStore, Write};
 use chasitor::core::view_model::{Connection, SiteEvent, ViewChange, ViewModel};
 use chasitor::core::*;
-use chasitor::engine::{ChatState, Delivery, EndReason, Event, Outcome, Prechat};
-use chasitor::protocol::Resource;
+use chasitor::live_agent::engine::HttpRequest;
+use chasitor::live_agent::wire::Resource;
+use chasitor::prechat::Prechat;
+use chasitor::session::{ChatState, Delivery, EndReason, Event, Outcome};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -287,7 +289,7 @@ struct Poller {
 }
 
 impl Poller {
-    fn pump(&mut self, now: Millis) -> Vec<chasitor::engine::HttpRequest> {
+    fn pump(&mut self, now: Millis) -> Vec<HttpRequest> {
         let next = &mut self.next;
         self.a.pump(now, &mut || {
             *next += 1;
@@ -643,7 +645,7 @@ struct Widget {
     core: Core,
     now: Millis,
     store: HashMap<String, String>,
-    requests: Vec<chasitor::engine::HttpRequest>,
+    requests: Vec<HttpRequest>,
     /// Enhanced Chat requests.
     fetches: Vec<chasitor::miaw::engine::Request>,
     aborts: Vec<RequestId>,
@@ -654,7 +656,7 @@ struct Widget {
 fn settings() -> Settings {
     Settings {
         endpoint: "/chat/rest".into(),
-        engine: chasitor::engine::EngineConfig {
+        engine: chasitor::live_agent::engine::EngineConfig {
             org_id: "00D000000000001".into(),
             deployment_id: "572000000000001".into(),
             button_id: "573000000000001".into(),
@@ -737,7 +739,7 @@ impl Widget {
     }
 
     /// The chat's requests (the availability checks aside).
-    fn chat_requests(&mut self) -> Vec<chasitor::engine::HttpRequest> {
+    fn chat_requests(&mut self) -> Vec<HttpRequest> {
         let (chat, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.requests)
             .into_iter()
             .partition(|r| !matches!(r.resource, Resource::Availability | Resource::Settings));
@@ -746,7 +748,7 @@ impl Widget {
     }
 
     #[track_caller]
-    fn expect(&mut self, resource: Resource) -> chasitor::engine::HttpRequest {
+    fn expect(&mut self, resource: Resource) -> HttpRequest {
         let mut reqs = self.chat_requests();
         assert_eq!(
             reqs.iter().map(|r| r.resource).collect::<Vec<_>>(),
@@ -755,7 +757,7 @@ impl Widget {
         reqs.remove(0)
     }
 
-    fn reply(&mut self, r: &chasitor::engine::HttpRequest, status: u16, body: &str) {
+    fn reply(&mut self, r: &HttpRequest, status: u16, body: &str) {
         self.input(Input::Answer {
             id: r.id,
             outcome: Outcome::Http {
@@ -765,18 +767,13 @@ impl Widget {
         });
     }
 
-    fn deliver(
-        &mut self,
-        poll: &chasitor::engine::HttpRequest,
-        seq: i64,
-        messages: serde_json::Value,
-    ) {
+    fn deliver(&mut self, poll: &HttpRequest, seq: i64, messages: serde_json::Value) {
         let body = json!({"messages": messages, "sequence": seq, "offset": seq * 100});
         self.reply(poll, 200, &body.to_string());
     }
 
     /// Started and accepted by Andy (sneak peek on): the poll on its way.
-    fn established(&mut self) -> chasitor::engine::HttpRequest {
+    fn established(&mut self) -> HttpRequest {
         self.input(Input::Start(Prechat::default()));
         let sid = self.expect(Resource::SessionId);
         self.reply(

@@ -2,8 +2,10 @@
 //! Whole chats driven through the engine's inputs, asserting the exact requests and events.
 //! The harness below plays the server: each test reads like the protocol.
 
-use chasitor::engine::*;
-use chasitor::protocol::{Method, Resource};
+use chasitor::live_agent::engine::*;
+use chasitor::live_agent::wire::Resource;
+use chasitor::prechat::Prechat;
+use chasitor::session::*;
 use serde_json::{json, Value};
 
 const T0: Millis = 1_700_000_000_000;

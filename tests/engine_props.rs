@@ -8,8 +8,10 @@
 //! at most one poll is ever outstanding; no 409 (ack out of sync) and no message before
 //! ChatEstablished or before the resync.
 
-use chasitor::engine::*;
-use chasitor::protocol::Resource;
+use chasitor::live_agent::engine::*;
+use chasitor::live_agent::wire::Resource;
+use chasitor::prechat::Prechat;
+use chasitor::session::*;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -427,7 +429,7 @@ impl World {
                 Outcome::Network("connection reset".into())
             }
             Fate::Ok | Fate::Fail500 => {
-                let is_post = r.method == chasitor::protocol::Method::Post;
+                let is_post = r.method == chasitor::session::Method::Post;
                 let (status, body) = self.server.process(&r, fate == Fate::Fail500 && is_post);
                 if let (Some(seq), true) = (r.sequence(), status != 503) {
                     self.server.answered.insert(seq);
@@ -492,7 +494,7 @@ impl World {
                         .find(|r| r.resource != Resource::Messages)
                         .cloned()
                     {
-                        if r.method == chasitor::protocol::Method::Post {
+                        if r.method == chasitor::session::Method::Post {
                             self.server.process(&r, false);
                         }
                     }

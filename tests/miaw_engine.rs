@@ -4,13 +4,13 @@
 //! interleaving of stream drops, duplicate events, chunk splits and failed sends loses and
 //! doubles nothing.
 
-use chasitor::engine::{
-    ChatState, Delivery, EndReason, EngineError, Event, Input, Millis, Outcome, Prechat, RequestId,
-};
 use chasitor::miaw::engine::{
     Call, Config, Engine, Request, AGENT_TYPING_MS, STREAM_IDLE_MS, TYPING_REFRESH_MS,
 };
-use chasitor::protocol::Method;
+use chasitor::prechat::Prechat;
+use chasitor::session::{
+    ChatState, Delivery, EndReason, EngineError, Event, Input, Method, Millis, Outcome, RequestId,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

@@ -2,8 +2,8 @@
 //! Enhanced Chat wire types against the hand-written fixtures in tests/fixtures/miaw (see its
 //! README): request bodies compared whole, answers and stream events decoded and checked.
 
+use chasitor::lenient::ProtocolError;
 use chasitor::miaw::wire::*;
-use chasitor::protocol::ProtocolError;
 use serde_json::{json, Map, Value};
 
 const CONV: &str = "5a8f2c3e-1b4d-4e6f-9a7b-0c1d2e3f4a5b";

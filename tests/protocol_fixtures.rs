@@ -7,7 +7,8 @@
 //! change there beyond quoting: the ChasitorInit `userAgent` was wrapped across two lines by the
 //! PDF and is joined with one space.
 
-use chasitor::protocol::*;
+use chasitor::live_agent::wire::*;
+use chasitor::session::Method;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> Value {

@@ -8,10 +8,11 @@
 //! in ([`Availability::answer`]), what is known out ([`Availability::poll_known`]).
 
 use super::{Millis, RequestId};
-use crate::engine::{HttpRequest, Outcome, REQUEST_TIMEOUT_MS};
-use crate::protocol::{
+use crate::live_agent::engine::HttpRequest;
+use crate::live_agent::wire::{
     AvailabilityQuery, AvailabilityResponse, Header, Resource, SettingsQuery, SettingsResponse,
 };
+use crate::session::{Outcome, REQUEST_TIMEOUT_MS};
 
 /// The ping rate when the server gives none (ms).
 pub const DEFAULT_PING_MS: u64 = 50_000;

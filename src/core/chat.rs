@@ -1,13 +1,14 @@
-//! The chat engine the site chose, behind one face: Live Agent ([`crate::engine`]) or Enhanced
+//! The chat engine the site chose, behind one face: Live Agent ([`crate::live_agent::engine`]) or Enhanced
 //! Chat ([`crate::miaw::engine`]). Both take the same inputs and give the view the same events;
 //! they differ in their requests (and what they save for a reload), which stay typed per API.
 
 use super::Settings;
+use crate::live_agent::engine::Snapshot;
 #[cfg(feature = "live-agent")]
-use crate::engine::{self, HttpRequest};
-use crate::engine::{ChatState, Event, Input, Millis, RequestId, Snapshot};
+use crate::live_agent::engine::{self, HttpRequest};
 #[cfg(feature = "miaw")]
 use crate::miaw::engine as miaw;
+use crate::session::{ChatState, Event, Input, Millis, RequestId};
 
 #[cfg(not(any(feature = "live-agent", feature = "miaw")))]
 compile_error!(

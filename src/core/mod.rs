@@ -23,12 +23,12 @@ pub mod tabs;
 pub mod transcript;
 pub mod view_model;
 
-use crate::engine::{
-    ChatState, EngineConfig, HttpRequest, Input as EngineInput, Outcome, Prechat, Snapshot,
-};
-pub use crate::engine::{Millis, RequestId};
+use crate::live_agent::engine::{EngineConfig, HttpRequest, Snapshot};
 #[cfg(feature = "miaw")]
 use crate::miaw::engine as miaw;
+use crate::prechat::Prechat;
+use crate::session::{ChatState, Input as EngineInput, Outcome};
+pub use crate::session::{Millis, RequestId};
 use availability::{Availability, Deployment};
 use chat::{Chat, ChatRequest, ChatSnapshot};
 use serde::Serialize;

@@ -8,8 +8,8 @@
 //! The store never touches storage: it reads through a function it is given and answers the
 //! writes to make ([`Write`]).
 
-use crate::engine::snapshot::{delivery, list, opt, req, text, uint};
-use crate::engine::Delivery;
+use crate::session::saved::{delivery, list, opt, req, text, uint};
+use crate::session::Delivery;
 use serde::Serialize;
 use serde_json::Value;
 

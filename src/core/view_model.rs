@@ -5,7 +5,7 @@
 
 use super::transcript::{Author, Item, Note, Transcript, TranscriptStore};
 use super::Millis;
-use crate::engine::{ChatState, Delivery, EndReason, Event};
+use crate::session::{ChatState, Delivery, EndReason, Event};
 
 /// The calm message at the top of the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use super::js::{call, get};
 use super::view::{Author, Item};
-use crate::engine::Delivery;
+use crate::session::Delivery;
 use leptos::prelude::set_timeout_with_handle;
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};

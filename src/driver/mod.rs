@@ -21,7 +21,7 @@ pub mod storage;
 pub mod view;
 
 use crate::core::Input;
-use crate::engine::Prechat;
+use crate::prechat::Prechat;
 pub use shell::{Handle, Shell, STORAGE_PREFIX};
 use std::rc::Rc;
 pub use view::{Author, Banner, ChatView, Connection, Item, Note, QueueInfo, Row, Rows};

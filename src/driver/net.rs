@@ -2,10 +2,10 @@
 //! request or an Enhanced Chat one answered whole, or the Enhanced Chat event stream read as it
 //! arrives. Every failure is a value ([`Outcome::Network`]), never a panic.
 
-use crate::engine::{HttpRequest, Outcome};
+use crate::live_agent::engine::HttpRequest;
 #[cfg(feature = "miaw")]
 use crate::miaw::engine::Request as MiawRequest;
-use crate::protocol::Method;
+use crate::session::{Method, Outcome};
 use gloo_net::http::{Request, Response};
 #[cfg(feature = "miaw")]
 use js_sys::{Reflect, Uint8Array};

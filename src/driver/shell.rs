@@ -268,7 +268,7 @@ impl Owner {
         Some(signal)
     }
 
-    fn fetch(&mut self, req: crate::engine::HttpRequest, handle: &Handle) {
+    fn fetch(&mut self, req: crate::live_agent::engine::HttpRequest, handle: &Handle) {
         let signal = self.abort_signal(req.id);
         let endpoint = self.endpoint.clone();
         let handle = handle.clone();

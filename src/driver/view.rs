@@ -5,7 +5,7 @@ use crate::config::PrechatField;
 pub use crate::core::transcript::{Author, Item, Note, ROWS_PER_CHUNK};
 use crate::core::view_model::ViewChange;
 pub use crate::core::view_model::{Banner, Connection, QueueInfo};
-use crate::engine::{ChatState, Delivery};
+use crate::session::{ChatState, Delivery};
 use leptos::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 //! stream and an object in history; [`ConversationEntry`] reads both, and types the payload by its
 //! entry type. Unknown event names and entry types become `Unknown { name, raw }`, never an error.
 
-use crate::protocol::{Loose, ProtocolError};
+use crate::lenient::{Loose, ProtocolError};
 use serde_json::{Map, Value};
 
 /// Pre-chat answers for routing: `{<pre-chat field name>: value}`.

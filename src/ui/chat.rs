@@ -5,9 +5,9 @@ use super::ctx::{Ctx, Stage};
 use super::dynamic::{flag, on_click, on_event, on_key, on_submit, part, show, text};
 use crate::driver::view::RowChunk;
 use crate::driver::{Author, Note, Row};
-use crate::engine::{ChatState, Delivery};
 use crate::labels::{fill, Labels};
 use crate::links::{pieces, Piece};
+use crate::session::{ChatState, Delivery};
 use leptos::either::Either;
 use leptos::prelude::*;
 

@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::driver::{ChatView, Intents};
-use crate::engine::{ChatState, EndReason};
 use crate::labels::Labels;
+use crate::session::{ChatState, EndReason};
 use leptos::prelude::*;
 
 /// What every component can reach (all `Copy`): the signals (read-only), the settings

@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::dynamic::{on_click, show, text};
-use crate::engine::{ChatState, EndReason};
+use crate::session::{ChatState, EndReason};
 use leptos::prelude::*;
 
 /// "End this chat?" with a confirm and a cancel button.

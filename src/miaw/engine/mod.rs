@@ -39,11 +39,11 @@ use super::wire::{
     RoutingAttributes, SendMessageRequest, ServerEvent, TypingEntry, TypingRequest,
 };
 use crate::config::PrechatField;
-use crate::engine::{
-    ChatState, Delivery, EndReason, EngineError, Event, Input, Millis, Outcome, Prechat, RequestId,
+use crate::prechat::Prechat;
+use crate::session::{
+    ChatState, Delivery, EndReason, EngineError, Event, Input, Method, Millis, Outcome, RequestId,
     REQUEST_TIMEOUT_MS,
 };
-use crate::protocol::Method;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 

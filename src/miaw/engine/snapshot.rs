@@ -1,7 +1,7 @@
 //! What the engine keeps across a page reload, and how it resumes.
 
 use super::*;
-use crate::engine::snapshot::{
+use crate::session::saved::{
     answer, chat_state, delivery, flag, list, opt, req, text, uint, variant,
 };
 use serde_json::Value;

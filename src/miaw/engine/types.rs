@@ -1,7 +1,6 @@
 //! The engine's configuration, its requests, what it sends and how far each got.
 
-use crate::engine::{Delivery, Millis, RequestId, Retry};
-use crate::protocol::Method;
+use crate::session::{Delivery, Method, Millis, RequestId, Retry};
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs to know about the deployment.

@@ -16,34 +16,32 @@
 //!    adopt the new affinity (and sequence 1 when `resetSequence`), poll from `ack=-1`, wait for
 //!    ChasitorSessionData, `POST ChasitorResyncState`, then resend what was cancelled.
 //! 4. 403 and 409 end the chat at once; network errors, timeouts and other 5xx retry with capped
-//!    exponential backoff ([`backoff_delay`]) until `retry_budget_ms` has passed.
+//!    exponential backoff ([`crate::session::backoff_delay`]) until `retry_budget_ms` has passed.
 //!
 //! [`Snapshot`] holds what is needed to resume after a page reload.
 
 mod answers;
-mod backoff;
 mod inbound;
 mod outbox;
 mod poll;
-pub(crate) mod snapshot;
-mod state;
+mod snapshot;
 mod types;
 
-pub use backoff::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 pub use outbox::{Outgoing, PendingPost, MAX_BATCH};
 pub use poll::{ABANDON_PAUSE_MS, POLL_MARGIN_MS};
 pub use snapshot::{SessionInfo, Snapshot};
-pub use state::{ChatState, Delivery, EndReason, EngineError, Event};
-pub use types::{EngineConfig, HttpRequest, Input, Millis, Outcome, Prechat, RequestId};
+pub use types::{EngineConfig, HttpRequest};
 
-use crate::protocol::{ChasitorInit, Header, MessagesQuery, ReconnectSessionQuery, Resource};
+use super::wire::{ChasitorInit, Header, MessagesQuery, ReconnectSessionQuery, Resource};
+use crate::prechat::Prechat;
+use crate::session::{
+    ChatState, Delivery, EndReason, EngineError, Event, Input, Millis, Outcome, RequestId, Retry,
+    REQUEST_TIMEOUT_MS,
+};
 use outbox::Outbox;
 use poll::Poll;
 use std::collections::VecDeque;
 use types::Flight;
-
-/// Timeout of every request but the long poll.
-pub const REQUEST_TIMEOUT_MS: u64 = 20_000;
 
 /// Where a reconnect after a 503 is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -362,7 +360,7 @@ impl Engine {
         let Some(key) = self.session.as_ref().map(|s| s.key.clone()) else {
             return;
         };
-        let body = serde_json::to_string(&crate::protocol::Breadcrumb { location }).ok();
+        let body = serde_json::to_string(&super::wire::Breadcrumb { location }).ok();
         let flight = self.issue(
             Resource::Breadcrumb,
             Vec::new(),
@@ -547,7 +545,7 @@ impl Engine {
         let timeout = Poll::timeout_ms(
             self.session
                 .as_ref()
-                .map_or(crate::protocol::DEFAULT_CLIENT_POLL_TIMEOUT, |s| {
+                .map_or(super::wire::DEFAULT_CLIENT_POLL_TIMEOUT, |s| {
                     s.client_poll_timeout
                 }),
         );
@@ -657,7 +655,7 @@ impl Engine {
         let Some(sequence) = self.session.as_ref().map(|_| self.outbox.next_seq) else {
             return;
         };
-        let body = serde_json::to_string(&crate::protocol::ChatEndReason::client()).ok();
+        let body = serde_json::to_string(&super::wire::ChatEndReason::client()).ok();
         let _ = self.issue(
             Resource::ChatEnd,
             Vec::new(),

@@ -4,13 +4,12 @@
 //! structs (no derived `Deserialize`: each derived type costs its own serde code in the wasm).
 //! Reading is lenient where the server is: numbers may come as numeric strings, optional fields
 //! that are `null` or oddly shaped become `None`, booleans the guide says default to false do so
-//! (the [`Loose`](super::Loose) conversions, [`TrueUnlessFalse`] and [`JsonText`]).
+//! (the [`Loose`](crate::lenient::Loose) conversions, [`TrueUnlessFalse`] and [`JsonText`]).
 //! A message whose required fields are missing or of the wrong type becomes
 //! [`ServerMessage::Unknown`], never an error for the whole batch.
 
-use super::lenient::{self, Fields, JsonText, TrueUnlessFalse};
-use super::requests::{CustomDetail, EntityFieldMap};
-use super::ProtocolError;
+use crate::lenient::{self, Fields, JsonText, ProtocolError, TrueUnlessFalse};
+use crate::prechat::CustomDetail;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -479,33 +478,6 @@ impl Read for ChatRequestSuccess {
             custom_details: f.list("customDetails", |d| Some(CustomDetail::read(d))),
             visitor_id: f.opt("visitorId"),
         })
-    }
-}
-
-impl CustomDetail {
-    /// A CustomDetail object; every field is lenient (`entityMaps` is accepted for
-    /// `entityFieldMaps`).
-    pub(crate) fn read(f: Fields) -> CustomDetail {
-        let maps = if f.0.contains_key("entityFieldMaps") {
-            "entityFieldMaps"
-        } else {
-            "entityMaps"
-        };
-        CustomDetail {
-            label: f.loose("label"),
-            value: f.loose("value"),
-            entity_maps: f.list(maps, |m| {
-                Some(EntityFieldMap {
-                    entity_name: m.loose("entityName"),
-                    field_name: m.loose("fieldName"),
-                    is_fast_fillable: m.loose("isFastFillable"),
-                    is_auto_queryable: m.loose("isAutoQueryable"),
-                    is_exact_matchable: m.loose("isExactMatchable"),
-                })
-            }),
-            transcript_fields: f.loose("transcriptFields"),
-            display_to_agent: f.loose("displayToAgent"),
-        }
     }
 }
 

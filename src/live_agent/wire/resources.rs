@@ -1,24 +1,7 @@
 //! The resource table: path, HTTP method and request headers of every Chat REST API resource,
 //! as the guide (v56, chapter 6) lists them. This is the one place these strings live.
 
-/// The HTTP method of a resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    Get,
-    Post,
-    Delete,
-}
-
-impl Method {
-    /// The method as it goes on the request line.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Delete => "DELETE",
-        }
-    }
-}
+use crate::session::Method;
 
 /// A request header of the API. The values come from the session (see the engine).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

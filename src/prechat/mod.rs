@@ -2,9 +2,11 @@
 //! turning a valid form into the chat request's pre-chat part. Pure: the form itself is
 //! `ui::prechat`.
 
+mod answers;
+
+pub use answers::{CustomDetail, Entity, EntityFieldMap, EntityFieldsMaps, Prechat};
+
 use crate::config::{FieldKind, PrechatField};
-use crate::engine::Prechat;
-use crate::protocol::{CustomDetail, Entity, EntityFieldMap, EntityFieldsMaps};
 
 /// Whether `s` looks like an email address (the pre-chat check: one `@`, a dot in the domain,
 /// no spaces).

@@ -2,8 +2,10 @@
 //! camelCase JSON; optional fields are left out when `None`. Decoding (used by the simulator and
 //! tests) is lenient: missing lists are empty, missing booleans false.
 
-use super::lenient::{Fields, JsonText};
 use super::resources::Resource;
+use crate::lenient::JsonText;
+/// The pre-chat answers' parts, which ChasitorInit carries as they are.
+pub use crate::prechat::{CustomDetail, Entity, EntityFieldMap, EntityFieldsMaps};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -46,85 +48,6 @@ pub struct ChasitorInit {
     /// Always `true` from this client.
     #[serde(default)]
     pub is_post: bool,
-}
-
-/// A pre-chat detail (guide: CustomDetail). Also appears in ChatRequestSuccess `customDetails`.
-/// Decoding is lenient (read by hand, see [`CustomDetail::read`]): every field falls back when
-/// absent or odd.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CustomDetail {
-    pub label: String,
-    pub value: String,
-    /// Wire `entityFieldMaps` as in the guide's ChasitorInit example (`entityMaps`, used by some
-    /// clients, is accepted on input). Left out when empty.
-    #[serde(rename = "entityFieldMaps", skip_serializing_if = "Vec::is_empty")]
-    pub entity_maps: Vec<EntityFieldMap>,
-    /// Transcript fields to save the value to, e.g. "c__EmailAddress".
-    pub transcript_fields: Vec<String>,
-    pub display_to_agent: bool,
-}
-
-impl CustomDetail {
-    /// A CustomDetail from parsed JSON (leniently, as [`CustomDetail::read`] does); `None` when
-    /// it is not an object.
-    pub fn from_value(v: &Value) -> Option<CustomDetail> {
-        Fields::of(v).map(CustomDetail::read)
-    }
-}
-
-impl<'de> Deserialize<'de> for CustomDetail {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Fields::of(&v)
-            .map(CustomDetail::read)
-            .ok_or_else(|| serde::de::Error::custom("a CustomDetail must be an object"))
-    }
-}
-
-/// One element of a CustomDetail's `entityFieldMaps`, as in the guide's ChasitorInit example.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EntityFieldMap {
-    pub entity_name: String,
-    pub field_name: String,
-    pub is_fast_fillable: bool,
-    pub is_auto_queryable: bool,
-    pub is_exact_matchable: bool,
-}
-
-/// A record to find or create from the pre-chat details (guide: Entity).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Entity {
-    /// e.g. "Contact".
-    pub entity_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub show_on_create: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link_to_entity_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link_to_entity_field: Option<String>,
-    /// The transcript field to save the record to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub save_to_transcript: Option<String>,
-    #[serde(default)]
-    pub entity_fields_maps: Vec<EntityFieldsMaps>,
-}
-
-/// How a detail maps to a record field (guide: EntityFieldsMaps).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EntityFieldsMaps {
-    pub field_name: String,
-    /// The CustomDetail `label` this field takes its value from.
-    pub label: String,
-    #[serde(default)]
-    pub do_find: bool,
-    #[serde(default)]
-    pub is_exact_match: bool,
-    #[serde(default)]
-    pub do_create: bool,
 }
 
 /// `POST Chasitor/ChasitorResyncState`, after a ReconnectSession.

@@ -1,12 +1,13 @@
 //! The POST queue: what the visitor wants sent, batched into one request at a time, each with
 //! the next `X-LIVEAGENT-SEQUENCE`.
 
-use super::backoff::Retry;
-use super::types::{Flight, Millis};
-use crate::protocol::{
+use super::types::Flight;
+use crate::live_agent::wire::{
     ChasitorResyncState, ChasitorSneakPeek, ChatEndReason, ChatMessageBody, CustomEventBody,
     Header, JsonText, MultiNoun, NounWrapper, Resource,
 };
+use crate::session::Millis;
+use crate::session::Retry;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::VecDeque;

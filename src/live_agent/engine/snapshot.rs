@@ -4,9 +4,12 @@ use super::{
     ChatState, Control, ControlChannel, Delivery, EndReason, Engine, EngineConfig, Event, Millis,
     Outgoing, PendingPost, Prechat,
 };
-use crate::protocol::{CustomDetail, Entity, EntityFieldsMaps};
+use crate::prechat::{CustomDetail, Entity, EntityFieldsMaps};
+use crate::session::saved::{
+    answer, chat_state, flag, int, list, opt, req, small, text, uint, variant,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The session the server gave: ids, key, affinity, poll timeout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,106 +160,6 @@ impl Engine {
 //
 // Read by hand from a parsed `serde_json::Value` (no derived `Deserialize` in the widget: each
 // derived type costs its own serde code in the wasm). The shape is the one the derived
-// `Serialize` writes (and the derived `Deserialize` reads, kept for tools and tests): field
-// names as in Rust, enums externally tagged. Reading is as strict as serde's: a missing required
-// field or a value of the wrong type makes the whole snapshot unreadable (the chat is then not
-// resumed); an absent or null `Option` is `None`.
-
-type Obj = Map<String, Value>;
-
-pub(crate) fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
-}
-
-pub(crate) fn flag(v: &Value) -> Option<bool> {
-    v.as_bool()
-}
-
-fn int(v: &Value) -> Option<i64> {
-    v.as_i64()
-}
-
-pub(crate) fn uint(v: &Value) -> Option<u64> {
-    v.as_u64()
-}
-
-fn small(v: &Value) -> Option<u32> {
-    v.as_u64().and_then(|n| u32::try_from(n).ok())
-}
-
-/// A required field.
-pub(crate) fn req<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<T> {
-    o.get(key).and_then(read)
-}
-
-/// An optional field: absent or null is `Some(None)`, a value that does not fit is `None`.
-pub(crate) fn opt<T>(o: &Obj, key: &str, read: fn(&Value) -> Option<T>) -> Option<Option<T>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(v) => read(v).map(Some),
-    }
-}
-
-/// A list whose every element fits.
-pub(crate) fn list<T>(v: &Value, read: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
-    let mut out = Vec::new();
-    for item in v.as_array()? {
-        out.push(read(item)?);
-    }
-    Some(out)
-}
-
-/// An externally tagged enum value: a unit variant's name, or `{name: content}`.
-pub(crate) fn variant(v: &Value) -> Option<(&str, Option<&Value>)> {
-    match v {
-        Value::String(name) => Some((name, None)),
-        Value::Object(map) if map.len() == 1 => {
-            map.iter().next().map(|(k, c)| (k.as_str(), Some(c)))
-        }
-        _ => None,
-    }
-}
-
-fn end_reason(v: &Value) -> Option<EndReason> {
-    Some(match variant(v)? {
-        ("Visitor", None) => EndReason::Visitor,
-        ("Agent", None) => EndReason::Agent,
-        ("RequestFailed", Some(c)) => EndReason::RequestFailed {
-            reason: req(c.as_object()?, "reason", text)?,
-        },
-        ("SessionInvalid", None) => EndReason::SessionInvalid,
-        ("DuplicatePoll", None) => EndReason::DuplicatePoll,
-        ("Error", Some(c)) => EndReason::Error(text(c)?),
-        _ => return None,
-    })
-}
-
-/// A [`Delivery`] as the derived `Serialize` writes it (its variant's name).
-pub(crate) fn delivery(v: &Value) -> Option<Delivery> {
-    Some(match v.as_str()? {
-        "Queued" => Delivery::Queued,
-        "Sending" => Delivery::Sending,
-        "Sent" => Delivery::Sent,
-        "Delivered" => Delivery::Delivered,
-        "Read" => Delivery::Read,
-        "Failed" => Delivery::Failed,
-        _ => return None,
-    })
-}
-
-pub(crate) fn chat_state(v: &Value) -> Option<ChatState> {
-    Some(match variant(v)? {
-        ("Idle", None) => ChatState::Idle,
-        ("SessionRequested", None) => ChatState::SessionRequested,
-        ("Initialising", None) => ChatState::Initialising,
-        ("Queued", None) => ChatState::Queued,
-        ("Established", None) => ChatState::Established,
-        ("Reconnecting", None) => ChatState::Reconnecting,
-        ("Ended", Some(c)) => ChatState::Ended(end_reason(c)?),
-        _ => return None,
-    })
-}
-
 fn outgoing(v: &Value) -> Option<Outgoing> {
     let (name, content) = variant(v)?;
     let fields = content.and_then(Value::as_object);
@@ -324,13 +227,6 @@ fn entity(v: &Value) -> Option<Entity> {
         entity_fields_maps: opt(o, "entityFieldsMaps", |v| list(v, entity_fields_maps))?
             .unwrap_or_default(),
     })
-}
-
-pub(crate) fn answer(v: &Value) -> Option<(String, String)> {
-    match v.as_array()?.as_slice() {
-        [k, v] => Some((text(k)?, text(v)?)),
-        _ => None,
-    }
 }
 
 fn prechat(v: &Value) -> Option<Prechat> {

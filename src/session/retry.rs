@@ -1,6 +1,6 @@
 //! Capped exponential backoff with jitter, and the retry budget of one run of failures.
 
-use super::types::Millis;
+use super::Millis;
 use serde::{Deserialize, Serialize};
 
 /// The first retry waits about this long.

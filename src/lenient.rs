@@ -4,10 +4,13 @@
 //!
 //! Answers are parsed once into a [`serde_json::Value`] and read by hand through [`Fields`]; each
 //! read keeps what fits its type (see [`Loose`]). No derived `Deserialize` per wire type: each one
-//! would cost its own serde code in the wasm.
+//! would cost its own serde code in the wasm. Both APIs' wire types read through here
+//! ([`crate::live_agent::wire`], [`crate::miaw::wire`]); an answer that cannot be read at all is a
+//! [`ProtocolError`].
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use std::fmt;
 
 /// What a JSON value may be read as, loosely (see each impl).
 pub trait Loose: Sized {
@@ -214,6 +217,43 @@ fn boolean(v: &Value) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Why a server answer could not be decoded at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// The body is not valid JSON (the parser's message is kept).
+    InvalidJson(String),
+    /// The body is JSON but not an object where the protocol requires one.
+    NotAnObject,
+    /// The body is a JSON object but does not have the shape of the expected type.
+    UnexpectedShape {
+        /// The type that was expected, e.g. "SessionId".
+        expected: &'static str,
+        /// serde's description of the mismatch.
+        detail: String,
+    },
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::InvalidJson(detail) => {
+                write!(f, "the server's answer is not valid JSON: {detail}")
+            }
+            ProtocolError::NotAnObject => {
+                write!(f, "the server's answer is JSON but not an object")
+            }
+            ProtocolError::UnexpectedShape { expected, detail } => {
+                write!(
+                    f,
+                    "the server's answer is not a valid {expected} body: {detail}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,8 @@
 //! The Messages long poll: its ack, the last offset, and the one poll on its way.
 
-use super::backoff::Retry;
-use super::types::{Flight, Millis};
+use super::types::Flight;
+use crate::session::Millis;
+use crate::session::Retry;
 
 /// Added to `clientPollTimeout` before a poll counts as dead.
 pub const POLL_MARGIN_MS: u64 = 5_000;

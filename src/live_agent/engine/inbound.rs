@@ -5,7 +5,7 @@ use super::{
     ChatState, Delivery, EndReason, Engine, EngineError, Event, Millis, Outcome, Outgoing,
     Reconnect,
 };
-use crate::protocol::{
+use crate::live_agent::wire::{
     known_wait_seconds, ChasitorSessionData, IdleTimeoutWarningEvent, MessagesResponse,
     ServerMessage, TranscriptEntryType,
 };

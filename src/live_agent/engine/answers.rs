@@ -4,7 +4,7 @@ use super::{
     ChatState, Control, EndReason, Engine, EngineError, Event, Millis, Outcome, Outgoing,
     Reconnect, SessionInfo,
 };
-use crate::protocol::{MessagesResponse, ServerMessage, SessionIdResponse};
+use crate::live_agent::wire::{MessagesResponse, ServerMessage, SessionIdResponse};
 
 /// An outcome, sorted by what to do about it.
 pub(super) enum Answer {
