@@ -5,7 +5,8 @@
 //! - [`net`]: one request through `fetch`, with an abort signal;
 //! - [`view`]: the signals the UI reads ([`ChatView`]) and the driver writes;
 //! - [`storage`]: sessionStorage under the `chasitor:` prefix;
-//! - [`site_api`]: the site owner's `window.Chasitor` (methods, events, the loader's queue);
+//! - [`site_api`]: the site owner's `window.Chasitor` (its methods, the loader's queue);
+//! - [`site_events`]: the site's listeners and the events they get;
 //! - [`sound`], [`download`]: the new-message beep and the transcript download;
 //! - [`js`]: helpers for browser APIs without web-sys bindings;
 //! - [`panic`]: the last line of defence, a panic hook that shows "chat unavailable".
@@ -16,6 +17,7 @@ pub mod net;
 pub mod panic;
 pub mod shell;
 pub mod site_api;
+pub mod site_events;
 pub mod sound;
 pub mod storage;
 pub mod view;

@@ -6,7 +6,7 @@
 //! input or a save. Teardown ([`Command::Destroy`]) removes everything the loop added.
 
 use super::net;
-use super::site_api::SiteListeners;
+use super::site_events::SiteListeners;
 use super::storage::SessionStore;
 use super::view::ViewWriter;
 use crate::core::transcript::Write;
