@@ -25,6 +25,7 @@ mod control_api;
 mod faults;
 mod ids;
 pub mod miaw;
+mod miaw_api;
 mod server;
 mod state;
 

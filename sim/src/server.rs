@@ -4,7 +4,7 @@
 use crate::chat_api::{self, DropConnection};
 use crate::config::SimConfig;
 use crate::control_api;
-use crate::miaw;
+use crate::miaw_api;
 use crate::state::{AppState, Shared};
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -30,7 +30,7 @@ pub fn app(sh: AppState) -> Router {
     let chat = chat_api::router().layer(from_fn_with_state(sh.clone(), chat_api::middleware));
     // Enhanced Chat has its own middleware and CORS (merged after the Live Agent CORS layer, so
     // that one does not answer its preflights).
-    let miaw = miaw::routes::router(&sh).with_state(sh.clone());
+    let miaw = miaw_api::router(&sh).with_state(sh.clone());
     let mut app = Router::new()
         .merge(chat)
         .merge(control_api::router())

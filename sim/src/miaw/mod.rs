@@ -2,9 +2,6 @@
 //! on the same server, state and control API as the Live Agent API. See `sim/README.md`.
 
 pub(crate) mod agent;
-pub mod config;
-pub(crate) mod routes;
-mod sse;
 pub(crate) mod state;
 mod token;
 mod visitor;

@@ -3,9 +3,8 @@
 //! [`crate::state::State`], under the same lock; handlers call its methods (here, in `visitor.rs`
 //! for the visitor's requests and in `agent.rs` for the agent's side) and never touch the fields.
 
-use super::config::MiawDeployment;
 use super::token::Signer;
-use crate::config::same_id;
+use crate::config::{same_id, MiawDeployment};
 use crate::ids;
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};

@@ -15,9 +15,8 @@ pub use session::{
     ChasitorInit, Conflict, EndedBy, HeldPoll, PollAnswer, RawAnswer, Session, SessionView,
 };
 
-use crate::config::{same_id, ButtonConfig, OrgConfig, SimConfig};
+use crate::config::{same_id, ButtonConfig, MiawDeployment, OrgConfig, SimConfig};
 use crate::faults::{FaultAction, Faults};
-use crate::miaw::config::MiawDeployment;
 use crate::miaw::state::Miaw;
 use serde_json::{json, Value};
 use session::{Breadcrumb, Offsets};

@@ -1,7 +1,9 @@
 //! Simulator configuration: timings, CORS, static files and the orgs/deployments/buttons a client
-//! must use to reach the simulator.
+//! must use to reach the simulator (Enhanced Chat's deployments in `miaw.rs`).
 
-pub use crate::miaw::config::{
+mod miaw;
+
+pub use miaw::{
     default_deployments, MiawDeployment, PreChatField, PreChatForm, RateLimit,
     DEFAULT_ES_DEVELOPER_NAME,
 };

@@ -1,12 +1,17 @@
 //! The visitor side of the Enhanced Chat API: `/iamessage/api/v2/...` and
-//! `/eventrouter/v1/sse`, with the fault and request-log middleware and CORS.
+//! `/eventrouter/v1/sse`, with the fault and request-log middleware and CORS: the HTTP face of the
+//! conversations kept in [`crate::miaw`]. The event stream is `sse.rs`; reading a request's
+//! bearer token and answering a refusal, which both need, `auth.rs`.
 
-use super::sse::{self, StreamFault};
-use super::state::{HistoryQuery, Issued, Reject, HISTORY_PAGE_MAX, LIST_MAX};
+mod auth;
+mod sse;
+
 use crate::chat_api::{DropConnection, LogGuard};
 use crate::faults::MiawFault;
 use crate::ids;
+use crate::miaw::state::{HistoryQuery, Issued, Reject, HISTORY_PAGE_MAX, LIST_MAX};
 use crate::state::{AppState, RequestLogEntry, State};
+use auth::{bearer, reject};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State as St};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -15,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use sse::StreamFault;
 use std::collections::HashMap;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -86,32 +92,8 @@ fn allowed_origins(sh: &AppState) -> Vec<HeaderValue> {
         .collect()
 }
 
-/// A refusal as JSON `{"message", "status"}` (with `Retry-After` for 429).
-pub fn reject(r: Reject) -> Response {
-    let mut resp = (
-        r.status,
-        Json(json!({"message": r.message, "status": r.status.as_u16()})),
-    )
-        .into_response();
-    if let Some(secs) = r.retry_after {
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    resp
-}
-
 async fn not_found() -> Response {
     reject(Reject::new(StatusCode::NOT_FOUND, "Not Found"))
-}
-
-/// The token of `Authorization: Bearer <token>`.
-pub fn bearer(h: &HeaderMap) -> Option<&str> {
-    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
 }
 
 fn json_body(body: &Bytes) -> Result<Value, Reject> {

@@ -2,9 +2,9 @@
 //! (rising ids), so a stream that reconnects with `Last-Event-Id` gets exactly what it missed.
 //! Idle streams get a keep-alive comment every `keepalive`.
 
-use super::routes::{bearer, reject};
-use super::state::{Event, Reject};
+use super::auth::{bearer, reject};
 use crate::config::same_id;
+use crate::miaw::state::{Event, Reject};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State as St;
