@@ -29,6 +29,7 @@ step() {
 }
 
 step "cargo fmt --check" cargo fmt --all --check
+step "layout: no import circles (scripts/import-cycles.mjs)" node --test tests/layout/
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p chasitor --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "clippy (wasm32, the Live Agent-only build)" cargo clippy -p chasitor --target wasm32-unknown-unknown --lib \

@@ -42,7 +42,7 @@ pub enum Input {
     Prepare,
     /// The visitor asks for a chat.
     Start(Prechat),
-    /// The visitor sends a message; `local_id` names it in [`crate::engine::Event::VisitorMessage`].
+    /// The visitor sends a message; `local_id` names it in [`super::Event::VisitorMessage`].
     SendText { local_id: u64, text: String },
     /// The visitor started (`true`) or stopped (`false`) typing.
     Typing(bool),
@@ -63,12 +63,12 @@ pub enum Input {
     Frozen(bool),
     /// The page became visible again: whatever waits out a backoff is retried at once.
     Wake,
-    /// The outcome of a request from [`crate::engine::Engine::poll_request`].
+    /// The outcome of a request from an engine's `poll_request`.
     Response { id: RequestId, outcome: Outcome },
     /// Part of a streamed answer's body, as it arrived (an empty one when the answer's headers
     /// are in); its end comes as a `Response` (Enhanced Chat's event stream).
     Chunk { id: RequestId, bytes: Vec<u8> },
-    /// The time from [`crate::engine::Engine::next_deadline`] has come.
+    /// The time from an engine's `next_deadline` has come.
     Tick,
 }
 

@@ -1,3 +1,6 @@
+//! The root component ([`App`]): the launcher, the window and its header, and the stage the
+//! journey is at (pre-chat, queue, chat, ended, offline).
+
 use super::chat::{Composer, QueueView, TranscriptView, TypingIndicator};
 use super::ctx::{Ctx, Stage};
 use super::dynamic::{either, flag, maybe, on_click, on_key, part, show, text};

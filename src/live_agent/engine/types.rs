@@ -18,7 +18,7 @@ pub struct EngineConfig {
     /// e.g. "2560x1440".
     pub screen_resolution: String,
     /// Network retries (errors, timeouts, 5xx) give up after this long since the first failure
-    /// of a run of failures, and the chat ends with [`crate::engine::EndReason::Error`].
+    /// of a run of failures, and the chat ends with [`crate::session::EndReason::Error`].
     pub retry_budget_ms: u64,
 }
 

@@ -36,7 +36,7 @@ pub enum Resource {
     SessionId,
     /// `DELETE /System/SessionId/{key}`: ends the session; the caller appends `/{key}` to the path.
     DeleteSessionId,
-    /// `POST /Chasitor/ChasitorInit`: the chat request ([`crate::protocol::ChasitorInit`]).
+    /// `POST /Chasitor/ChasitorInit`: the chat request ([`crate::live_agent::wire::ChasitorInit`]).
     ChasitorInit,
     /// `GET /System/ReconnectSession?ReconnectSession.offset=N`: after a 503.
     ReconnectSession,
@@ -48,7 +48,7 @@ pub enum Resource {
     ChasitorSneakPeek,
     /// `POST /Chasitor/ChasitorTyping` (no body).
     ChasitorTyping,
-    /// `POST /Chasitor/ChatEnd` with [`crate::protocol::ChatEndReason::client`].
+    /// `POST /Chasitor/ChatEnd` with [`crate::live_agent::wire::ChatEndReason::client`].
     ChatEnd,
     /// `POST /Chasitor/ChatMessage`: a visitor message.
     ChatMessage,

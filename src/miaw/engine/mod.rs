@@ -1,6 +1,6 @@
 //! The Enhanced Chat conversation as a pure state machine ("sans-IO"), beside the Live Agent one
-//! ([`crate::engine::Engine`]) and with the same surface: the same inputs
-//! ([`crate::engine::Input`]), the same events for the view ([`crate::engine::Event`]), requests
+//! ([`crate::live_agent::engine::Engine`]) and with the same surface: the same inputs
+//! ([`crate::session::Input`]), the same events for the view ([`crate::session::Event`]), requests
 //! to issue ([`Engine::poll_request`]) and to abort, and the next deadline. It never fetches,
 //! sleeps or reads a clock.
 //!
