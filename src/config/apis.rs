@@ -6,6 +6,7 @@ use super::{keyword, ConfigError};
 
 /// The API version sent as `X-LIVEAGENT-API-VERSION` unless `data-api-version` says otherwise.
 pub const DEFAULT_API_VERSION: &str = "56";
+
 /// Which Salesforce chat API the widget speaks (`data-api`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Api {
