@@ -12,12 +12,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The module files of the crate in `dir`: module path (["a","b"]) by file, from lib.rs or main.rs. */
+/** The module files of the crate in `dir`, from lib.rs or main.rs: by file, its module path (["a","b"]) and its text without noise. */
 function moduleFiles(dir) {
   const files = new Map();
   const walk = (file, modPath) => {
-    files.set(file, modPath);
     const text = stripNoise(fs.readFileSync(file, 'utf8'));
+    files.set(file, { modPath, text });
     const own = path.basename(file) === 'mod.rs' || modPath.length === 0;
     const base = own ? path.dirname(file) : file.slice(0, -3);
     for (const m of text.matchAll(/^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;/gm)) {
@@ -82,9 +82,8 @@ function expandUseTree(tree) {
 function namedPaths(text) {
   const paths = [];
   const uses = /\buse\s+([^;]+);/g;
-  let rest = text;
   for (const m of text.matchAll(uses)) paths.push(...expandUseTree(m[1].replace(/\bas\s+\w+/g, '')));
-  rest = text.replace(uses, '');
+  const rest = text.replace(uses, '');
   for (const m of rest.matchAll(/\b(?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+/g)) paths.push(m[0]);
   return paths;
 }
@@ -116,14 +115,14 @@ function absolute(p, modPath, children) {
 /** Circles among siblings, per crate folder: [{level, circle: [names], why: [lines]}]. */
 export function findCircles(dir) {
   const files = moduleFiles(dir);
-  const byPath = new Map([...files].map(([f, m]) => [m.join('::'), f]));
+  const byPath = new Map([...files].map(([f, { modPath }]) => [modPath.join('::'), f]));
   // level (parent path) → Map(from child → Map(to child → [reasons]))
   const levels = new Map();
-  for (const [file, modPath] of files) {
-    const text = stripNoise(fs.readFileSync(file, 'utf8'));
+  for (const [file, { modPath, text }] of files) {
     const children = new Set(
       [...files.values()]
-        .filter((m) => m.length === modPath.length + 1 && m.join('::').startsWith(modPath.join('::')))
+        .map((f) => f.modPath)
+        .filter((m) => m.length === modPath.length + 1 && modPath.every((seg, i) => m[i] === seg))
         .map((m) => m[m.length - 1]),
     );
     for (const p of namedPaths(text)) {
