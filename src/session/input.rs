@@ -33,6 +33,15 @@ impl Method {
     }
 }
 
+/// A request header's value by name (case-insensitive), from the `(name, value)` pairs both
+/// engines' requests carry.
+pub fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// Something that happened: a visitor intent, the outcome of a request, or a timer firing.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {

@@ -2,7 +2,7 @@
 //! owns it. Pure, no IO.
 //!
 //! - [`input`]: what an engine takes in ([`Input`]: the visitor's intents, HTTP outcomes, timers),
-//!   the time ([`Millis`]), request ids and HTTP methods;
+//!   the time ([`Millis`]), request ids, HTTP methods and a request header's lookup;
 //! - [`state`]: what the view learns ([`Event`]): the chat's state, a message's delivery, why a
 //!   chat ended, the engine's errors;
 //! - [`retry`]: capped exponential backoff and the retry budget of a run of failures;
@@ -16,6 +16,6 @@ pub mod retry;
 pub(crate) mod saved;
 pub mod state;
 
-pub use input::{Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEOUT_MS};
+pub use input::{header, Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEOUT_MS};
 pub use retry::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 pub use state::{ChatState, Delivery, EndReason, EngineError, Event};

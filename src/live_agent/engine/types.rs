@@ -1,7 +1,7 @@
 //! The Live Agent engine's configuration and the requests it asks the driver to issue.
 
 use crate::live_agent::wire::Resource;
-use crate::session::{Method, Millis, RequestId};
+use crate::session::{header, Method, Millis, RequestId};
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs to know about the deployment and the visitor's browser.
@@ -58,10 +58,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// A header's value by name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 
     /// A query parameter's value by name.

@@ -1,6 +1,6 @@
 //! The engine's configuration, its requests, what it sends and how far each got.
 
-use crate::session::{Delivery, Method, Millis, RequestId, Retry};
+use crate::session::{header, Delivery, Method, Millis, RequestId, Retry};
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs to know about the deployment.
@@ -53,10 +53,7 @@ pub struct Request {
 impl Request {
     /// A header's value by name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 }
 
