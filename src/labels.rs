@@ -9,20 +9,20 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 macro_rules! labels {
-    ($( $(#[doc = $doc:literal])* $field:ident : $key:literal => $en:literal, )*) => {
+    ($( $(#[doc = $doc:literal])* $(#[cfg($cfg:meta)])? $field:ident : $key:literal => $en:literal, )*) => {
         /// Where each label is in the table.
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy)]
-        enum Id { $( $field, )* }
+        enum Id { $( $(#[cfg($cfg)])? $field, )* }
 
         impl Labels {
             /// The keys accepted in `data-labels`, in the table's order.
-            pub const KEYS: &'static [&'static str] = &[$($key),*];
+            pub const KEYS: &'static [&'static str] = &[$( $(#[cfg($cfg)])? $key, )*];
 
             /// The English texts, in the table's order.
-            const ENGLISH: &'static [&'static str] = &[$($en),*];
+            const ENGLISH: &'static [&'static str] = &[$( $(#[cfg($cfg)])? $en, )*];
 
-            $( $(#[doc = $doc])* pub fn $field(&self) -> &str { &self.texts[Id::$field as usize] } )*
+            $( $(#[doc = $doc])* $(#[cfg($cfg)])? pub fn $field(&self) -> &str { &self.texts[Id::$field as usize] } )*
         }
     };
 }
@@ -161,6 +161,18 @@ labels! {
     continue_here: "continueHere" => "Continue here",
     /// Under the composer when a longer text was cut to the longest message allowed.
     message_shortened: "messageShortened" => "Your text was cut to {max} characters, the longest a message can be.",
+    /// Enhanced Chat: in the transcript when the system (not the agent or bot) ended the session.
+    #[cfg(feature = "miaw")]
+    session_ended: "sessionEnded" => "The chat session has ended.",
+    /// Enhanced Chat: after the agent, bot or system ended the session; the conversation goes on.
+    #[cfg(feature = "miaw")]
+    session_continue: "sessionContinue" => "Write a message to continue this conversation, or start a new chat.",
+    /// Enhanced Chat: the messaging session went inactive after a while without a reply.
+    #[cfg(feature = "miaw")]
+    inactive: "inactive" => "The chat is paused because there was no reply for a while. Write a message to pick it up again.",
+    /// Enhanced Chat: a message in a format the widget cannot show.
+    #[cfg(feature = "miaw")]
+    unshowable: "unshowable" => "{name} sent a message that cannot be shown here.",
 }
 
 impl Default for Labels {

@@ -9,267 +9,13 @@ use chasitor::miaw::engine::{
 };
 use chasitor::prechat::Prechat;
 use chasitor::session::{
-    ChatState, Delivery, EndReason, EngineError, Event, Input, Method, Millis, Outcome, RequestId,
+    ChatState, Delivery, EndReason, Ender, EngineError, Event, Input, Method, Outcome,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-const T0: Millis = 1_700_000_000_000;
-const TOKEN: &str = "tok-1";
-
-fn cfg() -> Config {
-    Config {
-        org_id: "00D000000000001AAA".into(),
-        es_developer_name: "Chasitor_Demo".into(),
-        language: "en-US".into(),
-        retry_budget_ms: 60_000,
-    }
-}
-
-fn prechat() -> Prechat {
-    Prechat {
-        visitor_name: "Ada".into(),
-        answers: vec![
-            ("_firstName".into(), "Ada".into()),
-            ("_email".into(), "ada@example.com".into()),
-            ("Topic".into(), String::new()),
-        ],
-        ..Prechat::default()
-    }
-}
-
-/// The engine and a clock.
-struct Chat {
-    e: Engine,
-    now: Millis,
-    rand: u32,
-}
-
-impl Chat {
-    fn new() -> Chat {
-        Chat {
-            e: Engine::new(cfg()),
-            now: T0,
-            rand: 7,
-        }
-    }
-
-    fn input(&mut self, input: Input) {
-        self.rand = self.rand.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        self.e.handle(input, self.now, self.rand);
-    }
-
-    fn requests(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.e.poll_request()).collect()
-    }
-
-    fn events(&mut self) -> Vec<Event> {
-        std::iter::from_fn(|| self.e.poll_event()).collect()
-    }
-
-    fn aborts(&mut self) -> Vec<RequestId> {
-        std::iter::from_fn(|| self.e.poll_abort()).collect()
-    }
-
-    fn answer(&mut self, r: &Request, status: u16, body: &str) {
-        self.input(Input::Response {
-            id: r.id,
-            outcome: Outcome::Http {
-                status,
-                body: body.into(),
-            },
-        });
-    }
-
-    fn fail(&mut self, r: &Request, outcome: Outcome) {
-        self.input(Input::Response { id: r.id, outcome });
-    }
-
-    fn chunk(&mut self, r: &Request, bytes: &str) {
-        self.input(Input::Chunk {
-            id: r.id,
-            bytes: bytes.as_bytes().to_vec(),
-        });
-    }
-
-    fn advance(&mut self, ms: u64) {
-        self.now += ms;
-        self.input(Input::Tick);
-    }
-
-    /// Advances to the engine's next deadline.
-    fn until_deadline(&mut self) {
-        let at = self.e.next_deadline().expect("a deadline");
-        self.now = self.now.max(at);
-        self.input(Input::Tick);
-    }
-
-    /// The only request waiting, of this call.
-    fn expect(&mut self, call: Call) -> Request {
-        let reqs = self.requests();
-        assert_eq!(
-            reqs.iter().map(|r| r.call).collect::<Vec<_>>(),
-            [call],
-            "requests"
-        );
-        reqs.into_iter().next().unwrap()
-    }
-
-    /// Start → token → stream + create → queued. Returns the stream request.
-    fn queued(&mut self) -> Request {
-        self.input(Input::Start(prechat()));
-        let token = self.expect(Call::Token);
-        self.answer(&token, 200, &token_answer(TOKEN, "0"));
-        let mut reqs = self.requests();
-        reqs.sort_by_key(|r| r.call != Call::Stream);
-        assert_eq!(
-            reqs.iter().map(|r| r.call).collect::<Vec<_>>(),
-            [Call::Stream, Call::Create]
-        );
-        let stream = reqs[0].clone();
-        self.chunk(&stream, "");
-        self.answer(&reqs[1], 201, "{}");
-        assert_eq!(self.e.state(), &ChatState::Queued);
-        stream
-    }
-
-    /// [`Chat::queued`], then an agent joins. Returns the stream request.
-    fn established(&mut self) -> Request {
-        let stream = self.queued();
-        let conv = self.conversation();
-        self.chunk(&stream, &frame(1, &joined(&conv, "p1", "Ada Agent")));
-        assert_eq!(self.e.state(), &ChatState::Established);
-        self.events();
-        stream
-    }
-
-    fn conversation(&self) -> String {
-        self.e.session_id().expect("a conversation").to_string()
-    }
-
-    /// The visitor sends `text` as row `local_id`; returns the POST.
-    fn send(&mut self, local_id: u64, text: &str) -> Request {
-        self.input(Input::SendText {
-            local_id,
-            text: text.into(),
-        });
-        self.expect(Call::Message)
-    }
-}
-
-fn token_answer(token: &str, last_event_id: &str) -> String {
-    json!({"accessToken": token, "lastEventId": last_event_id, "context": {"deviceId": "d1"}})
-        .to_string()
-}
-
-fn body(r: &Request) -> Value {
-    serde_json::from_str(r.body.as_deref().unwrap_or("null")).unwrap()
-}
-
-/// One SSE frame.
-fn frame(id: u64, (name, data): &(String, Value)) -> String {
-    format!("id: {id}\nevent: {name}\ndata: {data}\n\n")
-}
-
-/// A stream event of `conv` (the entry payload as a JSON string, as on the stream).
-fn event(
-    conv: &str,
-    name: &str,
-    entry_id: &str,
-    entry_type: &str,
-    (role, display): (&str, &str),
-    payload: Value,
-    related: &[&str],
-) -> (String, Value) {
-    (
-        name.to_string(),
-        json!({
-            "channelPlatformKey": "k",
-            "conversationId": conv,
-            "conversationEntry": {
-                "identifier": entry_id,
-                "entryType": entry_type,
-                "senderDisplayName": display,
-                "sender": {"role": role},
-                "transcriptedTimestamp": 1,
-                "clientTimestamp": 1,
-                "relatedRecords": related,
-                "entryPayload": payload.to_string(),
-            }
-        }),
-    )
-}
-
-fn joined(conv: &str, entry_id: &str, name: &str) -> (String, Value) {
-    participant(conv, entry_id, name, "add")
-}
-
-fn participant(conv: &str, entry_id: &str, name: &str, op: &str) -> (String, Value) {
-    event(
-        conv,
-        "CONVERSATION_PARTICIPANT_CHANGED",
-        entry_id,
-        "ParticipantChanged",
-        ("System", ""),
-        json!({"entries": [{"operation": op, "displayName": name, "participant": {"role": "Agent"}}]}),
-        &[],
-    )
-}
-
-fn agent_says(conv: &str, entry_id: &str, text: &str) -> (String, Value) {
-    message(conv, entry_id, ("Agent", "Ada Agent"), text)
-}
-
-fn message(conv: &str, entry_id: &str, sender: (&str, &str), text: &str) -> (String, Value) {
-    event(
-        conv,
-        "CONVERSATION_MESSAGE",
-        entry_id,
-        "Message",
-        sender,
-        json!({"entryType": "Message", "abstractMessage": {"messageType": "StaticContentMessage",
-               "id": entry_id, "staticContent": {"formatType": "Text", "text": text}}}),
-        &[],
-    )
-}
-
-fn simple(
-    conv: &str,
-    name: &str,
-    entry_id: &str,
-    entry_type: &str,
-    related: &[&str],
-) -> (String, Value) {
-    event(
-        conv,
-        name,
-        entry_id,
-        entry_type,
-        ("Agent", "Ada Agent"),
-        json!({}),
-        related,
-    )
-}
-
-fn agent_messages(events: &[Event]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::AgentMessage { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn statuses(events: &[Event], id: u64) -> Vec<Delivery> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::VisitorMessage { local_id, status } if *local_id == id => Some(*status),
-            _ => None,
-        })
-        .collect()
-}
+mod miaw_support;
+use miaw_support::*;
 
 // ------------------------------------------------------------------------------ scenarios
 
@@ -1210,6 +956,9 @@ enum Step {
     AnswerSend(u8),
     /// The other requests are answered; time passes to the next deadline.
     Settle,
+    /// The server tells something that changes no message: a queue position, a routing work
+    /// result, the session active, an event or a message type the widget does not know.
+    Noise(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -1221,6 +970,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Drop),
         3 => (0u8..4).prop_map(Step::AnswerSend),
         2 => Just(Step::Settle),
+        2 => (0u8..5).prop_map(Step::Noise),
     ]
 }
 
@@ -1255,6 +1005,46 @@ struct Server {
     messages: Vec<String>,
 }
 
+/// A frame of [`Step::Noise`].
+fn noise_frame(id: u64, conv: &str, entry: &str, kind: u8) -> String {
+    let (name, entry_type, role, payload) = match kind {
+        0 => (
+            "CONVERSATION_QUEUE_POSITION",
+            "QueuePosition",
+            "Router",
+            json!({"entryType": "QueuePosition", "position": 2}),
+        ),
+        1 => (
+            "CONVERSATION_ROUTING_WORK_RESULT",
+            "RoutingWorkResult",
+            "Router",
+            json!({"entryType": "RoutingWorkResult", "workType": "Accepted"}),
+        ),
+        2 => (
+            "CONVERSATION_SESSION_STATUS_CHANGED",
+            "SessionStatusChanged",
+            "System",
+            json!({"entryType": "SessionStatusChanged", "sessionStatus": "Active", "sessionStatusPrev": "Waiting"}),
+        ),
+        3 => (
+            "CONVERSATION_STREAMING_TOKEN",
+            "StreamingToken",
+            "Chatbot",
+            json!({"entryType": "StreamingToken", "token": "Hel"}),
+        ),
+        _ => (
+            "CONVERSATION_MESSAGE",
+            "Message",
+            "Agent",
+            json!({"entryType": "Message", "abstractMessage": {"messageType": "FormMessage", "id": entry}}),
+        ),
+    };
+    frame(
+        id,
+        &event(conv, name, entry, entry_type, (role, "Ada Agent"), payload, &[]),
+    )
+}
+
 impl Server {
     fn push(&mut self, frame_of: impl FnOnce(u64) -> String) {
         let id = self.log.len() as u64 + 1;
@@ -1276,6 +1066,7 @@ proptest! {
         // The join was event 1.
         server.log.push((1, String::new()));
         let mut said = 0u32;
+        let mut noise = 0u32;
         let mut sent_local = 0u64;
         let mut shown: Vec<String> = Vec::new();
         let mut confirmed: Vec<u64> = Vec::new();
@@ -1326,6 +1117,11 @@ proptest! {
                             _ => c.answer(&r, 500, ""),
                         }
                     }
+                }
+                Step::Noise(kind) => {
+                    noise += 1;
+                    let entry = format!("n{noise}");
+                    server.push(|id| noise_frame(id, &conv, &entry, kind));
                 }
                 Step::Settle => {
                     for r in std::mem::take(&mut inflight) {
@@ -1439,6 +1235,7 @@ fn a_snapshot_reads_back_by_hand_exactly() {
         agent_name: Some("Andy L.".into()),
         new_session: false,
         end_requested: true,
+        session_form: true,
         next_request_id: 42,
         rng: u64::MAX,
     };
@@ -1448,6 +1245,20 @@ fn a_snapshot_reads_back_by_hand_exactly() {
         serde_json::from_value::<Snapshot>(value.clone()).unwrap(),
         snap
     );
+    // Between two messaging sessions, with the session's form still to answer.
+    let between = Snapshot {
+        state: ChatState::SessionEnded {
+            by: Ender::Bot,
+            form: true,
+        },
+        ..snap.clone()
+    };
+    let v = serde_json::to_value(&between).unwrap();
+    assert_eq!(Snapshot::from_value(&v), Some(between));
+    // A snapshot from before `session_form` existed still reads.
+    let mut older = value.clone();
+    older.as_object_mut().unwrap().remove("session_form");
+    assert!(Snapshot::from_value(&older).is_some_and(|s| !s.session_form));
     let mut broken = value;
     broken["sent"][0]["status"] = json!("Lost");
     assert_eq!(Snapshot::from_value(&broken), None);

@@ -106,6 +106,10 @@ pub struct Core {
     draft: String,
     saved_draft: String,
     shut_down: bool,
+    /// "Start a new chat" between two messaging sessions: a new chat once the conversation is
+    /// closed.
+    #[cfg(feature = "miaw")]
+    fresh: bool,
     aborts: VecDeque<RequestId>,
     requests: VecDeque<ChatRequest>,
     effects: Vec<Effect>,
@@ -185,6 +189,8 @@ impl Core {
             saved_draft: draft.clone(),
             draft,
             shut_down: false,
+            #[cfg(feature = "miaw")]
+            fresh: false,
             aborts: VecDeque::new(),
             requests: VecDeque::new(),
             effects,

@@ -4,10 +4,35 @@
 use super::*;
 
 impl Core {
+    /// Back to the pre-chat form, after a chat ended.
+    pub(super) fn new_chat(&mut self) {
+        if self.engine.state().is_ended() {
+            self.engine = Chat::new(&self.settings);
+            self.view.replace_transcript(Transcript::default());
+            self.view.set_agent(None);
+            self.view.set_agent_typing(false);
+            self.view.set_queue(Default::default());
+            self.view.set_banner(None);
+            self.view.set_state(ChatState::Idle);
+        }
+    }
+
+    /// Enhanced Chat: the messaging session ended, the conversation is open.
+    #[cfg(feature = "miaw")]
+    pub(super) fn between_sessions(&self) -> bool {
+        matches!(self.engine.state(), ChatState::SessionEnded { .. })
+    }
+
     /// Routes `input` to the machine it is for; `false` when nothing is to follow (an empty
     /// message, the shutdown), else [`Core::step`] follows.
     pub(super) fn route(&mut self, input: Input, now: Millis, rand: u32) -> bool {
         match input {
+            // The session-scoped pre-chat form, answered between two messaging sessions: the
+            // conversation (and its transcript) goes on.
+            #[cfg(feature = "miaw")]
+            Input::Start(prechat) if self.between_sessions() => {
+                self.engine.handle(EngineInput::Start(prechat), now, rand);
+            }
             Input::Start(prechat) => {
                 self.view.replace_transcript(Transcript::default());
                 self.view.set_agent(None);
@@ -36,17 +61,14 @@ impl Core {
                 self.stop_typing(now, rand);
                 self.engine.handle(EngineInput::End, now, rand);
             }
-            Input::NewChat => {
-                if self.engine.state().is_ended() {
-                    self.engine = Chat::new(&self.settings);
-                    self.view.replace_transcript(Transcript::default());
-                    self.view.set_agent(None);
-                    self.view.set_agent_typing(false);
-                    self.view.set_queue(Default::default());
-                    self.view.set_banner(None);
-                    self.view.set_state(ChatState::Idle);
-                }
+            // Starting afresh between two messaging sessions: the conversation is closed first,
+            // and once it is, a new chat begins (see `step`).
+            #[cfg(feature = "miaw")]
+            Input::NewChat if self.between_sessions() => {
+                self.fresh = true;
+                self.engine.handle(EngineInput::End, now, rand);
             }
+            Input::NewChat => self.new_chat(),
             Input::SetOpen(open) => self.view.set_open(open),
             Input::ToggleOpen => self.view.set_open(!self.view.open),
             Input::TakeOver => {

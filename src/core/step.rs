@@ -23,6 +23,11 @@ impl Core {
         self.drain_tabs(now);
         if self.engine.state().is_ended() {
             self.peek = None;
+            #[cfg(feature = "miaw")]
+            if std::mem::take(&mut self.fresh) {
+                self.new_chat();
+                self.drain_engine(now);
+            }
         }
         self.view.set_connection(self.connection());
         self.availability

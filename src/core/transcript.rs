@@ -43,6 +43,13 @@ pub enum Note {
     AgentLeft,
     AgentEnded,
     VisitorEnded,
+    /// Enhanced Chat: the system ended the messaging session (the agent's or bot's end is
+    /// `AgentEnded`, with their name).
+    #[cfg(feature = "miaw")]
+    SessionEnded,
+    /// Enhanced Chat: `name` sent a message the widget cannot show.
+    #[cfg(feature = "miaw")]
+    Unshowable,
 }
 
 /// One row of the transcript.
@@ -225,6 +232,10 @@ fn note(v: &Value) -> Option<Note> {
         "AgentLeft" => Note::AgentLeft,
         "AgentEnded" => Note::AgentEnded,
         "VisitorEnded" => Note::VisitorEnded,
+        #[cfg(feature = "miaw")]
+        "SessionEnded" => Note::SessionEnded,
+        #[cfg(feature = "miaw")]
+        "Unshowable" => Note::Unshowable,
         _ => return None,
     })
 }

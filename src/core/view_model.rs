@@ -12,6 +12,9 @@ use crate::session::{ChatState, Delivery, EndReason, Event};
 pub enum Banner {
     /// The server warns the visitor is idle.
     IdleWarning,
+    /// Enhanced Chat: the messaging session is inactive until the visitor writes.
+    #[cfg(feature = "miaw")]
+    Inactive,
 }
 
 /// The connection's trouble, while there is some (the status line, part `connection`).
@@ -465,6 +468,22 @@ impl ViewModel {
                         });
                     }
                 }
+                #[cfg(feature = "miaw")]
+                if let ChatState::SessionEnded { by, .. } = &state {
+                    // Once per end (the state comes again when the session's form is answered).
+                    if !matches!(self.state, ChatState::SessionEnded { .. }) {
+                        self.set_banner(None);
+                        match by {
+                            crate::session::Ender::System => {
+                                self.note(Note::SessionEnded, String::new(), now)
+                            }
+                            _ => {
+                                let name = self.agent.clone().unwrap_or_default();
+                                self.note(Note::AgentEnded, name, now);
+                            }
+                        }
+                    }
+                }
                 if state != ChatState::Established && state != ChatState::Reconnecting {
                     self.set_agent_typing(false);
                 }
@@ -545,6 +564,22 @@ impl ViewModel {
                 self.set_status(local_id, status);
             }
             Event::PostChatUrl(_) => {}
+            #[cfg(feature = "miaw")]
+            Event::Inactive(on) => {
+                if on {
+                    self.set_banner(Some(Banner::Inactive));
+                } else if self.banner == Some(Banner::Inactive) {
+                    self.set_banner(None);
+                }
+            }
+            #[cfg(feature = "miaw")]
+            Event::Unshowable { name } => {
+                self.set_agent_typing(false);
+                self.note(Note::Unshowable, name, now);
+                if !self.open && live {
+                    self.set_unread(self.unread.saturating_add(1));
+                }
+            }
             Event::Error(error) => {
                 self.notices
                     .push(Notice::Warn(format!("chasitor: {error}")));

@@ -109,6 +109,23 @@ pub const GERMAN: &[(&str, &str)] = &[
         "messageShortened",
         "Text auf {max} Zeichen gekürzt (Höchstlänge).",
     ),
+    #[cfg(feature = "miaw")]
+    ("sessionEnded", "Die Chat-Sitzung wurde beendet."),
+    #[cfg(feature = "miaw")]
+    (
+        "sessionContinue",
+        "Schreiben Sie eine Nachricht, um das Gespräch fortzusetzen, oder starten Sie einen neuen Chat.",
+    ),
+    #[cfg(feature = "miaw")]
+    (
+        "inactive",
+        "Der Chat ruht, weil eine Weile keine Antwort kam. Schreiben Sie eine Nachricht, um ihn fortzusetzen.",
+    ),
+    #[cfg(feature = "miaw")]
+    (
+        "unshowable",
+        "{name} hat eine Nachricht gesendet, die hier nicht angezeigt werden kann.",
+    ),
 ];
 
 #[cfg(test)]

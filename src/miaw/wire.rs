@@ -739,6 +739,14 @@ pub enum EntryPayload {
     /// A message was read: [`ConversationEntry::acknowledged_id`].
     ReadAcknowledgement,
     CloseConversation,
+    /// The messaging session moved on (`CONVERSATION_SESSION_STATUS_CHANGED`): how an agent's,
+    /// a bot's or the system's end of the chat reaches the visitor.
+    SessionStatusChanged(SessionStatusChanged),
+    /// The visitor's place in the queue (`CONVERSATION_QUEUE_POSITION`).
+    QueuePosition { position: Option<i64> },
+    /// What routing did with the work (`CONVERSATION_ROUTING_WORK_RESULT`): Assigned, Accepted,
+    /// Closed, Declined, Cancelled, TransferError, Transferred.
+    RoutingWorkResult { work_type: String },
     /// An entry type this client does not know (`name`), or a known one whose payload is not an
     /// object; `raw` is the payload (parsed when it was a JSON string).
     Unknown {
@@ -763,6 +771,20 @@ impl EntryPayload {
             "DeliveryAcknowledgement" => return EntryPayload::DeliveryAcknowledgement,
             "ReadAcknowledgement" => return EntryPayload::ReadAcknowledgement,
             "CloseConversation" => return EntryPayload::CloseConversation,
+            "SessionStatusChanged" => Some(|mut f| {
+                EntryPayload::SessionStatusChanged(SessionStatusChanged {
+                    session_id: f.string("sessionId"),
+                    status: f.string("sessionStatus"),
+                    previous: f.string("sessionStatusPrev"),
+                    ended_by_role: f.string("sessionEndedByRole"),
+                })
+            }),
+            "QueuePosition" => Some(|mut f| EntryPayload::QueuePosition {
+                position: i64::loose(f.take("position")),
+            }),
+            "RoutingWorkResult" => Some(|mut f| EntryPayload::RoutingWorkResult {
+                work_type: f.string("workType"),
+            }),
             _ => None,
         };
         match (read, raw) {
@@ -798,6 +820,18 @@ impl MessagePayload {
         (message.message_type == STATIC_CONTENT_MESSAGE && content.format_type == FORMAT_TEXT)
             .then_some(content.text.as_str())
     }
+}
+
+/// A SessionStatusChanged entry's payload (`sessionStartTime` and `sessionEndTime` are not read).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionStatusChanged {
+    pub session_id: String,
+    /// New, Waiting, Active, Inactive, Paused, Ended, Consent, Error.
+    pub status: String,
+    /// The status before (may be absent).
+    pub previous: String,
+    /// Who ended the session: Agent, Chatbot, System, EndUser (with `Ended` only).
+    pub ended_by_role: String,
 }
 
 /// A RoutingResult entry's payload.
@@ -882,7 +916,7 @@ impl ParticipantChange {
 }
 
 /// The stream's event names and the entry type each carries.
-const EVENT_ENTRY_TYPES: [(&str, &str); 8] = [
+const EVENT_ENTRY_TYPES: [(&str, &str); 11] = [
     ("CONVERSATION_MESSAGE", "Message"),
     ("CONVERSATION_ROUTING_RESULT", "RoutingResult"),
     ("CONVERSATION_PARTICIPANT_CHANGED", "ParticipantChanged"),
@@ -900,6 +934,12 @@ const EVENT_ENTRY_TYPES: [(&str, &str); 8] = [
     ),
     ("CONVERSATION_READ_ACKNOWLEDGEMENT", "ReadAcknowledgement"),
     ("CONVERSATION_CLOSE_CONVERSATION", "CloseConversation"),
+    (
+        "CONVERSATION_SESSION_STATUS_CHANGED",
+        "SessionStatusChanged",
+    ),
+    ("CONVERSATION_QUEUE_POSITION", "QueuePosition"),
+    ("CONVERSATION_ROUTING_WORK_RESULT", "RoutingWorkResult"),
 ];
 
 /// The `data` of a stream event.

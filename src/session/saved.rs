@@ -102,6 +102,21 @@ pub(crate) fn chat_state(v: &Value) -> Option<ChatState> {
         ("Established", None) => ChatState::Established,
         ("Reconnecting", None) => ChatState::Reconnecting,
         ("Ended", Some(c)) => ChatState::Ended(end_reason(c)?),
+        #[cfg(feature = "miaw")]
+        ("SessionEnded", Some(c)) => {
+            let o = c.as_object()?;
+            ChatState::SessionEnded {
+                by: req(o, "by", |v| {
+                    Some(match v.as_str()? {
+                        "Agent" => super::Ender::Agent,
+                        "Bot" => super::Ender::Bot,
+                        "System" => super::Ender::System,
+                        _ => return None,
+                    })
+                })?,
+                form: req(o, "form", flag)?,
+            }
+        }
         _ => return None,
     })
 }

@@ -20,6 +20,23 @@ pub enum ChatState {
     Reconnecting,
     /// Over, for good.
     Ended(EndReason),
+    /// Enhanced Chat: the messaging session ended (the agent, a bot or the system ended it) and
+    /// the conversation stays open: the visitor may write again (a new session, routed again) or
+    /// start afresh. `form`: the deployment asks its pre-chat form again for every session, and
+    /// the visitor has not answered it yet.
+    #[cfg(feature = "miaw")]
+    SessionEnded { by: Ender, form: bool },
+}
+
+/// Who ended an Enhanced Chat messaging session (its `sessionEndedByRole`).
+#[cfg(feature = "miaw")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ender {
+    Agent,
+    /// An Einstein bot or an Agentforce agent (role `Chatbot`).
+    Bot,
+    /// The org: routing, an automatic end, an administrator.
+    System,
 }
 
 impl ChatState {
@@ -127,6 +144,13 @@ pub enum Event {
     PostChatUrl(String),
     /// A non-fatal problem worth logging.
     Error(EngineError),
+    /// Enhanced Chat: the messaging session went inactive after a while without a word from the
+    /// visitor (`true`), or is live again (`false`).
+    #[cfg(feature = "miaw")]
+    Inactive(bool),
+    /// Enhanced Chat: a message the widget cannot show (no text it can read), from `name`.
+    #[cfg(feature = "miaw")]
+    Unshowable { name: String },
 }
 
 /// A non-fatal problem: logged by the driver, never shown as a crash.

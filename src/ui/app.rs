@@ -204,7 +204,7 @@ fn ChatWindow() -> impl IntoView {
     let end_label = ctx.label(|l| l.end_chat());
     let idle = ctx.label(|l| l.idle_warning());
 
-    let can_end = move || matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat);
+    let can_end = move || matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat) || between(stage.get());
     // The confirm step goes away with the chat.
     Effect::new(move |_| {
         if !can_end() {
@@ -215,7 +215,15 @@ fn ChatWindow() -> impl IntoView {
         Stage::Chat => view.agent.get().unwrap_or_default(),
         _ => String::new(),
     };
-    let banner = move || view.banner.get().map(|Banner::IdleWarning| idle.clone());
+    #[cfg(feature = "miaw")]
+    let inactive = ctx.label(|l| l.inactive());
+    let banner = move || {
+        view.banner.get().map(|b| match b {
+            Banner::IdleWarning => idle.clone(),
+            #[cfg(feature = "miaw")]
+            Banner::Inactive => inactive.clone(),
+        })
+    };
 
     view! {
         <section
@@ -273,15 +281,16 @@ fn ChatWindow() -> impl IntoView {
                     || view! { <QueueView /> }.into_any(),
                 )}
                 {show(
-                    move || matches!(stage.get(), Stage::Queued | Stage::Chat | Stage::Ended),
+                    move || matches!(stage.get(), Stage::Queued | Stage::Chat | Stage::Ended) || between(stage.get()),
                     || view! { <TranscriptView /> }.into_any(),
                 )}
+                {session_ended(stage)}
                 {show(
                     move || stage.get() == Stage::Chat && view.agent_typing.get(),
                     || view! { <TypingIndicator /> }.into_any(),
                 )}
                 {show(
-                    move || matches!(stage.get(), Stage::Queued | Stage::Chat),
+                    move || matches!(stage.get(), Stage::Queued | Stage::Chat) || writing_again(ctx),
                     || view! { <Composer /> }.into_any(),
                 )}
                 {show(move || stage.get() == Stage::Ended, || view! { <EndedView /> }.into_any())}
@@ -297,6 +306,45 @@ fn ChatWindow() -> impl IntoView {
 
 /// The widget's text direction: `data-dir`, else the host page's `dir` (on `<html>` or
 /// `<body>`), else the language's.
+/// Enhanced Chat: between two messaging sessions.
+fn between(stage: Stage) -> bool {
+    #[cfg(feature = "miaw")]
+    return stage == Stage::SessionEnded;
+    #[cfg(not(feature = "miaw"))]
+    {
+        let _ = stage;
+        false
+    }
+}
+
+/// Enhanced Chat: between two sessions with no form to answer first: the composer starts the
+/// next session.
+fn writing_again(ctx: Ctx) -> bool {
+    #[cfg(feature = "miaw")]
+    return matches!(
+        ctx.view.state.get(),
+        crate::session::ChatState::SessionEnded { form: false, .. }
+    );
+    #[cfg(not(feature = "miaw"))]
+    {
+        let _ = ctx;
+        false
+    }
+}
+
+/// Enhanced Chat: who ended the session, the way on (and the session's pre-chat form when the
+/// deployment asks it every session).
+#[cfg(feature = "miaw")]
+fn session_ended(stage: Memo<Stage>) -> impl IntoView {
+    show(
+        move || stage.get() == Stage::SessionEnded,
+        || view! { <super::ended::SessionEndedView /> }.into_any(),
+    )
+}
+
+#[cfg(not(feature = "miaw"))]
+fn session_ended(_: Memo<Stage>) {}
+
 pub fn dir(config: &Config) -> &'static str {
     if let Some(d) = config.options.dir {
         return d.as_str();

@@ -81,6 +81,10 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
         Note::AgentLeft => l.agent_left().to_string(),
         Note::AgentEnded => with_name(l.agent_ended(), name),
         Note::VisitorEnded => l.visitor_ended().to_string(),
+        #[cfg(feature = "miaw")]
+        Note::SessionEnded => l.session_ended().to_string(),
+        #[cfg(feature = "miaw")]
+        Note::Unshowable => with_name(l.unshowable(), name),
     }
 }
 

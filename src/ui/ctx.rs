@@ -61,6 +61,9 @@ pub enum Stage {
     Offline,
     /// The chat is open in another tab of this browser.
     OtherTab,
+    /// Enhanced Chat: the messaging session ended, the conversation is open.
+    #[cfg(feature = "miaw")]
+    SessionEnded,
 }
 
 impl Stage {
@@ -72,6 +75,8 @@ impl Stage {
             ChatState::Established | ChatState::Reconnecting => Stage::Chat,
             ChatState::Ended(EndReason::RequestFailed { .. }) => Stage::Offline,
             ChatState::Ended(_) => Stage::Ended,
+            #[cfg(feature = "miaw")]
+            ChatState::SessionEnded { .. } => Stage::SessionEnded,
         }
     }
 }

@@ -114,8 +114,7 @@ impl Engine {
                 match AccessTokenAnswer::from_json(&body) {
                     Ok(a) if !a.access_token.is_empty() => {
                         if step == Step::Token {
-                            let config = &a.context.configuration.embedded_service_config;
-                            self.form = crate::miaw::form::prechat_fields(config);
+                            self.take_form(&a);
                         }
                         self.token = Some(a.access_token);
                         if self.last_event_id.is_none() && !a.last_event_id.is_empty() {
@@ -190,16 +189,24 @@ impl Engine {
         };
         match answer {
             Ok(a) if !a.access_token.is_empty() => {
+                self.take_form(&a);
                 self.token = Some(a.access_token);
                 if !a.last_event_id.is_empty() {
                     self.last_event_id = Some(a.last_event_id);
                 }
-                let config = &a.context.configuration.embedded_service_config;
-                self.form = crate::miaw::form::prechat_fields(config);
             }
             Ok(_) => self.bad_answer(Call::Token, "no accessToken".into()),
             Err(detail) => self.bad_answer(Call::Token, detail),
         }
+    }
+
+    /// The deployment's pre-chat form from a token's answer, and whether it is asked again
+    /// every messaging session.
+    fn take_form(&mut self, a: &AccessTokenAnswer) {
+        let config = &a.context.configuration.embedded_service_config;
+        self.form = crate::miaw::form::prechat_fields(config);
+        self.session_form = self.form.is_some()
+            && config.prechat_form().is_some_and(|f| f.every_session());
     }
 
     pub(super) fn give_up_on(&mut self, step: Step, detail: String) {

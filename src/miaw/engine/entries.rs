@@ -26,20 +26,29 @@ impl Engine {
                 }
             }
             EntryPayload::Message(message) => {
-                let Some(text) = message.text() else {
-                    self.emit(Event::Error(EngineError::Unsupported {
-                        type_name: format!("{} message", message.abstract_message.message_type),
-                    }));
-                    return;
-                };
-                let text = text.to_string();
                 self.stop_agent_typing();
                 let name = if entry.sender_display_name.is_empty() {
                     self.agent_name.clone().unwrap_or_default()
                 } else {
                     entry.sender_display_name.clone()
                 };
-                self.emit(Event::AgentMessage { name, text });
+                // A format the widget does not render: its text when it has one, else a row
+                // saying a message could not be shown.
+                let text = message.text().or_else(|| {
+                    let content = message.abstract_message.static_content.as_ref()?;
+                    (!content.text.trim().is_empty()).then_some(content.text.as_str())
+                });
+                match text {
+                    Some(text) => {
+                        let text = text.to_string();
+                        self.emit(Event::AgentMessage { name, text });
+                    }
+                    None => {
+                        let type_name = format!("{} message", message.abstract_message.message_type);
+                        self.emit(Event::Error(EngineError::Unsupported { type_name }));
+                        self.emit(Event::Unshowable { name });
+                    }
+                }
                 if !entry.identifier.is_empty() {
                     self.acknowledge(entry.identifier);
                 }
@@ -55,18 +64,24 @@ impl Engine {
                 } else if result.routing_type.eq_ignore_ascii_case("Transfer") {
                     self.transferring = true;
                 } else if self.agent_name.is_none() {
-                    if matches!(
-                        self.base,
-                        ChatState::Initialising | ChatState::SessionRequested
-                    ) {
-                        self.set_state(ChatState::Queued);
-                    }
-                    self.emit(Event::Queue {
-                        position: None,
-                        estimated_wait_secs: result.wait_secs(),
-                    });
+                    self.queue_wait = result.wait_secs();
+                    self.tell_queue();
                 }
             }
+            EntryPayload::QueuePosition { position } => {
+                self.queue_position = position.and_then(|p| u32::try_from(p).ok()).filter(|p| *p > 0);
+                if self.agent_name.is_none() {
+                    self.tell_queue();
+                }
+            }
+            EntryPayload::RoutingWorkResult { work_type } => {
+                // Assigned, Accepted, Closed, Declined, Cancelled, TransferError: the participant
+                // and session events tell the visitor what follows.
+                if work_type.eq_ignore_ascii_case("Transferred") {
+                    self.transferring = true;
+                }
+            }
+            EntryPayload::SessionStatusChanged(status) => self.session_status(status),
             EntryPayload::ParticipantChanged(change) => {
                 for p in change.entries {
                     let role = p.participant.role.as_str();
@@ -90,8 +105,16 @@ impl Engine {
                             }
                             Some(_) => self.emit(Event::Transferred { name }),
                         }
-                    } else if self.transferring {
-                        // The next agent's join tells the visitor.
+                    } else if self.inactive
+                        || matches!(self.base, ChatState::SessionEnded { .. } | ChatState::Queued)
+                    {
+                        // The session's end or inactivity told the visitor already.
+                        self.agent_name = None;
+                        self.transferring = false;
+                    } else if self.transferring || role == "Chatbot" {
+                        // The next agent's join tells the visitor: a bot leaving hands over (or
+                        // the session's end follows).
+                        self.transferring = true;
                         self.stop_agent_typing();
                     } else if self.agent_name.as_deref() == Some(name.as_str())
                         || self.agent_name.is_some() && name.is_empty()
@@ -131,6 +154,86 @@ impl Engine {
                     type_name: name,
                 }))
             }
+        }
+    }
+
+    /// The queue's figures for the view, while the visitor waits (routing has begun).
+    fn tell_queue(&mut self) {
+        if matches!(
+            self.base,
+            ChatState::Initialising | ChatState::SessionRequested
+        ) {
+            self.set_state(ChatState::Queued);
+        }
+        if self.base == ChatState::Queued {
+            self.emit(Event::Queue {
+                position: self.queue_position,
+                estimated_wait_secs: self.queue_wait,
+            });
+        }
+    }
+
+    /// `CONVERSATION_SESSION_STATUS_CHANGED`. The order of this event and the participant's
+    /// removal around an end is not documented (UNCONFIRMED); either order tells the visitor
+    /// once who ended the session.
+    fn session_status(&mut self, status: SessionStatusChanged) {
+        match status.status.as_str() {
+            "Ended" => {
+                // The visitor's own end: the close's answer ends the chat.
+                if self.end_requested || status.ended_by_role.eq_ignore_ascii_case("EndUser") {
+                    return;
+                }
+                let by = match status.ended_by_role.as_str() {
+                    "Agent" | "Supervisor" => Ender::Agent,
+                    "Chatbot" => Ender::Bot,
+                    _ => Ender::System,
+                };
+                self.stop_agent_typing();
+                self.set_inactive(false);
+                self.transferring = false;
+                self.queue_position = None;
+                self.typing = false;
+                self.typing_refresh_at = None;
+                self.outbox.retain(|o| !matches!(o, Outgoing::Typing(_)));
+                self.set_state(ChatState::SessionEnded {
+                    by,
+                    form: self.session_form,
+                });
+            }
+            "Inactive" => {
+                if matches!(self.base, ChatState::Queued | ChatState::Established) {
+                    self.stop_agent_typing();
+                    self.set_inactive(true);
+                }
+            }
+            "Waiting" => {
+                self.set_inactive(false);
+                match self.base {
+                    ChatState::Initialising | ChatState::SessionRequested => {
+                        self.set_state(ChatState::Queued)
+                    }
+                    // A handover on its way: the next participant's join tells it as one change.
+                    ChatState::Established if self.transferring => {}
+                    // Routed again (after inactivity, or a new session): whoever joins next
+                    // joins, with figures of this wait.
+                    _ => {
+                        self.agent_name = None;
+                        self.queue_position = None;
+                        self.queue_wait = None;
+                        self.set_state(ChatState::Queued);
+                    }
+                }
+            }
+            "Active" => self.set_inactive(false),
+            // New, Paused, Consent, Error, and any other: nothing the visitor needs to see.
+            _ => {}
+        }
+    }
+
+    fn set_inactive(&mut self, inactive: bool) {
+        if self.inactive != inactive {
+            self.inactive = inactive;
+            self.emit(Event::Inactive(inactive));
         }
     }
 

@@ -36,13 +36,14 @@ use super::wire::jwt_expiry_secs;
 use super::wire::{
     AccessTokenAnswer, Ack, AckType, AcknowledgeEntriesRequest, ConversationEntry,
     CreateConversationRequest, EntriesAnswer, EntryPayload, ListConversationsAnswer,
-    RoutingAttributes, SendMessageRequest, ServerEvent, TypingEntry, TypingRequest,
+    RoutingAttributes, SendMessageRequest, ServerEvent, SessionStatusChanged, TypingEntry,
+    TypingRequest,
 };
 use crate::config::PrechatField;
 use crate::prechat::Prechat;
 use crate::session::{
-    ChatState, Delivery, EndReason, EngineError, Event, Input, Method, Millis, Outcome, RequestId,
-    REQUEST_TIMEOUT_MS,
+    ChatState, Delivery, EndReason, Ender, EngineError, Event, Input, Method, Millis, Outcome,
+    RequestId, REQUEST_TIMEOUT_MS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -111,6 +112,13 @@ pub struct Engine {
     rng: u64,
     /// The deployment's pre-chat form, for the view, once the token brought it.
     form: Option<Vec<PrechatField>>,
+    /// The deployment asks its pre-chat form again for every messaging session.
+    session_form: bool,
+    /// The messaging session is inactive (customer inactivity): the next message wakes it.
+    inactive: bool,
+    /// The last queue position and estimated wait the server gave (each event brings one).
+    queue_position: Option<u32>,
+    queue_wait: Option<u32>,
     next_id: u64,
     requests: VecDeque<Request>,
     aborts: VecDeque<RequestId>,
@@ -150,6 +158,10 @@ impl Engine {
             frozen: false,
             rng: 0x9e37_79b9_7f4a_7c15,
             form: None,
+            session_form: false,
+            inactive: false,
+            queue_position: None,
+            queue_wait: None,
             next_id: 1,
             requests: VecDeque::new(),
             aborts: VecDeque::new(),
@@ -296,6 +308,13 @@ impl Engine {
     fn start(&mut self, prechat: Prechat, now: Millis) {
         match self.base {
             ChatState::Idle => {}
+            // The session-scoped pre-chat form answered: the next message starts the new
+            // session with these answers.
+            ChatState::SessionEnded { by, .. } => {
+                self.attributes = answers(prechat);
+                self.set_state(ChatState::SessionEnded { by, form: false });
+                return;
+            }
             ChatState::Ended(_) => {
                 let (next_id, rng) = (self.next_id, self.rng);
                 *self = Engine::new(self.cfg.clone());
@@ -304,11 +323,7 @@ impl Engine {
             }
             _ => return,
         }
-        self.attributes = prechat
-            .answers
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
+        self.attributes = answers(prechat);
         self.conversation_id = Some(self.uuid());
         // A token from before the form is used while it has a minute left.
         let fresh = self.token.as_deref().is_some_and(|t| {
@@ -339,6 +354,11 @@ impl Engine {
         self.outbox.retain(|o| !matches!(o, Outgoing::Typing(_)));
         self.typing = false;
         self.typing_refresh_at = None;
+        if let ChatState::SessionEnded { .. } = self.base {
+            // Writing again after the session ended: a new session, routed again.
+            self.new_session = true;
+            self.set_state(ChatState::Queued);
+        }
         let id = self.uuid();
         self.sent.push(Sent {
             local_id,
@@ -354,7 +374,8 @@ impl Engine {
     }
 
     fn set_typing(&mut self, typing: bool, now: Millis) {
-        if !self.accepting() || !self.created || self.typing == typing {
+        let between_sessions = matches!(self.base, ChatState::SessionEnded { .. });
+        if !self.accepting() || !self.created || self.typing == typing || between_sessions {
             return;
         }
         self.typing = typing;
@@ -496,6 +517,15 @@ impl Engine {
             lo & 0xffff_ffff_ffff
         )
     }
+}
+
+/// The pre-chat answers that were given (empty ones are not sent).
+fn answers(prechat: Prechat) -> Vec<(String, String)> {
+    prechat
+        .answers
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 fn splitmix(state: &mut u64) -> u64 {

@@ -26,6 +26,9 @@ pub struct Snapshot {
     pub agent_name: Option<String>,
     pub new_session: bool,
     pub end_requested: bool,
+    /// The deployment asks its pre-chat form every messaging session.
+    #[serde(default)]
+    pub session_form: bool,
     pub next_request_id: u64,
     pub rng: u64,
 }
@@ -50,6 +53,8 @@ impl Snapshot {
             agent_name: opt(o, "agent_name", text)?,
             new_session: req(o, "new_session", flag)?,
             end_requested: req(o, "end_requested", flag)?,
+            // Absent in a snapshot from before it existed.
+            session_form: opt(o, "session_form", flag)?.unwrap_or(false),
             next_request_id: req(o, "next_request_id", uint)?,
             rng: req(o, "rng", uint)?,
         })
@@ -106,6 +111,7 @@ impl Engine {
             agent_name: self.agent_name.clone(),
             new_session: self.new_session,
             end_requested: self.end_requested,
+            session_form: self.session_form,
             next_request_id: self.next_id,
             rng: self.rng,
         }
@@ -129,6 +135,7 @@ impl Engine {
         e.agent_name = snap.agent_name;
         e.new_session = snap.new_session;
         e.end_requested = snap.end_requested;
+        e.session_form = snap.session_form;
         e.base = match snap.state {
             ChatState::Reconnecting => ChatState::Established,
             other => other,
