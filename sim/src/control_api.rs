@@ -105,6 +105,9 @@ async fn get_session(St(sh): St<AppState>, Path(id): Path<String>) -> Response {
 #[serde(rename_all = "camelCase")]
 struct AgentBody {
     agent_name: Option<String>,
+    /// Enhanced Chat's accept: `Agent` (default) or `Chatbot`.
+    #[serde(default)]
+    role: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -194,8 +197,10 @@ struct ReceiptBody {
     message_id: Option<String>,
 }
 
-/// The same actions on an Enhanced Chat conversation, plus receipts, the end of the messaging
-/// session and the expiry of the visitor's token.
+/// The same actions on an Enhanced Chat conversation (`accept` with an optional
+/// `"role": "Chatbot"`, `transfer` without `agentName` for a bot going back to the queue; `end`
+/// ends the messaging session, not the conversation), plus receipts, `end-session` (by the
+/// system), `close-conversation`, `inactivate`, `decline` and the expiry of the visitor's token.
 fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), Response> {
     let agent_name = |b: AgentBody| {
         b.agent_name
@@ -205,8 +210,22 @@ fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), 
     let (accept_b, message_b, typing_b, transfer_b, queue_b, end_b, receipt_b);
     let a = match action {
         "accept" => {
-            accept_b = agent_name(parse::<AgentBody>(body)?);
-            AgentAction::Accept(&accept_b)
+            let b = parse::<AgentBody>(body)?;
+            let bot = match b.role.as_deref() {
+                None | Some("Agent") => false,
+                Some("Chatbot") => true,
+                Some(_) => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        "role must be \"Agent\" or \"Chatbot\"",
+                    ))
+                }
+            };
+            accept_b = agent_name(b);
+            AgentAction::Accept {
+                name: &accept_b,
+                bot,
+            }
         }
         "message" => {
             message_b = parse::<MessageBody>(body)?;
@@ -217,12 +236,11 @@ fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), 
             AgentAction::Typing(typing_b.typing)
         }
         "transfer" => {
-            let b = parse::<AgentBody>(body)?;
-            let Some(name) = b.agent_name.filter(|n| !n.trim().is_empty()) else {
-                return Err(error(StatusCode::BAD_REQUEST, "agentName is required"));
-            };
-            transfer_b = name;
-            AgentAction::Transfer(&transfer_b)
+            // Without agentName: a bot hands the conversation back to the queue.
+            transfer_b = parse::<AgentBody>(body)?
+                .agent_name
+                .filter(|n| !n.trim().is_empty());
+            AgentAction::Transfer(transfer_b.as_deref())
         }
         "disconnect" => AgentAction::Disconnect,
         "queue" => {
@@ -237,6 +255,9 @@ fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), 
             AgentAction::End(end_b.reason.as_deref())
         }
         "end-session" => AgentAction::EndSession,
+        "close-conversation" => AgentAction::CloseConversation,
+        "inactivate" => AgentAction::Inactivate,
+        "decline" => AgentAction::Decline,
         "delivered" | "read" => {
             receipt_b = parse::<ReceiptBody>(body)?;
             AgentAction::Receipt {

@@ -109,6 +109,15 @@ async fn reaper(sh: AppState) {
     }
 }
 
+/// Enhanced Chat's customer inactivity: checked every 200 ms (only run when a deployment sets
+/// `customerInactivitySeconds`).
+async fn inactivity(sh: AppState) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        sh.lock().miaw.check_inactivity();
+    }
+}
+
 async fn run(
     sh: AppState,
     listener: TcpListener,
@@ -116,6 +125,12 @@ async fn run(
 ) -> std::io::Result<()> {
     let app = app(sh.clone());
     let reaper = tokio::spawn(reaper(sh.clone()));
+    let inactivity = sh
+        .cfg
+        .miaw
+        .iter()
+        .any(|d| d.customer_inactivity_seconds.is_some())
+        .then(|| tokio::spawn(inactivity(sh.clone())));
     let mut conns = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -136,6 +151,9 @@ async fn run(
         }
     }
     reaper.abort();
+    if let Some(task) = inactivity {
+        task.abort();
+    }
     conns.abort_all();
     Ok(())
 }

@@ -64,6 +64,8 @@ async fn accept_message_typing_transfer_disconnect_and_end() {
     let v = sim.mvisitor().await;
     let conv = v.create().await;
     let mut stream = v.stream(Some("0")).await;
+    let queued = stream.expect_all(QUEUED).await;
+    assert_eq!(queued[1].payload()["routingType"], "Initial");
     let (status, _) = sim
         .ctl_post(&format!("/sessions/{conv}/message"), json!({"text": "x"}))
         .await;
@@ -76,11 +78,7 @@ async fn accept_message_typing_transfer_disconnect_and_end() {
         (s["state"].clone(), s["agentConnected"].clone()),
         (json!("established"), json!(true))
     );
-    assert_eq!(
-        stream.expect("CONVERSATION_ROUTING_RESULT").await.payload()["routingType"],
-        "Initial"
-    );
-    stream.expect("CONVERSATION_PARTICIPANT_CHANGED").await;
+    stream.expect_all(ACCEPTED).await;
     let (status, _) = sim
         .ctl_post(&format!("/sessions/{conv}/accept"), json!({}))
         .await;
@@ -99,6 +97,8 @@ async fn accept_message_typing_transfer_disconnect_and_end() {
         .await;
     let routing = stream.expect("CONVERSATION_ROUTING_RESULT").await;
     assert_eq!(routing.payload()["routingType"], "Transfer");
+    let work = stream.expect("CONVERSATION_ROUTING_WORK_RESULT").await;
+    assert_eq!(work.payload()["workType"], "Transferred");
     let left = stream
         .expect("CONVERSATION_PARTICIPANT_CHANGED")
         .await
@@ -143,6 +143,7 @@ async fn accept_message_typing_transfer_disconnect_and_end() {
     stream.expect("CONVERSATION_ROUTING_RESULT").await;
     stream.expect("CONVERSATION_PARTICIPANT_CHANGED").await;
 
+    // The agent's end ends the messaging session; the conversation stays open.
     let s = sim.agent(&conv, "end", json!({})).await;
     assert_eq!(
         (
@@ -150,11 +151,23 @@ async fn accept_message_typing_transfer_disconnect_and_end() {
             s["endedBy"].clone(),
             s["endReason"].clone()
         ),
-        (json!("ended"), json!("agent"), json!("agent"))
+        (json!("session-ended"), json!("agent"), json!("agent"))
     );
-    stream.expect("CONVERSATION_CLOSE_CONVERSATION").await;
+    stream.expect_all(SESSION_ENDED).await;
     let (status, _) = sim
         .ctl_post(&format!("/sessions/{conv}/end"), json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the session has ended already"
+    );
+    // The org closes it.
+    let s = sim.agent(&conv, "close-conversation", json!({})).await;
+    assert_eq!(s["state"], "ended");
+    stream.expect("CONVERSATION_CLOSE_CONVERSATION").await;
+    let (status, _) = sim
+        .ctl_post(&format!("/sessions/{conv}/close-conversation"), json!({}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(v.say(&conv, "bye").await.0.status, StatusCode::BAD_REQUEST);
@@ -179,7 +192,10 @@ async fn queue_sends_a_routing_result_with_the_wait() {
         (s["queuePosition"].clone(), s["estimatedWaitTime"].clone()),
         (json!(3), json!(120))
     );
+    stream.expect_all(QUEUED).await;
     let p = stream.expect("CONVERSATION_ROUTING_RESULT").await.payload();
+    let q = stream.expect("CONVERSATION_QUEUE_POSITION").await.payload();
+    assert_eq!(q["position"], 3);
     assert_eq!(
         p["estimatedWaitTime"],
         json!({"estimatedWaitTimeInSeconds": 120, "isEWTRequested": true})
@@ -285,13 +301,11 @@ async fn end_session_keeps_the_conversation_open() {
             s["messagingSession"].clone(),
             s["agentConnected"].clone()
         ),
-        (json!("inactive"), json!("ended"), json!(false))
+        (json!("session-ended"), json!("ended"), json!(false))
     );
-    let left = stream
-        .expect("CONVERSATION_PARTICIPANT_CHANGED")
-        .await
-        .payload();
-    assert_eq!(left["entries"][0]["operation"], "remove");
+    let ended = stream.expect_all(SESSION_ENDED).await;
+    assert_eq!(ended[0].payload()["entries"][0]["operation"], "remove");
+    assert_eq!(ended[2].payload()["sessionEndedByRole"], "System");
     let (status, _) = sim
         .ctl_post(&format!("/sessions/{conv}/end-session"), json!({}))
         .await;

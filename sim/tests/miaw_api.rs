@@ -243,6 +243,7 @@ async fn messages_are_echoed_with_the_client_id_and_validated() {
     let v = sim.mvisitor().await;
     let conv = v.create().await;
     let mut stream = v.stream(Some("0")).await;
+    stream.expect_all(QUEUED).await;
     // Before an agent: accepted, like the real server (the agent reads it on joining).
     let (a, id) = v.say(&conv, "Hi <b>there</b>").await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
@@ -390,8 +391,9 @@ async fn history_is_newest_first_with_objects_and_pages_by_timestamp() {
     let a = v.entries(&conv, "?limit=50&direction=FromEnd").await;
     assert_eq!(a.status, StatusCode::OK);
     let all = a.json["conversationEntries"].as_array().unwrap().clone();
-    // Routing result, participant added, 7 messages.
-    assert_eq!(all.len(), 9);
+    // Session waiting, routing result, two work results, participant added, session active,
+    // 7 messages (queue positions are not kept).
+    assert_eq!(all.len(), 13);
     let ts: Vec<u64> = all
         .iter()
         .map(|e| e["transcriptedTimestamp"].as_u64().unwrap())
@@ -405,7 +407,21 @@ async fn history_is_newest_first_with_objects_and_pages_by_timestamp() {
         all[0]["entryPayload"]["abstractMessage"]["staticContent"]["text"],
         "v6"
     );
-    assert_eq!(all[8]["entryType"], "RoutingResult");
+    let older: Vec<&str> = all[7..]
+        .iter()
+        .map(|e| e["entryType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        older,
+        [
+            "SessionStatusChanged",
+            "ParticipantChanged",
+            "RoutingWorkResult",
+            "RoutingWorkResult",
+            "RoutingResult",
+            "SessionStatusChanged"
+        ]
+    );
 
     // Pages of 3 messages, going back with endTimestamp.
     let mut texts = Vec::new();
@@ -503,6 +519,23 @@ async fn conversation_list_and_closing() {
     let path = format!("/conversation/{first}?esDeveloperName={DEFAULT_ES_DEVELOPER_NAME}");
     let a = v.call(Method::DELETE, &path, None).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
+    stream.expect_all(QUEUED).await;
+    stream.expect_all(QUEUED).await;
+    // The waiting work closes, the session ends by the end user, the second conversation moves
+    // up the queue, then the close.
+    let work = stream.expect("CONVERSATION_ROUTING_WORK_RESULT").await;
+    assert_eq!(work.payload()["workType"], "Closed");
+    let ended = stream.expect("CONVERSATION_SESSION_STATUS_CHANGED").await;
+    assert_eq!(ended.payload()["sessionEndedByRole"], "EndUser");
+    assert_eq!(ended.payload()["sessionStatusPrev"], "Waiting");
+    let moved = stream.expect("CONVERSATION_QUEUE_POSITION").await;
+    assert_eq!(
+        (
+            moved.data["conversationId"].clone(),
+            moved.payload()["position"].clone()
+        ),
+        (json!(second), json!(1))
+    );
     let e = stream.expect("CONVERSATION_CLOSE_CONVERSATION").await;
     assert_eq!(e.data["conversationId"], first);
     assert_eq!(e.payload()["entryType"], "CloseConversation");
@@ -545,12 +578,13 @@ async fn an_ended_messaging_session_answers_417_until_a_new_one_is_asked_for() {
         v.call(Method::DELETE, &path, None).await.status,
         StatusCode::NO_CONTENT
     );
-    let e = stream.expect("CONVERSATION_PARTICIPANT_CHANGED").await;
-    assert_eq!(e.payload()["entries"][0]["operation"], "remove");
+    let ended = stream.expect_all(SESSION_ENDED).await;
+    assert_eq!(ended[0].payload()["entries"][0]["operation"], "remove");
+    assert_eq!(ended[2].payload()["sessionEndedByRole"], "EndUser");
     let s = sim.session(&conv).await;
     assert_eq!(
         (s["state"].clone(), s["messagingSession"].clone()),
-        (json!("inactive"), json!("ended"))
+        (json!("session-ended"), json!("ended"))
     );
     let (a, _) = v.say(&conv, "still there?").await;
     assert_eq!(a.status, StatusCode::EXPECTATION_FAILED);
@@ -571,6 +605,7 @@ async fn an_ended_messaging_session_answers_417_until_a_new_one_is_asked_for() {
         )
         .await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
+    stream.expect("CONVERSATION_SESSION_STATUS_CHANGED").await;
     stream.expect("CONVERSATION_MESSAGE").await;
     let s = sim.session(&conv).await;
     assert_eq!(s["state"], "queued");

@@ -30,16 +30,15 @@ async fn events_come_in_order_with_rising_ids_and_named_payloads() {
     sim.agent(&conv, "message", json!({"text": "Hello"})).await;
     sim.agent(&conv, "typing", json!({"typing": false})).await;
     let (_, mine) = v.say(&conv, "Hi").await;
-    let mut events = Vec::new();
-    for _ in 0..6 {
+    let mut events = stream.expect_all(QUEUED).await;
+    events.extend(stream.expect_all(ACCEPTED).await);
+    for _ in 0..4 {
         events.push(stream.next().await.expect("open"));
     }
-    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    let names: Vec<&str> = events[7..].iter().map(|e| e.event.as_str()).collect();
     assert_eq!(
         names,
         [
-            "CONVERSATION_ROUTING_RESULT",
-            "CONVERSATION_PARTICIPANT_CHANGED",
             "CONVERSATION_TYPING_STARTED_INDICATOR",
             "CONVERSATION_MESSAGE",
             "CONVERSATION_TYPING_STOPPED_INDICATOR",
@@ -47,32 +46,37 @@ async fn events_come_in_order_with_rising_ids_and_named_payloads() {
         ]
     );
     let ids: Vec<u64> = events.iter().map(SseEvent::id_num).collect();
-    assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(ids, (1..=11).collect::<Vec<u64>>());
     for e in &events {
         assert_eq!(e.data["conversationId"], conv);
         assert!(e.data["conversationEntry"]["entryPayload"].is_string());
         assert!(e.data["channelAddressIdentifier"].is_string());
+        // Every payload names its own entry type, as the entry does.
+        assert_eq!(
+            e.payload()["entryType"],
+            e.data["conversationEntry"]["entryType"]
+        );
     }
-    let routing = events[0].payload();
+    let routing = events[1].payload();
     assert_eq!(routing["routingType"], "Initial");
     assert_eq!(routing["failureType"], "None");
-    let joined = events[1].payload();
+    let joined = events[5].payload();
     assert_eq!(joined["entries"][0]["operation"], "add");
     assert_eq!(joined["entries"][0]["displayName"], "Andy L.");
     assert_eq!(joined["entries"][0]["participant"]["role"], "Agent");
     assert_eq!(
-        events[2].data["conversationEntry"]["senderDisplayName"],
+        events[7].data["conversationEntry"]["senderDisplayName"],
         "Andy L."
     );
     assert_eq!(
-        events[3].data["conversationEntry"]["sender"]["role"],
+        events[8].data["conversationEntry"]["sender"]["role"],
         "Agent"
     );
     assert_eq!(
-        events[3].payload()["abstractMessage"]["staticContent"]["text"],
+        events[8].payload()["abstractMessage"]["staticContent"]["text"],
         "Hello"
     );
-    assert_eq!(events[5].data["conversationEntry"]["identifier"], mine);
+    assert_eq!(events[10].data["conversationEntry"]["identifier"], mine);
 }
 
 #[tokio::test]
@@ -81,7 +85,7 @@ async fn resume_after_last_event_id_delivers_exactly_what_was_missed() {
     let (v, conv, mut stream) = sim.mchat("Andy L.").await;
     sim.agent(&conv, "message", json!({"text": "one"})).await;
     let seen = stream.expect("CONVERSATION_MESSAGE").await;
-    assert_eq!(seen.id, "3");
+    assert_eq!(seen.id, "8");
     drop(stream);
     for text in ["two", "three", "four"] {
         sim.agent(&conv, "message", json!({"text": text})).await;
@@ -99,19 +103,19 @@ async fn resume_after_last_event_id_delivers_exactly_what_was_missed() {
         .collect();
     assert_eq!(texts, ["two", "three", "four"]);
     let ids: Vec<u64> = got.iter().map(SseEvent::id_num).collect();
-    assert_eq!(ids, [4, 5, 6]);
+    assert_eq!(ids, [9, 10, 11]);
     // Live events follow on the same stream.
     sim.agent(&conv, "message", json!({"text": "five"})).await;
-    assert_eq!(stream.expect("CONVERSATION_MESSAGE").await.id, "7");
+    assert_eq!(stream.expect("CONVERSATION_MESSAGE").await.id, "12");
     // An id beyond the last one: nothing is replayed, new events come.
-    let mut ahead = v.stream(Some("7")).await;
+    let mut ahead = v.stream(Some("12")).await;
     ahead.quiet_for(Duration::from_millis(200)).await;
     // Without Last-Event-Id the stream starts at the present.
     let mut fresh = v.stream(None).await;
     fresh.quiet_for(Duration::from_millis(200)).await;
     sim.agent(&conv, "message", json!({"text": "six"})).await;
-    assert_eq!(fresh.expect("CONVERSATION_MESSAGE").await.id, "8");
-    assert_eq!(ahead.expect("CONVERSATION_MESSAGE").await.id, "8");
+    assert_eq!(fresh.expect("CONVERSATION_MESSAGE").await.id, "13");
+    assert_eq!(ahead.expect("CONVERSATION_MESSAGE").await.id, "13");
 }
 
 #[tokio::test]
@@ -128,7 +132,8 @@ async fn a_dropped_stream_loses_nothing_on_resume() {
     sim.fault(json!({"kind": "drop", "path": "/eventrouter/v1/sse"}))
         .await;
     let mut got: Vec<SseEvent> = Vec::new();
-    let mut stream = v.stream(Some("2")).await;
+    // After the 7 events of the queue and the accept.
+    let mut stream = v.stream(Some("7")).await;
     // The stream is cut after its first event, in the middle of the second.
     got.extend(drain(&mut stream).await);
     assert!(stream.cut, "the connection was cut, not ended cleanly");
@@ -136,7 +141,7 @@ async fn a_dropped_stream_loses_nothing_on_resume() {
     let mut stream = v.stream(Some(&got.last().unwrap().id)).await;
     got.extend(drain(&mut stream).await);
     let ids: Vec<u64> = got.iter().map(SseEvent::id_num).collect();
-    assert_eq!(ids, [3, 4, 5, 6, 7], "every event once, in order");
+    assert_eq!(ids, [8, 9, 10, 11, 12], "every event once, in order");
 
     drop(stream);
     sim.wait_session(&conv, "the stream to close", |s| s["openStreams"] == 0)
@@ -145,9 +150,9 @@ async fn a_dropped_stream_loses_nothing_on_resume() {
     // A live stream cut when an event arrives.
     sim.fault(json!({"kind": "drop", "path": "/eventrouter/v1/sse"}))
         .await;
-    let mut stream = v.stream(Some("7")).await;
+    let mut stream = v.stream(Some("12")).await;
     sim.agent(&conv, "message", json!({"text": "live"})).await;
-    assert_eq!(stream.expect("CONVERSATION_MESSAGE").await.id, "8");
+    assert_eq!(stream.expect("CONVERSATION_MESSAGE").await.id, "13");
     assert!(drain(&mut stream).await.is_empty());
     assert!(stream.cut);
     let s = sim.session(&conv).await;
@@ -163,19 +168,19 @@ async fn duplicate_event_fault_sends_an_event_twice_with_the_same_id() {
         .await;
     sim.agent(&conv, "message", json!({"text": "twice"})).await;
     sim.agent(&conv, "message", json!({"text": "once"})).await;
-    let mut stream = v.stream(Some("2")).await;
+    let mut stream = v.stream(Some("7")).await;
     let got = drain(&mut stream).await;
     let ids: Vec<u64> = got.iter().map(SseEvent::id_num).collect();
-    assert_eq!(ids, [3, 3, 4]);
+    assert_eq!(ids, [8, 8, 9]);
     assert_eq!(got[0].data, got[1].data);
     // The fault is used up: the next stream is normal.
-    let mut stream = v.stream(Some("2")).await;
+    let mut stream = v.stream(Some("7")).await;
     let ids: Vec<u64> = drain(&mut stream)
         .await
         .iter()
         .map(SseEvent::id_num)
         .collect();
-    assert_eq!(ids, [3, 4]);
+    assert_eq!(ids, [8, 9]);
 }
 
 #[tokio::test]
@@ -234,14 +239,24 @@ async fn one_stream_per_visitor_carries_every_conversation_of_that_visitor() {
         .iter()
         .map(|e| e.data["conversationId"].as_str().unwrap())
         .collect();
-    assert_eq!(convs, [a.as_str(), a.as_str(), b.as_str(), b.as_str()]);
+    // Each queued (3 events), a accepted (4) and b moved up the queue (1), b accepted (4).
+    let expected: Vec<&str> = [(&a, 3), (&b, 3), (&a, 4), (&b, 1), (&b, 4)]
+        .iter()
+        .flat_map(|(id, n)| std::iter::repeat_n(id.as_str(), *n))
+        .collect();
+    assert_eq!(convs, expected);
     let ids: Vec<u64> = got.iter().map(SseEvent::id_num).collect();
-    assert_eq!(ids, [1, 2, 3, 4], "one id sequence per visitor");
+    assert_eq!(
+        ids,
+        (1..=15).collect::<Vec<u64>>(),
+        "one id sequence per visitor"
+    );
     let theirs = drain(&mut other_stream).await;
     assert!(theirs
         .iter()
         .all(|e| e.data["conversationId"] == c.as_str()));
-    assert_eq!(theirs.len(), 2);
+    // Queued third (3), moved up twice (2), accepted (4).
+    assert_eq!(theirs.len(), 9);
 
     let s = sim.session(&a).await;
     assert_eq!(

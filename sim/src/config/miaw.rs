@@ -32,6 +32,10 @@ pub struct MiawDeployment {
     /// Estimated wait (seconds) reported by routing results (`-1`: not requested).
     #[serde(default = "default_ewt")]
     pub estimated_wait_time: i64,
+    /// Customer inactivity (Setup → Messaging Settings; real orgs: 5 to 30 minutes): an Active
+    /// messaging session whose visitor has not written for this long goes Inactive. `None`: off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_inactivity_seconds: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -194,5 +198,6 @@ pub fn default_deployments() -> Vec<MiawDeployment> {
             ],
         }),
         estimated_wait_time: 60,
+        customer_inactivity_seconds: None,
     }]
 }

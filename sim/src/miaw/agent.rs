@@ -7,17 +7,31 @@ use serde_json::{json, Value};
 
 /// Agent-side actions on a conversation (through the control API).
 pub enum AgentAction<'a> {
-    Accept(&'a str),
+    /// An agent (`bot: false`) or a bot (`bot: true`) accepts, by name.
+    Accept {
+        name: &'a str,
+        bot: bool,
+    },
     Message(&'a str),
     Typing(bool),
-    Transfer(&'a str),
+    /// To a named agent at once; `None` (a bot only): back to the queue.
+    Transfer(Option<&'a str>),
     Disconnect,
     Queue {
         position: i64,
         estimated_wait_time: Option<i64>,
     },
+    /// The agent's End: the messaging session ends (by the connected participant's role), the
+    /// conversation stays open.
     End(Option<&'a str>),
+    /// The messaging session ends by the system.
     EndSession,
+    /// The org closes the conversation for good.
+    CloseConversation,
+    /// Customer inactivity now.
+    Inactivate,
+    /// An agent declines the waiting work item.
+    Decline,
     Receipt {
         read: bool,
         message_id: Option<&'a str>,
@@ -51,20 +65,34 @@ impl Miaw {
             return Err((StatusCode::NOT_FOUND, "no such session".to_string()));
         };
         let state = c.state_str();
-        let with_agent = c.phase == Phase::Agent && c.agent_connected;
+        let with_agent = c.phase == Phase::Active && c.agent_connected;
         match action {
-            AgentAction::Accept(name) => {
-                let reconnecting = c.phase == Phase::Agent && !c.agent_connected;
-                if c.phase != Phase::Routing && !reconnecting {
+            AgentAction::Accept { name, bot } => {
+                let reconnecting = c.phase == Phase::Active && !c.agent_connected;
+                if c.phase != Phase::Waiting && !reconnecting {
                     return conflict(format!("the conversation is {state}, not waiting"));
                 }
-                c.phase = Phase::Agent;
+                let role = if bot { "Chatbot" } else { "Agent" };
+                let (dep, seq) = (c.dep, c.queue_seq);
+                c.phase = Phase::Active;
                 c.agent_name = Some(name.to_string());
+                c.participant_role = role;
                 c.agent_connected = true;
                 c.queue_position = None;
-                let routing = if reconnecting { "Transfer" } else { "Initial" };
-                self.routing_result(id, routing);
-                self.participant(id, "add", name);
+                c.routing_status = "ROUTED";
+                if reconnecting {
+                    self.routing_result(id, "Transfer");
+                    self.participant(id, "add", name, role);
+                } else {
+                    let session_waiting = c.session.status != "Active";
+                    self.work_result(id, "Assigned");
+                    self.work_result(id, "Accepted");
+                    self.participant(id, "add", name, role);
+                    if session_waiting {
+                        self.set_session_status(id, "Active", None);
+                    }
+                    self.dequeued(dep, seq);
+                }
             }
             AgentAction::Message(text) => {
                 if !with_agent {
@@ -114,13 +142,19 @@ impl Miaw {
                 let e = self.entry(id, kind, sender, None, json!({"entryType": kind}));
                 self.publish(id, event, e, false);
             }
-            AgentAction::Transfer(name) => {
-                if c.phase != Phase::Agent {
+            AgentAction::Transfer(Some(name)) => {
+                if c.phase != Phase::Active {
                     return conflict(format!("the conversation is {state}, not established"));
                 }
-                let leaving = c.agent_connected.then(|| c.agent_name.clone()).flatten();
+                let leaving = c
+                    .agent_connected
+                    .then(|| c.agent_name.clone())
+                    .flatten()
+                    .map(|n| (n, c.participant_role));
                 c.agent_name = Some(name.to_string());
+                c.participant_role = "Agent";
                 c.agent_connected = true;
+                c.routing_status = "ROUTED";
                 c.add_line(
                     "OperatorTransferred",
                     name.to_string(),
@@ -128,10 +162,27 @@ impl Miaw {
                     None,
                 );
                 self.routing_result(id, "Transfer");
-                if let Some(old) = leaving {
-                    self.participant(id, "remove", &old);
+                self.work_result(id, "Transferred");
+                if let Some((old, role)) = leaving {
+                    self.participant(id, "remove", &old, role);
                 }
-                self.participant(id, "add", name);
+                self.participant(id, "add", name, "Agent");
+            }
+            AgentAction::Transfer(None) => {
+                if !(with_agent && c.participant_role == "Chatbot") {
+                    return Err((
+                        StatusCode::BAD_REQUEST,
+                        "agentName is required unless a bot transfers to the queue".to_string(),
+                    ));
+                }
+                let bot = c.agent_name.take().unwrap_or_default();
+                c.agent_connected = false;
+                c.participant_role = "Agent";
+                c.routing_status = "TRANSFER";
+                self.participant(id, "remove", &bot, "Chatbot");
+                self.routing_result(id, "Transfer");
+                self.work_result(id, "Transferred");
+                self.enqueue(id);
             }
             AgentAction::Disconnect => {
                 if !with_agent {
@@ -141,33 +192,70 @@ impl Miaw {
                 }
                 c.agent_connected = false;
                 let name = c.agent_name.clone().unwrap_or_default();
-                self.participant(id, "remove", &name);
+                let role = c.participant_role;
+                self.participant(id, "remove", &name, role);
             }
             AgentAction::Queue {
                 position,
                 estimated_wait_time,
             } => {
-                if c.phase != Phase::Routing {
+                if c.phase != Phase::Waiting {
                     return conflict(format!("the conversation is {state}, not queued"));
                 }
-                c.queue_position = Some(position);
                 if let Some(ewt) = estimated_wait_time {
                     c.estimated_wait_time = ewt;
                 }
-                self.routing_result(id, "Initial");
+                let routing = if c.routing_status == "TRANSFER" {
+                    "Transfer"
+                } else {
+                    "Initial"
+                };
+                self.routing_result(id, routing);
+                self.queue_position_event(id, position);
             }
             AgentAction::End(reason) => {
                 if !c.is_open() {
                     return conflict("the conversation has already ended".to_string());
                 }
+                if c.phase == Phase::SessionEnded {
+                    return conflict("the messaging session has already ended".to_string());
+                }
+                let role = if c.agent_connected {
+                    c.participant_role
+                } else {
+                    "System"
+                };
                 let reason = reason.unwrap_or("agent").to_string();
-                self.close(id, "agent", Some(reason));
+                self.end_session_by(id, role, Some(reason));
             }
             AgentAction::EndSession => {
-                if !matches!(c.phase, Phase::Routing | Phase::Agent) {
+                if !matches!(c.phase, Phase::Waiting | Phase::Active | Phase::Inactive) {
                     return conflict(format!("the conversation is {state}: no messaging session"));
                 }
-                self.end_session(id);
+                self.end_session_by(id, "System", Some("system".to_string()));
+            }
+            AgentAction::CloseConversation => {
+                if !c.is_open() {
+                    return conflict("the conversation has already ended".to_string());
+                }
+                // How the real server tells an org-side close is not documented (its
+                // CONVERSATION_CLOSE_CONVERSATION is documented for the end user's close only):
+                // the simulator ends the session by System, then sends the close. A client must
+                // end the chat on either.
+                self.close(id, "System", Some("closed".to_string()));
+            }
+            AgentAction::Inactivate => {
+                if !self.inactivate(id) {
+                    return conflict(format!(
+                        "the conversation is {state}: no active messaging session"
+                    ));
+                }
+            }
+            AgentAction::Decline => {
+                if c.phase != Phase::Waiting {
+                    return conflict(format!("the conversation is {state}, not queued"));
+                }
+                self.work_result(id, "Declined");
             }
             AgentAction::Receipt { read, message_id } => {
                 if !c.is_open() {
@@ -288,7 +376,16 @@ impl Miaw {
             "routingAttributes": c.routing_attributes,
             "estimatedWaitTime": c.estimated_wait_time,
             "agentConnected": c.agent_connected,
-            "messagingSession": if c.phase == Phase::Inactive || c.phase == Phase::Closed { "ended" } else { "active" },
+            "messagingSession": match c.phase {
+                Phase::SessionEnded | Phase::Closed => "ended",
+                Phase::Inactive => "inactive",
+                Phase::Waiting | Phase::Active => "active",
+            },
+            "sessionId": c.session.id,
+            "sessionStatus": c.session.status,
+            "sessionEndedByRole": c.session.ended_by_role,
+            "participantRole": c.agent_connected.then_some(c.participant_role),
+            "routingStatus": c.routing_status,
             "endedBy": c.ended_by,
             "endReason": c.end_reason,
             "createdAtMs": c.created_ms,

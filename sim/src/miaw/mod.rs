@@ -2,6 +2,7 @@
 //! on the same server, state and control API as the Live Agent API. See `sim/README.md`.
 
 pub(crate) mod agent;
+mod session;
 pub(crate) mod state;
 mod token;
 mod visitor;

@@ -103,14 +103,42 @@ pub(super) struct Visitor {
 /// Where a conversation is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Phase {
-    /// Created (or a new messaging session started): waiting for an agent.
-    Routing,
-    /// An agent accepted (it may have disconnected since: `agent_connected`).
-    Agent,
+    /// In the deployment's queue, waiting for an agent or a bot: the first routing, a new
+    /// messaging session, after inactivity, or after a bot's transfer to the queue.
+    Waiting,
+    /// An agent or a bot accepted (it may have disconnected since: `agent_connected`).
+    Active,
     /// The messaging session ended; the conversation is open. The next message needs
     /// `isNewMessagingSession: true` (417 otherwise).
+    SessionEnded,
+    /// The messaging session went inactive (customer inactivity); the next message routes it
+    /// again (same session).
     Inactive,
     Closed,
+}
+
+/// A conversation's current messaging session (`CONVERSATION_SESSION_STATUS_CHANGED`).
+#[derive(Clone, Debug)]
+pub(super) struct Session {
+    pub(super) id: String,
+    /// New, Waiting, Active, Inactive or Ended.
+    pub(super) status: &'static str,
+    pub(super) start_ms: u64,
+    pub(super) end_ms: Option<u64>,
+    /// Agent, Chatbot, System or EndUser, once Ended.
+    pub(super) ended_by_role: Option<&'static str>,
+}
+
+impl Session {
+    pub(super) fn new() -> Session {
+        Session {
+            id: ids::uuid(),
+            status: "New",
+            start_ms: ids::now_ms(),
+            end_ms: None,
+            ended_by_role: None,
+        }
+    }
 }
 
 /// A history entry (also the `conversationEntry` of its event).
@@ -174,13 +202,29 @@ pub(super) struct Received {
 pub(super) struct Conversation {
     pub(super) id: String,
     pub(super) visitor: String,
+    /// The deployment (index) of the visitor.
+    pub(super) dep: usize,
     pub(super) channel: String,
     pub(super) order: u64,
     pub(super) created_ms: u64,
     pub(super) closed_ms: Option<u64>,
     pub(super) routing_attributes: Map<String, Value>,
     pub(super) phase: Phase,
+    pub(super) session: Session,
+    /// INITIAL, ROUTED, TRANSFER or NEEDS_ROUTING (`GET …/conversation/{id}`).
+    pub(super) routing_status: &'static str,
+    /// The order in which waiting conversations entered the queue (position = rank among the
+    /// deployment's waiting conversations).
+    pub(super) queue_seq: u64,
+    /// The `pendingServiceRoutingId` of the current routing (a new one each time it is queued).
+    pub(super) routing_id: String,
+    /// When the session last became Active, and the visitor's last message: customer
+    /// inactivity counts from the later of the two.
+    pub(super) active_since: Instant,
+    pub(super) last_visitor_message: Instant,
     pub(super) agent_name: Option<String>,
+    /// The connected (or last) participant's role: Agent or Chatbot.
+    pub(super) participant_role: &'static str,
     pub(super) agent_connected: bool,
     pub(super) ended_by: Option<&'static str>,
     pub(super) end_reason: Option<String>,
@@ -252,8 +296,9 @@ impl Conversation {
 
     pub(super) fn state_str(&self) -> &'static str {
         match self.phase {
-            Phase::Routing => "queued",
-            Phase::Agent => "established",
+            Phase::Waiting => "queued",
+            Phase::Active => "established",
+            Phase::SessionEnded => "session-ended",
             Phase::Inactive => "inactive",
             Phase::Closed => "ended",
         }
@@ -301,10 +346,47 @@ pub struct Miaw {
     pub(super) tokens: HashMap<String, TokenInfo>,
     pub(super) visitors: HashMap<String, Visitor>,
     pub(super) conversations: HashMap<String, Conversation>,
+    /// The last `queue_seq` given.
+    pub(super) queue_counter: u64,
 }
 
 pub(super) fn agent_subject(name: &str) -> String {
     ids::sf_id("005", name)
+}
+
+/// A user id (`005…`) for an agent, a bot id (`0Xx…`) for a bot.
+pub(super) fn participant_subject(role: &str, name: &str) -> String {
+    if role == "Chatbot" {
+        ids::sf_id("0Xx", name)
+    } else {
+        agent_subject(name)
+    }
+}
+
+/// An 18-character Salesforce id with this 3-character prefix: 15 characters and the 3-character
+/// case checksum.
+pub(super) fn sf_id18(prefix: &str) -> String {
+    const ALPHANUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const SUFFIX: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+    let mut id = prefix.to_string();
+    let mut r = ids::random_u64();
+    while id.len() < 15 {
+        if r < 62 {
+            r = ids::random_u64();
+        }
+        id.push(ALPHANUM[(r % 62) as usize] as char);
+        r /= 62;
+    }
+    let bytes = id.as_bytes().to_vec();
+    for chunk in bytes.chunks(5) {
+        let bits = chunk
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.is_ascii_uppercase())
+            .fold(0usize, |acc, (i, _)| acc | (1 << i));
+        id.push(SUFFIX[bits] as char);
+    }
+    id
 }
 
 impl Miaw {
@@ -315,6 +397,7 @@ impl Miaw {
             tokens: HashMap::new(),
             visitors: HashMap::new(),
             conversations: HashMap::new(),
+            queue_counter: 0,
         }
     }
 
@@ -572,7 +655,8 @@ impl Miaw {
 
     pub(super) fn agent_sender(c: &Conversation) -> (&'static str, String, String) {
         let name = c.agent_name.clone().unwrap_or_else(|| "Agent".to_string());
-        ("Agent", agent_subject(&name), name)
+        let subject = participant_subject(c.participant_role, &name);
+        (c.participant_role, subject, name)
     }
 
     pub(super) fn system_sender() -> (&'static str, String, String) {
@@ -599,14 +683,20 @@ impl Miaw {
         self.publish(conv, "CONVERSATION_ROUTING_RESULT", e, true);
     }
 
-    pub(super) fn participant(&mut self, conv: &str, operation: &str, name: &str) {
+    /// `ParticipantChanged` for an agent or a bot (`role`: Agent or Chatbot).
+    pub(super) fn participant(&mut self, conv: &str, operation: &str, name: &str, role: &str) {
+        let app_type = if role == "Chatbot" {
+            "chatbot"
+        } else {
+            "agent"
+        };
         let payload = json!({
             "entryType": "ParticipantChanged",
             "entries": [{
                 "operation": operation,
                 "displayName": name,
-                "participant": {"role": "Agent", "appType": "agent", "subject": agent_subject(name),
-                                "clientIdentifier": ""},
+                "participant": {"role": role, "appType": app_type,
+                                "subject": participant_subject(role, name), "clientIdentifier": ""},
             }],
         });
         let e = self.entry(

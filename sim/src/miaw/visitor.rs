@@ -1,11 +1,12 @@
 //! The visitor's requests on conversations (the REST routes call these).
 
 use super::state::{
-    is_lowercase_uuid, str_field, Conversation, Entry, HistoryQuery, Miaw, Phase, Reject,
+    is_lowercase_uuid, str_field, Conversation, Entry, HistoryQuery, Miaw, Phase, Reject, Session,
 };
 use crate::ids;
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
+use std::time::Instant;
 
 impl Miaw {
     fn check_es_name(&self, visitor: &str, es: Option<&str>) -> Result<(), Reject> {
@@ -66,18 +67,27 @@ impl Miaw {
             )));
         }
         let routing_attributes = self.routing_attributes(visitor, body)?;
-        let dep = &self.deployments[self.visitors[visitor].dep];
+        let dep_index = self.visitors[visitor].dep;
+        let dep = &self.deployments[dep_index];
         let now = ids::now_ms();
         let mut c = Conversation {
             id: id.to_string(),
             visitor: visitor.to_string(),
+            dep: dep_index,
             channel: dep.channel_address(),
             order,
             created_ms: now,
             closed_ms: None,
             routing_attributes,
-            phase: Phase::Routing,
+            phase: Phase::Waiting,
+            session: Session::new(),
+            routing_status: "INITIAL",
+            queue_seq: 0,
+            routing_id: String::new(),
+            active_since: Instant::now(),
+            last_visitor_message: Instant::now(),
             agent_name: None,
+            participant_role: "Agent",
             agent_connected: false,
             ended_by: None,
             end_reason: None,
@@ -91,6 +101,8 @@ impl Miaw {
         };
         c.record("CreateConversation", body.clone());
         self.conversations.insert(id.to_string(), c);
+        // A messaging session starts (New → Waiting) and is routed to the deployment's queue.
+        self.start_routing(id);
         Ok(json!({"conversationId": id}))
     }
 
@@ -139,19 +151,32 @@ impl Miaw {
                 json!({"conversationEntries": [{"id": e.identifier, "clientTimestamp": e.client_ts}]}),
             );
         }
-        if c.phase == Phase::Inactive && !new_session {
+        if c.phase == Phase::SessionEnded && !new_session {
             return Err(Reject::new(
                 StatusCode::EXPECTATION_FAILED,
                 "The messaging session has ended: send the message with isNewMessagingSession true",
             ));
         }
-        if c.phase == Phase::Inactive {
-            // A new messaging session: routed again, to whichever agent accepts it.
-            c.phase = Phase::Routing;
+        // After the end of a session: a new one (new sessionId). After inactivity: the same
+        // session, Waiting again. Either way routed again, to whichever agent or bot accepts it.
+        let routing_again = match c.phase {
+            Phase::SessionEnded => {
+                c.session = Session::new();
+                true
+            }
+            Phase::Inactive => true,
+            _ => false,
+        };
+        if routing_again {
             c.routing_attributes.extend(attributes);
             c.agent_name = None;
+            c.participant_role = "Agent";
             c.queue_position = None;
+            c.routing_status = "NEEDS_ROUTING";
+            c.ended_by = None;
+            c.end_reason = None;
         }
+        c.last_visitor_message = Instant::now();
         c.record("Message", body.clone());
         c.visitor_typing = false;
         let name = c.visitor_name().unwrap_or_else(|| "Guest".to_string());
@@ -172,7 +197,14 @@ impl Miaw {
         let sender = ("EndUser", visitor.to_string(), name);
         let mut e = self.entry(id, "Message", sender, Some(msg_id.to_string()), payload);
         e.client_ts = client_ts;
+        if routing_again {
+            self.set_session_status(id, "Waiting", None);
+        }
         self.publish(id, "CONVERSATION_MESSAGE", e, true);
+        if routing_again {
+            self.routing_result(id, "Initial");
+            self.enqueue(id);
+        }
         Ok(json!({"conversationEntries": [{"id": msg_id, "clientTimestamp": client_ts}]}))
     }
 
@@ -241,7 +273,7 @@ impl Miaw {
             return Ok(());
         }
         c.record("CloseConversation", json!({"esDeveloperName": es}));
-        self.close(id, "visitor", None);
+        self.close(id, "EndUser", None);
         Ok(())
     }
 
@@ -256,38 +288,14 @@ impl Miaw {
         let c = self.own(visitor, id)?;
         c.require_open()?;
         c.record("EndMessagingSession", json!({"esDeveloperName": es}));
-        self.end_session(id);
+        self.end_session_by(id, "EndUser", None);
         Ok(())
     }
 
-    pub(super) fn end_session(&mut self, id: &str) {
-        let Some(c) = self.conversations.get_mut(id) else {
-            return;
-        };
-        if c.phase == Phase::Inactive {
-            return;
-        }
-        let leaving = c.agent_connected.then(|| c.agent_name.clone()).flatten();
-        c.phase = Phase::Inactive;
-        c.agent_connected = false;
-        c.visitor_typing = false;
-        if let Some(name) = leaving {
-            self.participant(id, "remove", &name);
-        }
-    }
-
-    pub(super) fn close(&mut self, id: &str, by: &'static str, reason: Option<String>) {
-        let Some(c) = self.conversations.get_mut(id) else {
-            return;
-        };
-        c.phase = Phase::Closed;
-        c.agent_connected = false;
-        c.visitor_typing = false;
-        c.ended_by = Some(by);
-        c.end_reason = reason;
-        c.closed_ms = Some(ids::now_ms());
-        c.queue_position = None;
-        self.close_event(id);
+    /// `GET …/conversation/{id}`: `{conversationId, routingStatus}`.
+    pub fn routing_status(&mut self, visitor: &str, id: &str) -> Result<Value, Reject> {
+        let c = self.own(visitor, id)?;
+        Ok(Miaw::routing_status_json(c))
     }
 
     /// `GET …/conversation/list`: the visitor's conversations, newest first.

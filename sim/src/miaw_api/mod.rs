@@ -42,15 +42,21 @@ pub fn router(sh: &AppState) -> Router<AppState> {
         )
         .route(&conv(""), post(create))
         .route(&conv("/list"), get(list))
-        .route(&conv("/{id}"), delete(close))
+        .route(&conv("/{id}"), get(routing_status).delete(close))
         .route(&conv("/{id}/session"), delete(end_session))
         .route(&conv("/{id}/message"), post(message))
         .route(&conv("/{id}/entry"), post(entry))
         .route(&conv("/{id}/acknowledge-entries"), post(acknowledge))
         .route(&conv("/{id}/entries"), get(entries))
         .route(SSE_PATH, get(sse::stream))
+        // Unknown paths under the API's prefixes and known paths with another method: a JSON
+        // 404, never an empty one or a 405 (a router-level fallback would also catch the Live
+        // Agent API's and the static files' paths once merged: the prefixes do it instead).
+        .route("/iamessage", any(not_found))
         .route("/iamessage/{*rest}", any(not_found))
+        .route("/eventrouter", any(not_found))
         .route("/eventrouter/{*rest}", any(not_found))
+        .method_not_allowed_fallback(not_found)
         .layer(from_fn_with_state(sh.clone(), middleware));
     let origins = allowed_origins(sh);
     if !origins.is_empty() {
@@ -58,11 +64,15 @@ pub fn router(sh: &AppState) -> Router<AppState> {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                // Salesforce's sample client reads the stream with fetch and these headers
+                // (Cache-Control and Accept among them: Accept is CORS-safelisted, Cache-Control
+                // is not, so its preflight asks for it).
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
-                    HeaderName::from_static("x-org-id"),
+                    header::CACHE_CONTROL,
                     HeaderName::from_static("last-event-id"),
+                    HeaderName::from_static("x-org-id"),
                 ])
                 .max_age(Duration::from_secs(600)),
         );
@@ -164,6 +174,16 @@ async fn create(St(sh): St<AppState>, headers: HeaderMap, body: Bytes) -> Respon
         st.miaw.create_conversation(&v, order, &b)
     });
     answer(result, StatusCode::CREATED)
+}
+
+async fn routing_status(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.routing_status(&v, &id));
+    answer(result, StatusCode::OK)
 }
 
 async fn message(

@@ -108,13 +108,35 @@ impl Sim {
         let v = self.mvisitor().await;
         let conv = v.create().await;
         let mut stream = v.stream(Some("0")).await;
+        stream.expect_all(QUEUED).await;
         self.agent(&conv, "accept", json!({"agentName": agent}))
             .await;
-        stream.expect("CONVERSATION_ROUTING_RESULT").await;
-        stream.expect("CONVERSATION_PARTICIPANT_CHANGED").await;
+        stream.expect_all(ACCEPTED).await;
         (v, conv, stream)
     }
 }
+
+/// What a new conversation (or a new messaging session) sends when it is queued.
+pub const QUEUED: &[&str] = &[
+    "CONVERSATION_SESSION_STATUS_CHANGED",
+    "CONVERSATION_ROUTING_RESULT",
+    "CONVERSATION_QUEUE_POSITION",
+];
+
+/// What an agent's (or a bot's) accept sends.
+pub const ACCEPTED: &[&str] = &[
+    "CONVERSATION_ROUTING_WORK_RESULT",
+    "CONVERSATION_ROUTING_WORK_RESULT",
+    "CONVERSATION_PARTICIPANT_CHANGED",
+    "CONVERSATION_SESSION_STATUS_CHANGED",
+];
+
+/// What the agent's end sends (the messaging session ends, the conversation stays open).
+pub const SESSION_ENDED: &[&str] = &[
+    "CONVERSATION_PARTICIPANT_CHANGED",
+    "CONVERSATION_ROUTING_WORK_RESULT",
+    "CONVERSATION_SESSION_STATUS_CHANGED",
+];
 
 pub fn token_body() -> Value {
     json!({
@@ -362,6 +384,15 @@ impl SseReader {
         let e = self.next().await.expect("stream open");
         assert_eq!(e.event, name, "{:?}", e.data);
         e
+    }
+
+    /// The next events, which must be named `names` in this order.
+    pub async fn expect_all(&mut self, names: &[&str]) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        for name in names {
+            out.push(self.expect(name).await);
+        }
+        out
     }
 
     /// Asserts that no event arrives within `limit`.
