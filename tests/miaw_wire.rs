@@ -345,13 +345,8 @@ fn history_entries_newest_first_with_object_payloads() {
     }
 
     assert_eq!(entries[3].entry_type, "SessionStatusChanged");
-    assert_eq!(
-        entries[3].payload,
-        EntryPayload::Unknown {
-            name: "SessionStatusChanged".into(),
-            raw: json!({"entryType": "SessionStatusChanged", "sessionStatus": "Active"}),
-        }
-    );
+    assert!(matches!(&entries[3].payload, EntryPayload::SessionStatusChanged(s)
+        if s.status == "Active" && s.ended_by_role.is_empty()));
 
     match &entries[4].payload {
         EntryPayload::RoutingResult(r) => {
@@ -680,4 +675,29 @@ fn jwt_expiry_is_none_for_what_is_not_a_token_with_exp() {
     assert_eq!(jwt_expiry_secs(&jwt(r#"{"sub":"x"}"#)), None);
     assert_eq!(jwt_expiry_secs(&jwt(r#"{"exp":-5}"#)), None);
     assert_eq!(jwt_expiry_secs(&jwt(r#"{"exp":null}"#)), None);
+}
+
+/// The events of a session's life the real server sends (issue 25): who ended the session, the
+/// place in the queue (a number as a string reads as meant), what routing did with the work.
+#[test]
+fn session_status_queue_position_and_routing_work_result_events() {
+    match payload("session-status-changed") {
+        EntryPayload::SessionStatusChanged(s) => {
+            assert_eq!(s.status, "Ended");
+            assert_eq!(s.previous, "Active");
+            assert_eq!(s.ended_by_role, "Agent");
+            assert_eq!(s.session_id, "0Mw000000000001AAA");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        payload("queue-position"),
+        EntryPayload::QueuePosition { position: Some(3) }
+    );
+    assert_eq!(
+        payload("routing-work-result"),
+        EntryPayload::RoutingWorkResult {
+            work_type: "Transferred".into()
+        }
+    );
 }
