@@ -1241,3 +1241,67 @@ fn a_cut_enhanced_chat_stream_is_opened_again_at_the_core_deadline() {
     let again = w.fetch(Call::Stream);
     assert_eq!(again.header("Authorization"), Some("Bearer t1"));
 }
+
+#[test]
+fn an_enhanced_chat_session_ended_by_the_agent_keeps_the_transcript_and_can_start_afresh() {
+    use chasitor::miaw::engine::Call;
+    use chasitor::session::Ender;
+    let mut w = Widget::with(miaw_settings(), HashMap::new());
+    w.input(Input::Start(Prechat::default()));
+    let token = w.fetch(Call::Token);
+    w.answer_fetch(&token, 200, r#"{"accessToken":"t1","lastEventId":"0"}"#);
+    let stream = w.fetch(Call::Stream);
+    let create = w.fetch(Call::Create);
+    let conv = serde_json::from_str::<serde_json::Value>(create.body.as_deref().unwrap()).unwrap()
+        ["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.stream_bytes(&stream, "");
+    w.answer_fetch(&create, 201, "{}");
+    w.stream_bytes(
+        &stream,
+        &miaw_frame(
+            1,
+            "CONVERSATION_PARTICIPANT_CHANGED",
+            &conv,
+            json!({"identifier": "p1", "entryType": "ParticipantChanged", "sender": {"role": "System"},
+                   "entryPayload": "{\"entries\":[{\"operation\":\"add\",\"displayName\":\"Andy\",\"participant\":{\"role\":\"Agent\"}}]}"}),
+        ),
+    );
+    w.stream_bytes(
+        &stream,
+        &miaw_frame(
+            2,
+            "CONVERSATION_SESSION_STATUS_CHANGED",
+            &conv,
+            json!({"identifier": "s1", "entryType": "SessionStatusChanged", "sender": {"role": "System"},
+                   "entryPayload": "{\"sessionStatus\":\"Ended\",\"sessionStatusPrev\":\"Active\",\"sessionEndedByRole\":\"Agent\"}"}),
+        ),
+    );
+    assert_eq!(
+        w.core.state(),
+        &ChatState::SessionEnded {
+            by: Ender::Agent,
+            form: false
+        }
+    );
+    // The transcript says who ended it; the conversation is still there.
+    let last = w.core.view().transcript.items.last().unwrap().clone();
+    assert_eq!(last.note, Some(Note::AgentEnded));
+    assert_eq!(last.name, "Andy");
+    let rows = w.core.view().transcript.items.len();
+    assert!(!w.effects.iter().any(|e| matches!(e, Effect::Site(SiteEvent::ChatEnded { .. }))));
+
+    // "Start a new chat": the conversation is closed first, then a new chat begins.
+    w.input(Input::NewChat);
+    let close = w.fetch(Call::Close);
+    assert_eq!(w.core.view().transcript.items.len(), rows, "nothing cleared yet");
+    w.answer_fetch(&close, 204, "");
+    assert_eq!(w.core.state(), &ChatState::Idle);
+    assert!(w.core.view().transcript.items.is_empty());
+    assert!(w
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Site(SiteEvent::ChatEnded { reason: "visitor" }))));
+}
