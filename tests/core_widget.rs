@@ -1291,12 +1291,19 @@ fn an_enhanced_chat_session_ended_by_the_agent_keeps_the_transcript_and_can_star
     assert_eq!(last.note, Some(Note::AgentEnded));
     assert_eq!(last.name, "Andy");
     let rows = w.core.view().transcript.items.len();
-    assert!(!w.effects.iter().any(|e| matches!(e, Effect::Site(SiteEvent::ChatEnded { .. }))));
+    assert!(!w
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Site(SiteEvent::ChatEnded { .. }))));
 
     // "Start a new chat": the conversation is closed first, then a new chat begins.
     w.input(Input::NewChat);
     let close = w.fetch(Call::Close);
-    assert_eq!(w.core.view().transcript.items.len(), rows, "nothing cleared yet");
+    assert_eq!(
+        w.core.view().transcript.items.len(),
+        rows,
+        "nothing cleared yet"
+    );
     w.answer_fetch(&close, 204, "");
     assert_eq!(w.core.state(), &ChatState::Idle);
     assert!(w.core.view().transcript.items.is_empty());

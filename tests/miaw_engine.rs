@@ -1041,7 +1041,15 @@ fn noise_frame(id: u64, conv: &str, entry: &str, kind: u8) -> String {
     };
     frame(
         id,
-        &event(conv, name, entry, entry_type, (role, "Ada Agent"), payload, &[]),
+        &event(
+            conv,
+            name,
+            entry,
+            entry_type,
+            (role, "Ada Agent"),
+            payload,
+            &[],
+        ),
     )
 }
 

@@ -85,7 +85,12 @@ fn routing(conv: &str, id: &str, routing_type: &str, wait: Option<i64>) -> (Stri
 }
 
 /// The frames, numbered from `first`, as one chunk each.
-fn feed(c: &mut Chat, stream: &chasitor::miaw::engine::Request, first: u64, frames: &[(String, Value)]) {
+fn feed(
+    c: &mut Chat,
+    stream: &chasitor::miaw::engine::Request,
+    first: u64,
+    frames: &[(String, Value)],
+) {
     for (i, f) in frames.iter().enumerate() {
         c.chunk(stream, &frame(first + i as u64, f));
     }
@@ -116,7 +121,7 @@ fn the_agent_ends_the_session_the_visitor_writes_again_and_a_second_agent_takes_
     assert_eq!(c.requests(), []);
     assert_eq!(c.aborts(), []);
     assert_eq!(c.e.open_streams(), 1);
-    assert_eq!(c.e.next_deadline().is_some(), true, "the stream is watched");
+    assert!(c.e.next_deadline().is_some(), "the stream is watched");
 
     // Writing again starts a new messaging session, routed with the visitor's answers.
     let post = c.send(1, "One more question");
@@ -243,7 +248,12 @@ fn a_bot_answers_first_and_its_handover_to_a_person_is_one_change() {
             routing(&conv, "e1", "Initial", None),
             member(&conv, "e2", "Astro", "Chatbot", "add"),
             session(&conv, "e3", "Active", "Waiting", None),
-            message(&conv, "m1", ("Chatbot", "Astro"), "Hi, I am Astro. How can I help?"),
+            message(
+                &conv,
+                "m1",
+                ("Chatbot", "Astro"),
+                "Hi, I am Astro. How can I help?",
+            ),
         ],
     );
     let events = c.events();
@@ -455,7 +465,10 @@ fn a_deployment_asking_its_form_every_session_asks_it_again_before_the_next() {
     assert_eq!(c.requests(), [], "nothing goes before the visitor writes");
     let post = c.send(1, "About my return");
     assert_eq!(body(&post)["isNewMessagingSession"], true);
-    assert_eq!(body(&post)["routingAttributes"], json!({"Topic": "Returns"}));
+    assert_eq!(
+        body(&post)["routingAttributes"],
+        json!({"Topic": "Returns"})
+    );
 }
 
 #[test]
@@ -498,7 +511,10 @@ fn unknown_events_entries_and_message_types_mixed_into_a_chat_lose_nothing() {
         "id: 2\nevent: CONVERSATION_PROGRESS_INDICATOR\ndata: {\"conversationId\":\"x\"}\n\n",
     );
     feed(&mut c, &stream, 3, &[unknown_entry, form, link]);
-    c.chunk(&stream, "id: 6\nevent: CONVERSATION_STREAMING_TOKEN\ndata: oops\n\n");
+    c.chunk(
+        &stream,
+        "id: 6\nevent: CONVERSATION_STREAMING_TOKEN\ndata: oops\n\n",
+    );
     c.answer(&post, 202, "{}");
     feed(
         &mut c,

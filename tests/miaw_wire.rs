@@ -345,8 +345,10 @@ fn history_entries_newest_first_with_object_payloads() {
     }
 
     assert_eq!(entries[3].entry_type, "SessionStatusChanged");
-    assert!(matches!(&entries[3].payload, EntryPayload::SessionStatusChanged(s)
-        if s.status == "Active" && s.ended_by_role.is_empty()));
+    assert!(
+        matches!(&entries[3].payload, EntryPayload::SessionStatusChanged(s)
+        if s.status == "Active" && s.ended_by_role.is_empty())
+    );
 
     match &entries[4].payload {
         EntryPayload::RoutingResult(r) => {

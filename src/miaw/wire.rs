@@ -743,10 +743,14 @@ pub enum EntryPayload {
     /// a bot's or the system's end of the chat reaches the visitor.
     SessionStatusChanged(SessionStatusChanged),
     /// The visitor's place in the queue (`CONVERSATION_QUEUE_POSITION`).
-    QueuePosition { position: Option<i64> },
+    QueuePosition {
+        position: Option<i64>,
+    },
     /// What routing did with the work (`CONVERSATION_ROUTING_WORK_RESULT`): Assigned, Accepted,
     /// Closed, Declined, Cancelled, TransferError, Transferred.
-    RoutingWorkResult { work_type: String },
+    RoutingWorkResult {
+        work_type: String,
+    },
     /// An entry type this client does not know (`name`), or a known one whose payload is not an
     /// object; `raw` is the payload (parsed when it was a JSON string).
     Unknown {

@@ -18,6 +18,6 @@ pub mod state;
 
 pub use input::{header, Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEOUT_MS};
 pub use retry::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
-pub use state::{ChatState, Delivery, EndReason, EngineError, Event};
 #[cfg(feature = "miaw")]
 pub use state::Ender;
+pub use state::{ChatState, Delivery, EndReason, EngineError, Event};

@@ -150,7 +150,9 @@ pub enum Event {
     Inactive(bool),
     /// Enhanced Chat: a message the widget cannot show (no text it can read), from `name`.
     #[cfg(feature = "miaw")]
-    Unshowable { name: String },
+    Unshowable {
+        name: String,
+    },
 }
 
 /// A non-fatal problem: logged by the driver, never shown as a crash.

@@ -204,7 +204,10 @@ fn ChatWindow() -> impl IntoView {
     let end_label = ctx.label(|l| l.end_chat());
     let idle = ctx.label(|l| l.idle_warning());
 
-    let can_end = move || matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat) || between(stage.get());
+    let can_end = move || {
+        matches!(stage.get(), Stage::Connecting | Stage::Queued | Stage::Chat)
+            || between(stage.get())
+    };
     // The confirm step goes away with the chat.
     Effect::new(move |_| {
         if !can_end() {

@@ -102,7 +102,12 @@ pub fn SessionEndedView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let hint = ctx.label(|l| l.session_continue());
     let new_chat = ctx.label(|l| l.new_chat());
-    let form = move || matches!(ctx.view.state.get(), ChatState::SessionEnded { form: true, .. });
+    let form = move || {
+        matches!(
+            ctx.view.state.get(),
+            ChatState::SessionEnded { form: true, .. }
+        )
+    };
     view! {
         <div class="session-ended" part="session-ended" role="status">
             <p>{hint}</p>

@@ -263,4 +263,3 @@ pub fn statuses(events: &[Event], id: u64) -> Vec<Delivery> {
         })
         .collect()
 }
-

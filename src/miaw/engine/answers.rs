@@ -205,8 +205,8 @@ impl Engine {
     fn take_form(&mut self, a: &AccessTokenAnswer) {
         let config = &a.context.configuration.embedded_service_config;
         self.form = crate::miaw::form::prechat_fields(config);
-        self.session_form = self.form.is_some()
-            && config.prechat_form().is_some_and(|f| f.every_session());
+        self.session_form =
+            self.form.is_some() && config.prechat_form().is_some_and(|f| f.every_session());
     }
 
     pub(super) fn give_up_on(&mut self, step: Step, detail: String) {

@@ -44,7 +44,8 @@ impl Engine {
                         self.emit(Event::AgentMessage { name, text });
                     }
                     None => {
-                        let type_name = format!("{} message", message.abstract_message.message_type);
+                        let type_name =
+                            format!("{} message", message.abstract_message.message_type);
                         self.emit(Event::Error(EngineError::Unsupported { type_name }));
                         self.emit(Event::Unshowable { name });
                     }
@@ -69,7 +70,9 @@ impl Engine {
                 }
             }
             EntryPayload::QueuePosition { position } => {
-                self.queue_position = position.and_then(|p| u32::try_from(p).ok()).filter(|p| *p > 0);
+                self.queue_position = position
+                    .and_then(|p| u32::try_from(p).ok())
+                    .filter(|p| *p > 0);
                 if self.agent_name.is_none() {
                     self.tell_queue();
                 }
@@ -106,7 +109,10 @@ impl Engine {
                             Some(_) => self.emit(Event::Transferred { name }),
                         }
                     } else if self.inactive
-                        || matches!(self.base, ChatState::SessionEnded { .. } | ChatState::Queued)
+                        || matches!(
+                            self.base,
+                            ChatState::SessionEnded { .. } | ChatState::Queued
+                        )
                     {
                         // The session's end or inactivity told the visitor already.
                         self.agent_name = None;
