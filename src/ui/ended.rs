@@ -109,7 +109,7 @@ pub fn SessionEndedView() -> impl IntoView {
         )
     };
     view! {
-        <div class="session-ended" part="session-ended" role="status">
+        <div class="ended" part="session-ended" role="status">
             <p>{hint}</p>
             <button type="button" class="secondary" part="new-chat" on:click=on_click(move |_| ctx.intents().new_chat())>
                 {new_chat}

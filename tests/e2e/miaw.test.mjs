@@ -6,6 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertAxe, eventually, startSite, useSuite, waitAttr, waitText, widget, widgetReady, withPage } from './harness.mjs';
+import { agentRows, accepted as acceptedOn, received as receivedBy, startChat as startOn, visitorSays } from './miaw-kit.mjs';
+
+const startChat = (w, opts) => startOn(site, pageUrl, w, opts);
+const accepted = (w, agentName) => acceptedOn(site, pageUrl, w, agentName);
+const received = (id) => receivedBy(site, id);
 
 const TEST_TIMEOUT = 120_000;
 const ES_NAME = 'Chasitor_Demo';
@@ -26,60 +31,6 @@ useSuite({
   browser = b;
   pageUrl = site.page('miaw', { miaw: { scrtUrl: site.base, orgId: site.config.orgId, esDeveloperName: ES_NAME } });
 });
-
-/**
- * Loads the page, opens the window, fills the deployment's pre-chat form (from the token's answer:
- * the simulator's demo deployment has first and last name, e-mail, a Topic choice list and a hidden
- * PageUrl the site fills) and starts: queued in the simulator.
- */
-async function startChat(w, { check } = {}) {
-  const ui = widget(w.page);
-  await w.page.goto(pageUrl);
-  await widgetReady(w.page);
-  await w.page.evaluate(() => window.Chasitor.setPrechat({ PageUrl: 'https://shop.example/cart' }));
-  await ui.launcher.click();
-  await ui.prechat.waitFor({ state: 'visible' });
-  const field = (name) => ui.prechat.locator(`[name="${name}"]`);
-  await field('Topic').waitFor({ state: 'visible' });
-  if (check) await check(ui);
-  await field('_firstName').fill('Ada');
-  await field('_lastName').fill('Lovelace');
-  await field('_email').fill('ada@example.com');
-  await field('Topic').selectOption('Delivery');
-  assert.equal(await field('PageUrl').count(), 0, 'the hidden field is not shown');
-  await ui.start.click();
-  const conv = await site.client.waitForSession((s) => s.api === 'miaw' && s.state === 'queued', { what: 'the conversation to be created' });
-  await ui.queue.waitFor({ state: 'visible' });
-  return { ui, id: conv.id, conv };
-}
-
-async function accepted(w, agentName = 'Andy L.') {
-  const chat = await startChat(w);
-  await site.client.accept(chat.id, agentName);
-  await chat.ui.composer.waitFor({ state: 'visible' });
-  await waitText(chat.ui.window, new RegExp(agentName.replace('.', '\\.')), 'the agent name in the window');
-  return chat;
-}
-
-async function visitorSays(ui, text) {
-  await ui.composer.click();
-  await ui.composer.pressSequentially(text);
-  await ui.composer.press('Enter');
-  const row = ui.message('visitor', text);
-  await row.waitFor({ state: 'visible' });
-  await waitAttr(row, 'data-status', 'sent', `${JSON.stringify(text)} to show as sent`);
-  return row;
-}
-
-/** The visitor messages the simulator took, in order. */
-async function received(id) {
-  const s = await site.client.session(id);
-  return s.received.filter((r) => r.type === 'Message').map((r) => r.body?.message?.staticContent?.text);
-}
-
-async function agentRows(ui) {
-  return (await ui.rows()).filter(([a]) => a === 'agent').map(([, t]) => t);
-}
 
 describe('Enhanced Chat end to end', () => {
   test('the journey: pre-chat, queue, chat both ways with typing and receipts, reload with history, end', { timeout: TEST_TIMEOUT }, async () => {
