@@ -154,6 +154,8 @@ impl Engine {
                     self.set_delivery(local_id, status);
                 }
             }
+            // Closed by the visitor (another tab, another device) or by the org.
+            EntryPayload::CloseConversation if from_visitor => self.finish(EndReason::Visitor),
             EntryPayload::CloseConversation => self.finish(EndReason::Agent),
             EntryPayload::Unknown { name, .. } => {
                 self.emit(Event::Error(EngineError::UnknownMessage {
@@ -180,8 +182,9 @@ impl Engine {
     }
 
     /// `CONVERSATION_SESSION_STATUS_CHANGED`. The order of this event and the participant's
-    /// removal around an end is not documented (UNCONFIRMED); either order tells the visitor
-    /// once who ended the session.
+    /// removal around an end is not documented (UNCONFIRMED): with the end first (as the
+    /// simulator sends it), the removal says nothing more; with the removal first, the visitor
+    /// reads that the agent left, then who ended the session.
     fn session_status(&mut self, status: SessionStatusChanged) {
         match status.status.as_str() {
             "Ended" => {
