@@ -354,7 +354,16 @@ async fn the_console_knows_enhanced_chat() {
         .text()
         .await
         .unwrap();
-    for needle in ["miaw", "end-session", "delivered", "expire-token"] {
+    for needle in [
+        "miaw",
+        "end-session",
+        "delivered",
+        "expire-token",
+        "close-conversation",
+        "inactivate",
+        "decline",
+        "Chatbot",
+    ] {
         assert!(page.contains(needle), "{needle}");
     }
 }
