@@ -231,7 +231,7 @@ async fn two_hundred_concurrent_enhanced_chat_visitors_with_open_streams() {
             let path = format!("/conversation/{conv}?esDeveloperName=Chasitor_Demo");
             let a = v.call(reqwest::Method::DELETE, &path, None).await;
             assert_eq!(a.status, StatusCode::NO_CONTENT);
-            // The agent leaves, the work closes, the session ends by the end user, the close.
+            // The session ends by the end user, the agent leaves, the work closes, the close.
             stream.expect_all(SESSION_ENDED).await;
             let close = stream.expect("CONVERSATION_CLOSE_CONVERSATION").await;
             assert_eq!(close.id_num(), echo.id_num() + 4);

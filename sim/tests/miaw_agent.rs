@@ -304,8 +304,8 @@ async fn end_session_keeps_the_conversation_open() {
         (json!("session-ended"), json!("ended"), json!(false))
     );
     let ended = stream.expect_all(SESSION_ENDED).await;
-    assert_eq!(ended[0].payload()["entries"][0]["operation"], "remove");
-    assert_eq!(ended[2].payload()["sessionEndedByRole"], "System");
+    assert_eq!(ended[1].payload()["entries"][0]["operation"], "remove");
+    assert_eq!(ended[0].payload()["sessionEndedByRole"], "System");
     let (status, _) = sim
         .ctl_post(&format!("/sessions/{conv}/end-session"), json!({}))
         .await;

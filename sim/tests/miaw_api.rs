@@ -521,13 +521,13 @@ async fn conversation_list_and_closing() {
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     stream.expect_all(QUEUED).await;
     stream.expect_all(QUEUED).await;
-    // The waiting work closes, the session ends by the end user, the second conversation moves
+    // The session ends by the end user, the waiting work closes, the second conversation moves
     // up the queue, then the close.
-    let work = stream.expect("CONVERSATION_ROUTING_WORK_RESULT").await;
-    assert_eq!(work.payload()["workType"], "Closed");
     let ended = stream.expect("CONVERSATION_SESSION_STATUS_CHANGED").await;
     assert_eq!(ended.payload()["sessionEndedByRole"], "EndUser");
     assert_eq!(ended.payload()["sessionStatusPrev"], "Waiting");
+    let work = stream.expect("CONVERSATION_ROUTING_WORK_RESULT").await;
+    assert_eq!(work.payload()["workType"], "Closed");
     let moved = stream.expect("CONVERSATION_QUEUE_POSITION").await;
     assert_eq!(
         (
@@ -579,8 +579,8 @@ async fn an_ended_messaging_session_answers_417_until_a_new_one_is_asked_for() {
         StatusCode::NO_CONTENT
     );
     let ended = stream.expect_all(SESSION_ENDED).await;
-    assert_eq!(ended[0].payload()["entries"][0]["operation"], "remove");
-    assert_eq!(ended[2].payload()["sessionEndedByRole"], "EndUser");
+    assert_eq!(ended[1].payload()["entries"][0]["operation"], "remove");
+    assert_eq!(ended[0].payload()["sessionEndedByRole"], "EndUser");
     let s = sim.session(&conv).await;
     assert_eq!(
         (s["state"].clone(), s["messagingSession"].clone()),

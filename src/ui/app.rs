@@ -341,7 +341,7 @@ fn writing_again(ctx: Ctx) -> bool {
 fn session_ended(stage: Memo<Stage>) -> impl IntoView {
     show(
         move || stage.get() == Stage::SessionEnded,
-        || view! { <super::ended::SessionEndedView /> }.into_any(),
+        || view! { <super::session_ended::SessionEndedView /> }.into_any(),
     )
 }
 

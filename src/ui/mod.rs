@@ -4,6 +4,7 @@
 //! - [`prechat`]: the pre-chat form;
 //! - [`chat`]: the queue view, the transcript, the typing indicator and the composer;
 //! - [`ended`]: the end-chat confirm step, the ended view and the offline view;
+//! - `session_ended` (Enhanced Chat): the way on between two messaging sessions;
 //! - [`other_tab`]: the notice while the chat is open in another tab;
 //! - [`availability`]: presence, the wait estimate, the offline view's actions;
 //! - [`after_chat`]: the transcript download and the post-chat link;
@@ -23,6 +24,8 @@ pub mod ended;
 mod mount;
 pub mod other_tab;
 pub mod prechat;
+#[cfg(feature = "miaw")]
+pub mod session_ended;
 
 pub use app::{App, Setup};
 pub use ctx::{Ctx, Stage};

@@ -189,8 +189,11 @@ impl Miaw {
         }
         c.ended_by = Some(ended_by_word(role));
         c.end_reason = reason;
-        let queued = self.leave_session(id, Phase::SessionEnded);
+        // The session's end first, then the participant leaving and the work closed: the order
+        // is not documented (UNCONFIRMED); this one lets a client tell the end once, with who
+        // ended it, before anyone is seen to leave.
         self.set_session_status(id, "Ended", Some(role));
+        let queued = self.leave_session(id, Phase::SessionEnded);
         if let Some((dep, seq)) = queued {
             self.dequeued(dep, seq);
         }
@@ -203,8 +206,9 @@ impl Miaw {
             Some(c) if c.session.status == "Active" && c.phase != Phase::Closed => {}
             _ => return false,
         }
-        let queued = self.leave_session(id, Phase::Inactive);
+        // As for an end: the status first, then the agent released.
         self.set_session_status(id, "Inactive", None);
+        let queued = self.leave_session(id, Phase::Inactive);
         if let Some((dep, seq)) = queued {
             self.dequeued(dep, seq);
         }

@@ -131,11 +131,12 @@ pub const ACCEPTED: &[&str] = &[
     "CONVERSATION_SESSION_STATUS_CHANGED",
 ];
 
-/// What the agent's end sends (the messaging session ends, the conversation stays open).
+/// What the agent's end sends (the messaging session ends, the conversation stays open): the
+/// session's end first, then the participant leaving and the work closed.
 pub const SESSION_ENDED: &[&str] = &[
+    "CONVERSATION_SESSION_STATUS_CHANGED",
     "CONVERSATION_PARTICIPANT_CHANGED",
     "CONVERSATION_ROUTING_WORK_RESULT",
-    "CONVERSATION_SESSION_STATUS_CHANGED",
 ];
 
 pub fn token_body() -> Value {
