@@ -433,11 +433,7 @@ fn a_deployment_asking_its_form_every_session_asks_it_again_before_the_next() {
         answers: vec![("Topic".into(), "Delivery".into())],
         ..Prechat::default()
     }));
-    let mut reqs = c.requests();
-    reqs.sort_by_key(|r| r.call != Call::Stream);
-    let stream = reqs[0].clone();
-    c.chunk(&stream, "");
-    c.answer(&reqs[1], 201, "{}");
+    let stream = c.created();
     let conv = c.conversation();
     feed(
         &mut c,
@@ -543,4 +539,34 @@ fn unknown_events_entries_and_message_types_mixed_into_a_chat_lose_nothing() {
         .filter_map(|a| a["conversationEntryId"].as_str())
         .collect();
     assert_eq!(ids, ["u2", "u3"]);
+}
+
+#[test]
+fn a_bot_leaving_before_any_transfer_signal_is_still_a_handover_not_a_departure() {
+    let mut c = Chat::new();
+    let stream = c.queued();
+    let conv = c.conversation();
+    feed(
+        &mut c,
+        &stream,
+        2,
+        &[member(&conv, "e1", "Astro", "Chatbot", "add")],
+    );
+    c.events();
+    // The bot's removal comes first, with nothing before it saying a transfer is on its way.
+    feed(
+        &mut c,
+        &stream,
+        3,
+        &[
+            member(&conv, "e2", "Astro", "Chatbot", "remove"),
+            member(&conv, "e3", "Ada Agent", "Agent", "add"),
+        ],
+    );
+    assert_eq!(
+        c.events(),
+        [Event::Transferred {
+            name: "Ada Agent".into()
+        }]
+    );
 }

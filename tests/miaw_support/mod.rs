@@ -113,6 +113,12 @@ impl Chat {
         self.input(Input::Start(prechat()));
         let token = self.expect(Call::Token);
         self.answer(&token, 200, &token_answer(TOKEN, "0"));
+        self.created()
+    }
+
+    /// With the token in: the stream opens and the conversation is created → queued. Returns
+    /// the stream request.
+    pub fn created(&mut self) -> Request {
         let mut reqs = self.requests();
         reqs.sort_by_key(|r| r.call != Call::Stream);
         assert_eq!(

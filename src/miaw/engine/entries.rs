@@ -201,9 +201,7 @@ impl Engine {
                 self.set_inactive(false);
                 self.transferring = false;
                 self.queue_position = None;
-                self.typing = false;
-                self.typing_refresh_at = None;
-                self.outbox.retain(|o| !matches!(o, Outgoing::Typing(_)));
+                self.drop_typing();
                 self.set_state(ChatState::SessionEnded {
                     by,
                     form: self.session_form,

@@ -351,9 +351,7 @@ impl Engine {
         if !self.accepting() {
             return;
         }
-        self.outbox.retain(|o| !matches!(o, Outgoing::Typing(_)));
-        self.typing = false;
-        self.typing_refresh_at = None;
+        self.drop_typing();
         if let ChatState::SessionEnded { .. } = self.base {
             // Writing again after the session ended: a new session, routed again.
             self.new_session = true;
@@ -371,6 +369,14 @@ impl Engine {
             local_id,
             status: Delivery::Queued,
         });
+    }
+
+    /// The visitor's typing is over without a word to the server: nothing waiting about it goes,
+    /// and it is not sent again.
+    fn drop_typing(&mut self) {
+        self.outbox.retain(|o| !matches!(o, Outgoing::Typing(_)));
+        self.typing = false;
+        self.typing_refresh_at = None;
     }
 
     fn set_typing(&mut self, typing: bool, now: Millis) {
