@@ -173,6 +173,45 @@ labels! {
     /// Enhanced Chat: a message in a format the widget cannot show.
     #[cfg(feature = "miaw")]
     unshowable: "unshowable" => "{name} sent a message that cannot be shown here.",
+    /// Enhanced Chat: the paperclip's name (it opens the file picker).
+    #[cfg(feature = "miaw")]
+    attach: "attach" => "Attach a file",
+    /// Enhanced Chat: under the composer when a chosen file is over the limit.
+    #[cfg(feature = "miaw")]
+    file_too_large: "fileTooLarge" => "{name} is too large to send: files can be up to {max}.",
+    /// Enhanced Chat: under the composer when a chosen file is of a type not offered.
+    #[cfg(feature = "miaw")]
+    file_type: "fileType" => "{name} cannot be sent: pictures, PDF and text files can.",
+    /// Enhanced Chat: in the transcript when the server refused a file as too large.
+    #[cfg(feature = "miaw")]
+    file_refused_size: "fileRefusedSize" => "The file was not sent: it is larger than this chat accepts.",
+    /// Enhanced Chat: in the transcript when the server refused a file's type.
+    #[cfg(feature = "miaw")]
+    file_refused_type: "fileRefusedType" => "The file was not sent: this chat does not accept files of this type.",
+    /// Enhanced Chat: in the transcript when the server took a file, then could not deliver it.
+    #[cfg(feature = "miaw")]
+    file_refused: "fileRefused" => "The file could not be delivered.",
+    /// Enhanced Chat: an upload's progress on its row.
+    #[cfg(feature = "miaw")]
+    uploading: "uploading" => "Uploading… {percent}%",
+    /// Enhanced Chat: stops an upload.
+    #[cfg(feature = "miaw")]
+    cancel: "cancel" => "Cancel",
+    /// Enhanced Chat: sends a message, an answer or a file again after it failed.
+    #[cfg(feature = "miaw")]
+    retry: "retry" => "Retry",
+    /// Enhanced Chat: under a form the widget cannot fill in.
+    #[cfg(feature = "miaw")]
+    form_here: "formHere" => "This form cannot be filled in here.",
+    /// Enhanced Chat: before the text of an error a bot reports (for screen readers too).
+    #[cfg(feature = "miaw")]
+    error_prefix: "errorPrefix" => "Error:",
+    /// Enhanced Chat: above the links an answer cites.
+    #[cfg(feature = "miaw")]
+    sources: "sources" => "Sources",
+    /// Enhanced Chat: a carousel's name for screen readers.
+    #[cfg(feature = "miaw")]
+    cards: "cards" => "Options, scroll sideways for more",
 }
 
 impl Default for Labels {

@@ -1222,6 +1222,15 @@ fn a_snapshot_reads_back_by_hand_exactly() {
                 local_id: 7,
                 id: "m-7".into(),
                 text: "Hi \"there\"\n…".into(),
+                reply_to: None,
+                option: None,
+            },
+            Outgoing::Message {
+                local_id: 8,
+                id: "m-8".into(),
+                text: String::new(),
+                reply_to: Some("menu-1".into()),
+                option: Some("opt-2".into()),
             },
             Outgoing::Typing(true),
             Outgoing::Delivered(vec!["e-1".into(), "e-2".into()]),
@@ -1244,6 +1253,7 @@ fn a_snapshot_reads_back_by_hand_exactly() {
         new_session: false,
         end_requested: true,
         session_form: true,
+        uploads_max: Some(5_242_880),
         next_request_id: 42,
         rng: u64::MAX,
     };

@@ -488,8 +488,8 @@ fn unknown_events_entries_and_message_types_mixed_into_a_chat_lose_nothing() {
         "u2",
         "Message",
         ("Agent", "Ada Agent"),
-        json!({"entryType": "Message", "abstractMessage": {"messageType": "FormMessage", "id": "u2",
-               "form": {"title": "Survey"}}}),
+        json!({"entryType": "Message", "abstractMessage": {"messageType": "HologramMessage", "id": "u2",
+               "hologram": {"depth": 3}}}),
         &[],
     );
     let link = event(
@@ -519,7 +519,12 @@ fn unknown_events_entries_and_message_types_mixed_into_a_chat_lose_nothing() {
         &[agent_says(&conv, "m1", "It ships today")],
     );
     let events = c.events();
-    assert_eq!(agent_messages(&events), ["Track it here", "It ships today"]);
+    assert_eq!(agent_messages(&events), ["It ships today"]);
+    // A link card without an address: what it says, as a rich row.
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::AgentRich { text, .. } if text == "Track it here"
+    )));
     assert!(events.contains(&Event::Unshowable {
         name: "Ada Agent".into()
     }));

@@ -192,6 +192,26 @@ impl Chat {
         }
     }
 
+    /// The largest file the visitor may send (bytes), when the deployment lets them.
+    pub fn uploads_max(&self) -> Option<u64> {
+        match self {
+            #[cfg(feature = "live-agent")]
+            Chat::LiveAgent(_) => None,
+            #[cfg(feature = "miaw")]
+            Chat::Miaw(e) => e.uploads_max(),
+        }
+    }
+
+    /// The visitor message the request `id` uploads, while it is on its way.
+    #[cfg(feature = "miaw")]
+    pub fn upload_of(&self, id: RequestId) -> Option<u64> {
+        match self {
+            #[cfg(feature = "live-agent")]
+            Chat::LiveAgent(_) => None,
+            Chat::Miaw(e) => e.upload_of(id),
+        }
+    }
+
     pub fn retrying(&self) -> bool {
         match self {
             #[cfg(feature = "live-agent")]

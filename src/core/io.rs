@@ -20,6 +20,30 @@ pub enum Input {
     Send(String),
     /// The visitor typed: the composer's content now.
     Typed(String),
+    /// Enhanced Chat: the visitor picks the option `option` (`optionIdentifier`), titled
+    /// `title`, of the menu `reply_to` (a message id).
+    #[cfg(feature = "miaw")]
+    Choose {
+        reply_to: String,
+        option: String,
+        title: String,
+    },
+    /// Enhanced Chat: the visitor sends a file (checked against the limits already).
+    #[cfg(feature = "miaw")]
+    SendFile(crate::session::FileInfo),
+    /// Enhanced Chat: the visitor cancels the upload of the row with this local id.
+    #[cfg(feature = "miaw")]
+    CancelUpload(u64),
+    /// Enhanced Chat: the visitor sends the failed row with this local id again.
+    #[cfg(feature = "miaw")]
+    Retry(u64),
+    /// Enhanced Chat: `loaded` of `total` bytes of the upload [`Output::Fetch`] `id` went.
+    #[cfg(feature = "miaw")]
+    Progress {
+        id: RequestId,
+        loaded: f64,
+        total: f64,
+    },
     /// The visitor (or the site) ends the chat.
     End,
     /// After the chat ended: back to a fresh pre-chat form.

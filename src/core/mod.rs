@@ -26,6 +26,8 @@
 pub mod availability;
 pub mod chat;
 pub mod io;
+#[cfg(feature = "miaw")]
+mod rich_intents;
 mod routing;
 mod saved;
 pub mod settings;

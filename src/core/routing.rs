@@ -57,6 +57,12 @@ impl Core {
                 self.draft.clone_from(&text);
                 self.typed(text, now, rand);
             }
+            #[cfg(feature = "miaw")]
+            Input::Choose { .. }
+            | Input::SendFile(_)
+            | Input::CancelUpload(_)
+            | Input::Retry(_)
+            | Input::Progress { .. } => return self.route_rich(input, now, rand),
             Input::End => {
                 self.stop_typing(now, rand);
                 self.engine.handle(EngineInput::End, now, rand);

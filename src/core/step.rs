@@ -90,6 +90,8 @@ impl Core {
         if let Some(fields) = self.engine.poll_form() {
             self.view.set_prechat_fields(fields);
         }
+        #[cfg(feature = "miaw")]
+        self.view.set_uploads(self.engine.uploads_max());
     }
 
     /// The coordinator's effects into the outputs and its signals acted on; `true` if there

@@ -50,6 +50,15 @@ pub enum Note {
     /// Enhanced Chat: `name` sent a message the widget cannot show.
     #[cfg(feature = "miaw")]
     Unshowable,
+    /// Enhanced Chat: the server refused the visitor's file as too large (413).
+    #[cfg(feature = "miaw")]
+    FileTooLarge,
+    /// Enhanced Chat: the server refused the type of the visitor's file (415).
+    #[cfg(feature = "miaw")]
+    FileType,
+    /// Enhanced Chat: the server took the visitor's file, then could not deliver it.
+    #[cfg(feature = "miaw")]
+    FileRefused,
 }
 
 /// One row of the transcript.
@@ -69,6 +78,20 @@ pub struct Item {
     pub local_id: Option<u64>,
     /// Where a visitor message is.
     pub status: Option<Delivery>,
+    /// Enhanced Chat: a message beyond plain text, as the server's `abstractMessage` JSON
+    /// ([`crate::miaw::rich::Rich::parse`]); also the visitor's own file, in the same shape
+    /// (with the driver's `key` for it). `text` says it in one line.
+    #[cfg(feature = "miaw")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rich: Option<String>,
+    /// Enhanced Chat: the visitor's answer to the menu of this message id, with the option's
+    /// `optionIdentifier` (the row's text is the option's title).
+    #[cfg(feature = "miaw")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    #[cfg(feature = "miaw")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option: Option<String>,
 }
 
 impl Item {
@@ -83,6 +106,12 @@ impl Item {
             at: at as f64,
             local_id: None,
             status: None,
+            #[cfg(feature = "miaw")]
+            rich: None,
+            #[cfg(feature = "miaw")]
+            reply_to: None,
+            #[cfg(feature = "miaw")]
+            option: None,
         }
     }
 }
@@ -134,6 +163,21 @@ impl Transcript {
         }
         item.status = Some(status);
         Some(index)
+    }
+
+    /// Sets the status of the visitor message `local_id` whatever it was (an upload the server
+    /// refused after taking it); its row's index when it changed.
+    #[cfg(feature = "miaw")]
+    pub fn force_status(&mut self, local_id: u64, status: Delivery) -> Option<usize> {
+        let index = self
+            .items
+            .iter()
+            .rposition(|i| i.local_id == Some(local_id))?;
+        let item = &mut self.items[index];
+        (item.status != Some(status)).then(|| {
+            item.status = Some(status);
+            index
+        })
     }
 
     /// A transcript written whole by the derived `Serialize` (a tab's hand-over), read by hand.
@@ -213,6 +257,12 @@ fn item(v: &Value) -> Option<Item> {
         at: req(o, "at", Value::as_f64)?,
         local_id: opt(o, "local_id", uint)?,
         status: opt(o, "status", delivery)?,
+        #[cfg(feature = "miaw")]
+        rich: opt(o, "rich", text)?,
+        #[cfg(feature = "miaw")]
+        reply_to: opt(o, "reply_to", text)?,
+        #[cfg(feature = "miaw")]
+        option: opt(o, "option", text)?,
     })
 }
 
@@ -236,6 +286,12 @@ fn note(v: &Value) -> Option<Note> {
         "SessionEnded" => Note::SessionEnded,
         #[cfg(feature = "miaw")]
         "Unshowable" => Note::Unshowable,
+        #[cfg(feature = "miaw")]
+        "FileTooLarge" => Note::FileTooLarge,
+        #[cfg(feature = "miaw")]
+        "FileType" => Note::FileType,
+        #[cfg(feature = "miaw")]
+        "FileRefused" => Note::FileRefused,
         _ => return None,
     })
 }

@@ -3,6 +3,9 @@
 //! owner's events). Every change goes out as a [`ViewChange`] (the driver sets the matching
 //! signal) and, for the site's `window.Chasitor` listeners, as a [`SiteEvent`].
 
+#[cfg(feature = "miaw")]
+mod rich_rows;
+
 use super::transcript::{Author, Item, Note, Transcript, TranscriptStore};
 use super::Millis;
 use crate::session::{ChatState, Delivery, EndReason, Event};
@@ -87,6 +90,15 @@ pub enum ViewChange {
         index: usize,
         status: Option<Delivery>,
     },
+    /// Enhanced Chat: the uploads on their way, by local id, with how far each got (percent).
+    #[cfg(feature = "miaw")]
+    Progress(Vec<(u64, u8)>),
+    /// Enhanced Chat: the menus (by message id) that can no longer be answered.
+    #[cfg(feature = "miaw")]
+    Closed(Vec<String>),
+    /// Enhanced Chat: the largest file the visitor may send (bytes); `None`: no files.
+    #[cfg(feature = "miaw")]
+    Uploads(Option<u64>),
 }
 
 /// An event for the site's `window.Chasitor.on(...)` listeners.
@@ -176,6 +188,15 @@ pub struct ViewModel {
     reset: bool,
     /// Events now repeat a restored chat: no notes, no site events, no sound.
     pub replaying: bool,
+    #[cfg(feature = "miaw")]
+    progress: Vec<(u64, u8)>,
+    #[cfg(feature = "miaw")]
+    closed: Vec<String>,
+    /// Rows that may close a menu came (or their status changed) since the last flush.
+    #[cfg(feature = "miaw")]
+    menus_changed: bool,
+    #[cfg(feature = "miaw")]
+    uploads: Option<u64>,
     changes: Vec<ViewChange>,
     notices: Vec<Notice>,
 }
@@ -204,6 +225,14 @@ impl ViewModel {
             status_changed: Vec::new(),
             reset: true,
             replaying: false,
+            #[cfg(feature = "miaw")]
+            progress: Vec::new(),
+            #[cfg(feature = "miaw")]
+            closed: Vec::new(),
+            #[cfg(feature = "miaw")]
+            menus_changed: true,
+            #[cfg(feature = "miaw")]
+            uploads: None,
             changes: Vec::new(),
             notices: Vec::new(),
         };
@@ -368,11 +397,17 @@ impl ViewModel {
         self.transcript = transcript;
         self.reset = true;
         self.store.changed(0);
+        #[cfg(feature = "miaw")]
+        {
+            self.menus_changed = true;
+        }
     }
 
     /// Gives the view what changed in the transcript since the last flush: new rows and
     /// statuses, never the whole list (unless it was replaced).
     pub fn flush_rows(&mut self) {
+        #[cfg(feature = "miaw")]
+        self.flush_menus();
         if std::mem::take(&mut self.reset) {
             self.changes
                 .push(ViewChange::RowsReset(self.transcript.items.clone()));
@@ -398,6 +433,13 @@ impl ViewModel {
         if let Some(index) = self.transcript.set_status(local_id, status) {
             self.store.changed(index);
             self.status_changed.push(index);
+            #[cfg(feature = "miaw")]
+            {
+                self.menus_changed = true;
+                if status != Delivery::Sending {
+                    self.set_progress(local_id, None);
+                }
+            }
         }
     }
 
@@ -520,6 +562,10 @@ impl ViewModel {
                     }
                 }
                 self.push_row(Item::new(Author::Agent, name, text, now));
+                #[cfg(feature = "miaw")]
+                {
+                    self.menus_changed = true;
+                }
                 if !self.open {
                     self.set_unread(self.unread.saturating_add(1));
                 }
@@ -572,6 +618,10 @@ impl ViewModel {
                     self.set_banner(None);
                 }
             }
+            #[cfg(feature = "miaw")]
+            Event::AgentRich { name, text, json } => self.rich_message(name, text, json, now),
+            #[cfg(feature = "miaw")]
+            Event::FileFailed { local_id, problem } => self.file_failed(local_id, problem, now),
             #[cfg(feature = "miaw")]
             Event::Unshowable { name } => {
                 self.set_agent_typing(false);

@@ -9,6 +9,8 @@
 //! - [`site_events`]: the site's listeners and the events they get;
 //! - [`sound`], [`download`]: the new-message beep and the transcript download;
 //! - [`js`]: helpers for browser APIs without web-sys bindings;
+//! - `upload` (Enhanced Chat): the visitor's files, held while the page lives and uploaded with
+//!   their progress;
 //! - [`panic`]: the last line of defence, a panic hook that shows "chat unavailable".
 
 pub mod download;
@@ -20,6 +22,8 @@ pub mod site_api;
 pub mod site_events;
 pub mod sound;
 pub mod storage;
+#[cfg(feature = "miaw")]
+pub mod upload;
 pub mod view;
 
 use crate::core::Input;
@@ -77,6 +81,34 @@ impl Intents {
     /// "Continue here": the chat moves to this tab.
     pub fn take_over(&self) {
         self.handle.input(Input::TakeOver);
+    }
+
+    /// Enhanced Chat: the visitor picks `option` (titled `title`) of the menu `reply_to`.
+    #[cfg(feature = "miaw")]
+    pub fn choose(&self, reply_to: String, option: String, title: String) {
+        self.handle.input(Input::Choose {
+            reply_to,
+            option,
+            title,
+        });
+    }
+
+    /// Enhanced Chat: the visitor sends `file` (checked against the limits already).
+    #[cfg(feature = "miaw")]
+    pub fn send_file(&self, file: web_sys::File) {
+        self.handle.input(Input::SendFile(upload::hold(file)));
+    }
+
+    /// Enhanced Chat: the visitor cancels the upload of the row `local_id`.
+    #[cfg(feature = "miaw")]
+    pub fn cancel_upload(&self, local_id: u64) {
+        self.handle.input(Input::CancelUpload(local_id));
+    }
+
+    /// Enhanced Chat: the visitor sends the failed row `local_id` again.
+    #[cfg(feature = "miaw")]
+    pub fn retry(&self, local_id: u64) {
+        self.handle.input(Input::Retry(local_id));
     }
 
     /// "Check again": availability now.

@@ -286,6 +286,19 @@ impl Owner {
         let signal = self.abort_signal(req.id);
         let endpoint = self.endpoint.clone();
         let handle = handle.clone();
+        if req.file.is_some() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let id = req.id;
+                let progress = handle.clone();
+                let on_progress = move |loaded, total| {
+                    progress.input(Input::Progress { id, loaded, total });
+                };
+                let outcome =
+                    super::upload::upload(&endpoint, &req, signal.as_ref(), on_progress).await;
+                handle.input(Input::Answer { id, outcome });
+            });
+            return;
+        }
         wasm_bindgen_futures::spawn_local(async move {
             let id = req.id;
             let on_chunk = |bytes| handle.input(Input::Chunk { id, bytes });

@@ -226,6 +226,15 @@ pub struct ChatView {
     pub prechat_fields: Read<Option<Vec<PrechatField>>>,
     /// What the visitor had typed and not sent before the page (re)loaded.
     pub draft: Read<String>,
+    /// Enhanced Chat: the uploads on their way (local id, percent).
+    #[cfg(feature = "miaw")]
+    pub progress: Read<Vec<(u64, u8)>>,
+    /// Enhanced Chat: the menus (message ids) that can no longer be answered.
+    #[cfg(feature = "miaw")]
+    pub closed: Read<Vec<String>>,
+    /// Enhanced Chat: the largest file the visitor may send (bytes); `None`: no files.
+    #[cfg(feature = "miaw")]
+    pub uploads: Read<Option<u64>>,
 }
 
 /// The driver's side of the signals: it alone writes them.
@@ -248,6 +257,12 @@ pub struct ViewWriter {
     prefill: RwSignal<Vec<(String, String)>>,
     prechat_fields: RwSignal<Option<Vec<PrechatField>>>,
     draft: RwSignal<String>,
+    #[cfg(feature = "miaw")]
+    progress: RwSignal<Vec<(u64, u8)>>,
+    #[cfg(feature = "miaw")]
+    closed: RwSignal<Vec<String>>,
+    #[cfg(feature = "miaw")]
+    uploads: RwSignal<Option<u64>>,
 }
 
 /// The signals: what the components read and what the driver writes.
@@ -270,6 +285,12 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         prefill: RwSignal::new(Vec::new()),
         prechat_fields: RwSignal::new(None),
         draft: RwSignal::new(String::new()),
+        #[cfg(feature = "miaw")]
+        progress: RwSignal::new(Vec::new()),
+        #[cfg(feature = "miaw")]
+        closed: RwSignal::new(Vec::new()),
+        #[cfg(feature = "miaw")]
+        uploads: RwSignal::new(None),
     };
     let view = ChatView {
         state: Read(w.state),
@@ -289,6 +310,12 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         prefill: Read(w.prefill),
         prechat_fields: Read(w.prechat_fields),
         draft: Read(w.draft),
+        #[cfg(feature = "miaw")]
+        progress: Read(w.progress),
+        #[cfg(feature = "miaw")]
+        closed: Read(w.closed),
+        #[cfg(feature = "miaw")]
+        uploads: Read(w.uploads),
     };
     (view, w)
 }
@@ -321,6 +348,12 @@ impl ViewWriter {
             ViewChange::RowsReset(items) => self.rows.reset(&items),
             ViewChange::RowAdded(item) => self.rows.push(item),
             ViewChange::RowStatus { index, status } => self.rows.set_status(index, status),
+            #[cfg(feature = "miaw")]
+            ViewChange::Progress(v) => self.progress.set(v),
+            #[cfg(feature = "miaw")]
+            ViewChange::Closed(v) => self.closed.set(v),
+            #[cfg(feature = "miaw")]
+            ViewChange::Uploads(v) => self.uploads.set(v),
         }
     }
 }

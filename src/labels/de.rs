@@ -126,6 +126,44 @@ pub const GERMAN: &[(&str, &str)] = &[
         "unshowable",
         "{name} hat eine Nachricht gesendet, die hier nicht angezeigt werden kann.",
     ),
+    #[cfg(feature = "miaw")]
+    ("attach", "Datei anhängen"),
+    #[cfg(feature = "miaw")]
+    (
+        "fileTooLarge",
+        "{name} ist zu groß: Dateien bis {max} können gesendet werden.",
+    ),
+    #[cfg(feature = "miaw")]
+    (
+        "fileType",
+        "{name} kann nicht gesendet werden: Bilder, PDF- und Textdateien schon.",
+    ),
+    #[cfg(feature = "miaw")]
+    (
+        "fileRefusedSize",
+        "Die Datei wurde nicht gesendet: Sie ist größer, als dieser Chat annimmt.",
+    ),
+    #[cfg(feature = "miaw")]
+    (
+        "fileRefusedType",
+        "Die Datei wurde nicht gesendet: Dieser Chat nimmt Dateien dieser Art nicht an.",
+    ),
+    #[cfg(feature = "miaw")]
+    ("fileRefused", "Die Datei konnte nicht zugestellt werden."),
+    #[cfg(feature = "miaw")]
+    ("uploading", "Wird hochgeladen… {percent} %"),
+    #[cfg(feature = "miaw")]
+    ("cancel", "Abbrechen"),
+    #[cfg(feature = "miaw")]
+    ("retry", "Erneut senden"),
+    #[cfg(feature = "miaw")]
+    ("formHere", "Dieses Formular kann hier nicht ausgefüllt werden."),
+    #[cfg(feature = "miaw")]
+    ("errorPrefix", "Fehler:"),
+    #[cfg(feature = "miaw")]
+    ("sources", "Quellen"),
+    #[cfg(feature = "miaw")]
+    ("cards", "Optionen, seitlich blättern für mehr"),
 ];
 
 #[cfg(test)]

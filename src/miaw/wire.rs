@@ -153,6 +153,8 @@ impl SendMessageRequest {
                     text: text.into(),
                 }),
                 in_reply_to_message_id: None,
+                selected_option: None,
+                file_id: None,
             },
             es_developer_name: es_developer_name.to_string(),
             is_new_messaging_session: false,
@@ -161,12 +163,45 @@ impl SendMessageRequest {
         }
     }
 
+    /// The answer to a menu (`ChoicesResponseMessage`): the option `option_id`
+    /// (`optionIdentifier`) of the message `reply_to`.
+    pub fn choice(id: &str, reply_to: &str, option_id: &str, es_developer_name: &str) -> Self {
+        let mut req = SendMessageRequest::text(id, "", es_developer_name);
+        let m = &mut req.message;
+        m.message_type = CHOICES_RESPONSE_MESSAGE.into();
+        m.static_content = None;
+        m.in_reply_to_message_id = Some(reply_to.into());
+        m.selected_option = Some(option_id.into());
+        req
+    }
+
+    /// The `messageEntry` part of a file upload (`POST …/conversation/{id}/file`): the message
+    /// `id` and the file's own `file_id`.
+    pub fn file(id: &str, file_id: &str, es_developer_name: &str) -> SendMessageRequest {
+        let mut req = SendMessageRequest::text(id, "", es_developer_name);
+        req.message.static_content = None;
+        req.message.file_id = Some(file_id.into());
+        req
+    }
+
     /// The body as JSON text.
     pub fn to_json(&self) -> String {
         let message = &self.message;
         let mut m = Body::default();
         m.text("id", &message.id);
-        m.text("messageType", &message.message_type);
+        if let Some(file_id) = &message.file_id {
+            m.text("fileId", file_id);
+        } else {
+            m.text("messageType", &message.message_type);
+        }
+        if let Some(option) = &message.selected_option {
+            let mut selected = Body::default();
+            selected.text("optionIdentifier", option);
+            let mut c = Body::default();
+            c.text("formatType", "Selections");
+            c.put("selectedOptions", Value::Array(vec![selected.value()]));
+            m.put("choicesResponse", c.value());
+        }
         if let Some(content) = &message.static_content {
             let mut c = Body::default();
             c.text("formatType", &content.format_type);
@@ -190,6 +225,8 @@ impl SendMessageRequest {
 pub const STATIC_CONTENT_MESSAGE: &str = "StaticContentMessage";
 /// `formatType` of plain text.
 pub const FORMAT_TEXT: &str = "Text";
+/// `messageType` of the answer to a menu.
+pub const CHOICES_RESPONSE_MESSAGE: &str = "ChoicesResponseMessage";
 
 /// `POST /iamessage/api/v2/conversation/{id}/entry`: the visitor started or stopped typing.
 #[derive(Clone, Debug, PartialEq)]
@@ -281,17 +318,17 @@ fn parse_object(text: &str) -> Result<Fields, ProtocolError> {
 
 /// What fits `T` ([`Loose`]: numbers from numeric strings, strings from numbers...), else
 /// `T::default()`.
-fn loose<T: Loose + Default>(v: Value) -> T {
+pub(super) fn loose<T: Loose + Default>(v: Value) -> T {
     T::loose(v).unwrap_or_default()
 }
 
 /// A JSON object's fields, taken out one by one. Every read is lenient: an absent field or one
 /// that does not fit is the fallback (`""`, 0, false, `None`, empty), never an error.
-struct Fields(Map<String, Value>);
+pub(super) struct Fields(pub(super) Map<String, Value>);
 
 impl Fields {
     /// The fields of `v`; a value that is not an object has none.
-    fn of(v: Value) -> Fields {
+    pub(super) fn of(v: Value) -> Fields {
         match v {
             Value::Object(map) => Fields(map),
             _ => Fields(Map::new()),
@@ -299,24 +336,24 @@ impl Fields {
     }
 
     /// The field's value (null when absent).
-    fn take(&mut self, key: &str) -> Value {
+    pub(super) fn take(&mut self, key: &str) -> Value {
         self.0.remove(key).unwrap_or_default()
     }
 
-    fn string(&mut self, key: &str) -> String {
+    pub(super) fn string(&mut self, key: &str) -> String {
         loose(self.take(key))
     }
 
-    fn integer(&mut self, key: &str) -> i64 {
+    pub(super) fn integer(&mut self, key: &str) -> i64 {
         loose(self.take(key))
     }
 
-    fn flag(&mut self, key: &str) -> bool {
+    pub(super) fn flag(&mut self, key: &str) -> bool {
         loose(self.take(key))
     }
 
     /// The field's fields, when it is an object.
-    fn object(&mut self, key: &str) -> Option<Fields> {
+    pub(super) fn object(&mut self, key: &str) -> Option<Fields> {
         match self.take(key) {
             Value::Object(map) => Some(Fields(map)),
             _ => None,
@@ -325,7 +362,7 @@ impl Fields {
 
     /// The field's elements that are objects, each read by `read` (a field that is not a list
     /// has none). A plain loop: an iterator chain here is compiled once per element type.
-    fn list<T>(&mut self, key: &str, read: fn(Fields) -> T) -> Vec<T> {
+    pub(super) fn list<T>(&mut self, key: &str, read: fn(Fields) -> T) -> Vec<T> {
         let mut out = Vec::new();
         if let Value::Array(items) = self.take(key) {
             for item in items {
@@ -411,6 +448,9 @@ pub struct EmbeddedServiceConfig {
     pub forms: Vec<Form>,
     /// `choiceListConfig.choiceList`.
     pub choice_lists: Vec<ChoiceList>,
+    /// `attachments`: the largest file the visitor may send, in bytes, when the deployment lets
+    /// them send files (`endUserToAgent`); `None` when it does not.
+    pub uploads: Option<u64>,
 }
 
 impl EmbeddedServiceConfig {
@@ -418,7 +458,12 @@ impl EmbeddedServiceConfig {
         let choice_lists = f
             .object("choiceListConfig")
             .map(|mut c| c.list("choiceList", ChoiceList::read));
+        let uploads = f.object("attachments").and_then(|mut a| {
+            a.flag("endUserToAgent")
+                .then(|| super::files::max_bytes(a.take("maxFileSize")))
+        });
         EmbeddedServiceConfig {
+            uploads,
             name: f.string("name"),
             forms: f.list("forms", Form::read),
             choice_lists: choice_lists.unwrap_or_default(),
@@ -652,11 +697,17 @@ pub struct AbstractMessage {
     pub message_type: String,
     pub static_content: Option<StaticContent>,
     pub in_reply_to_message_id: Option<String>,
+    /// A menu's answer: the chosen `optionIdentifier` (sent only).
+    pub selected_option: Option<String>,
+    /// A file upload's `fileId` (sent only; the message then has no type of its own).
+    pub file_id: Option<String>,
 }
 
 impl AbstractMessage {
     fn read(mut f: Fields) -> AbstractMessage {
         AbstractMessage {
+            selected_option: None,
+            file_id: None,
             id: f.string("id"),
             message_type: f.string("messageType"),
             static_content: f.object("staticContent").map(|mut c| StaticContent {
@@ -751,6 +802,12 @@ pub enum EntryPayload {
     RoutingWorkResult {
         work_type: String,
     },
+    /// A message changed (`MessageUpdated`): an upload's result. The event's name is not
+    /// documented (UNCONFIRMED): it is read by its entry type. `message` is `updatedMessage`.
+    MessageUpdated {
+        id: String,
+        message: Value,
+    },
     /// An entry type this client does not know (`name`), or a known one whose payload is not an
     /// object; `raw` is the payload (parsed when it was a JSON string).
     Unknown {
@@ -789,6 +846,14 @@ impl EntryPayload {
             "RoutingWorkResult" => Some(|mut f| EntryPayload::RoutingWorkResult {
                 work_type: f.string("workType"),
             }),
+            "MessageUpdated" => Some(|mut f| {
+                let message = f.take("updatedMessage");
+                let mut id = f.string("id");
+                if id.is_empty() {
+                    id = loose(message.get("id").cloned().unwrap_or_default());
+                }
+                EntryPayload::MessageUpdated { id, message }
+            }),
             _ => None,
         };
         match (read, raw) {
@@ -806,15 +871,31 @@ impl EntryPayload {
 pub struct MessagePayload {
     pub abstract_message: AbstractMessage,
     pub message_reason: Option<String>,
+    /// The `abstractMessage` as it came (null when it was not an object): what a message
+    /// beyond plain text shows is read from it ([`super::rich::Rich`]).
+    pub raw: Value,
 }
 
 impl MessagePayload {
     fn read(mut f: Fields) -> MessagePayload {
-        let message = f.object("abstractMessage").map(AbstractMessage::read);
+        let raw = match f.take("abstractMessage") {
+            raw @ Value::Object(_) => raw,
+            _ => Value::Null,
+        };
         MessagePayload {
-            abstract_message: message.unwrap_or_default(),
+            abstract_message: AbstractMessage::read(Fields::of(raw.clone())),
             message_reason: String::loose(f.take("messageReason")),
+            raw,
         }
+    }
+
+    /// Whether the message is plain text and nothing more (no citations).
+    pub fn plain(&self) -> bool {
+        self.text().is_some()
+            && self
+                .raw
+                .pointer("/staticContent/citationContent/citations/0")
+                .is_none()
     }
 
     /// The text of a plain-text message (`StaticContentMessage`, format `Text`).
@@ -973,13 +1054,13 @@ impl ServerEvent {
     pub fn decode(name: &str, data: &str) -> ServerEvent {
         let raw = serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.into()));
         let known = EVENT_ENTRY_TYPES.iter().find(|(event, _)| *event == name);
-        let (event_type, mut map) = match (known, raw) {
-            (Some(&(_, event_type)), Value::Object(map))
-                if map.get("conversationEntry").is_some_and(Value::is_object) =>
-            {
-                (event_type, map)
+        // An event name this client does not know still carries an entry it may know (an
+        // upload's `MessageUpdated`, whose event name is not documented).
+        let (event_type, mut map) = match raw {
+            Value::Object(map) if map.get("conversationEntry").is_some_and(Value::is_object) => {
+                (known.map_or("", |&(_, t)| t), map)
             }
-            (_, raw) => {
+            raw => {
                 return ServerEvent::Unknown {
                     name: name.to_string(),
                     raw,
@@ -992,6 +1073,12 @@ impl ServerEvent {
             .iter()
             .any(|&(_, t)| t == entry.entry_type);
         if let (false, EntryPayload::Unknown { raw, .. }) = (typed, &mut entry.payload) {
+            if event_type.is_empty() {
+                return ServerEvent::Unknown {
+                    name: name.to_string(),
+                    raw: std::mem::take(raw),
+                };
+            }
             entry.payload = EntryPayload::decode(event_type, std::mem::take(raw));
             if entry.entry_type.is_empty() {
                 entry.entry_type = event_type.to_string();

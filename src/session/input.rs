@@ -53,6 +53,20 @@ pub enum Input {
     Start(Prechat),
     /// The visitor sends a message; `local_id` names it in [`super::Event::VisitorMessage`].
     SendText { local_id: u64, text: String },
+    /// Enhanced Chat: the visitor answers the menu `reply_to` (a message id) with the option
+    /// `option` (its `optionIdentifier`); `local_id` names the answer's row.
+    #[cfg(feature = "miaw")]
+    Choose {
+        local_id: u64,
+        reply_to: String,
+        option: String,
+    },
+    /// Enhanced Chat: the visitor sends a file (the driver holds it under `file.key`).
+    #[cfg(feature = "miaw")]
+    SendFile { local_id: u64, file: FileInfo },
+    /// Enhanced Chat: the visitor cancels the upload `local_id`.
+    #[cfg(feature = "miaw")]
+    CancelUpload { local_id: u64 },
     /// The visitor started (`true`) or stopped (`false`) typing.
     Typing(bool),
     /// What the visitor is typing right now (sent only when the agent has sneak peek enabled).
@@ -90,4 +104,15 @@ pub enum Outcome {
     Network(String),
     /// The driver aborted the request after its `timeout_ms`.
     TimedOut,
+}
+
+/// A file the visitor sends: the driver's key for it (the bytes stay in the browser), its name,
+/// type and size.
+#[cfg(feature = "miaw")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    pub key: u64,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
 }

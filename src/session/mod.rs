@@ -19,5 +19,7 @@ pub mod state;
 pub use input::{header, Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEOUT_MS};
 pub use retry::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 #[cfg(feature = "miaw")]
-pub use state::Ender;
+pub use input::FileInfo;
+#[cfg(feature = "miaw")]
+pub use state::{Ender, FileProblem};
 pub use state::{ChatState, Delivery, EndReason, EngineError, Event};

@@ -153,6 +153,34 @@ pub enum Event {
     Unshowable {
         name: String,
     },
+    /// Enhanced Chat: a message beyond plain text from `name`: `json` is its `abstractMessage`
+    /// ([`crate::miaw::rich::Rich::parse`] reads it), `text` says it in one line.
+    #[cfg(feature = "miaw")]
+    AgentRich {
+        name: String,
+        text: String,
+        json: String,
+    },
+    /// Enhanced Chat: the visitor's file `local_id` did not go (or the server could not take
+    /// it after all): the row is marked not sent, whatever it said before.
+    #[cfg(feature = "miaw")]
+    FileFailed { local_id: u64, problem: FileProblem },
+}
+
+/// Why a visitor's file did not go.
+#[cfg(feature = "miaw")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileProblem {
+    /// 413: larger than the server takes.
+    TooLarge,
+    /// 415: a type the server refuses.
+    Type,
+    /// The server took it, then could not process it (`MessageUpdated` with an error).
+    Refused,
+    /// The network, the server's trouble or a reload cut it: the visitor may try again.
+    Interrupted,
+    /// The visitor cancelled it.
+    Cancelled,
 }
 
 /// A non-fatal problem: logged by the driver, never shown as a crash.

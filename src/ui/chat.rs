@@ -85,6 +85,12 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
         Note::SessionEnded => l.session_ended().to_string(),
         #[cfg(feature = "miaw")]
         Note::Unshowable => with_name(l.unshowable(), name),
+        #[cfg(feature = "miaw")]
+        Note::FileTooLarge => l.file_refused_size().to_string(),
+        #[cfg(feature = "miaw")]
+        Note::FileType => l.file_refused_type().to_string(),
+        #[cfg(feature = "miaw")]
+        Note::FileRefused => l.file_refused().to_string(),
     }
 }
 

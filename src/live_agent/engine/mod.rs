@@ -157,6 +157,9 @@ impl Engine {
             Input::Tick => self.tick(now, rand),
             // Live Agent has no streamed answers, and nothing to prepare.
             Input::Chunk { .. } | Input::Prepare => {}
+            // Menus and files are Enhanced Chat's.
+            #[cfg(feature = "miaw")]
+            Input::Choose { .. } | Input::SendFile { .. } | Input::CancelUpload { .. } => {}
         }
         self.pump(now);
     }

@@ -207,6 +207,7 @@ impl Engine {
         self.form = crate::miaw::form::prechat_fields(config);
         self.session_form =
             self.form.is_some() && config.prechat_form().is_some_and(|f| f.every_session());
+        self.uploads_max = config.uploads;
     }
 
     pub(super) fn give_up_on(&mut self, step: Step, detail: String) {

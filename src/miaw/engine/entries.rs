@@ -1,6 +1,7 @@
 //! The conversation's entries, from the stream or from history, as the view's events.
 
 use super::*;
+use crate::miaw::rich::Rich;
 
 impl Engine {
     // ----- entries -----
@@ -32,22 +33,25 @@ impl Engine {
                 } else {
                     entry.sender_display_name.clone()
                 };
-                // A format the widget does not render: its text when it has one, else a row
-                // saying a message could not be shown.
-                let text = message.text().or_else(|| {
-                    let content = message.abstract_message.static_content.as_ref()?;
-                    (!content.text.trim().is_empty()).then_some(content.text.as_str())
-                });
-                match text {
-                    Some(text) => {
+                // Plain text as text; any other format as the view shows it (its text when the
+                // widget does not know it); else a row saying a message could not be shown.
+                match message.text() {
+                    Some(text) if message.plain() => {
                         let text = text.to_string();
                         self.emit(Event::AgentMessage { name, text });
                     }
-                    None => {
-                        let type_name =
-                            format!("{} message", message.abstract_message.message_type);
-                        self.emit(Event::Error(EngineError::Unsupported { type_name }));
-                        self.emit(Event::Unshowable { name });
+                    _ => {
+                        let json = message.raw.to_string();
+                        let rich = Rich::read(message.raw);
+                        if rich.showable() {
+                            let text = rich.summary();
+                            self.emit(Event::AgentRich { name, text, json });
+                        } else {
+                            let type_name =
+                                format!("{} message", message.abstract_message.message_type);
+                            self.emit(Event::Error(EngineError::Unsupported { type_name }));
+                            self.emit(Event::Unshowable { name });
+                        }
                     }
                 }
                 if !entry.identifier.is_empty() {
@@ -157,6 +161,7 @@ impl Engine {
             // Closed by the visitor (another tab, another device) or by the org.
             EntryPayload::CloseConversation if from_visitor => self.finish(EndReason::Visitor),
             EntryPayload::CloseConversation => self.finish(EndReason::Agent),
+            EntryPayload::MessageUpdated { id, message } => self.message_updated(&id, message),
             EntryPayload::Unknown { name, .. } => {
                 self.emit(Event::Error(EngineError::UnknownMessage {
                     type_name: name,

@@ -26,10 +26,11 @@ mod entries;
 mod requests;
 mod snapshot;
 mod types;
+mod uploads;
 
 pub use snapshot::Snapshot;
 pub use types::{Call, Config, Outgoing, Request, Sent};
-use types::{Channel, Flight, Step};
+use types::{Channel, Flight, Step, Upload};
 
 use super::sse::SseParser;
 use super::wire::jwt_expiry_secs;
@@ -46,6 +47,7 @@ use crate::session::{
     RequestId, REQUEST_TIMEOUT_MS,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// The API's path prefix.
@@ -119,6 +121,12 @@ pub struct Engine {
     /// The last queue position and estimated wait the server gave (each event brings one).
     queue_position: Option<u32>,
     queue_wait: Option<u32>,
+    /// The largest file the visitor may send (bytes), when the deployment lets them.
+    uploads_max: Option<u64>,
+    /// The visitor's files, the one on its way first; their own channel, so that a large file
+    /// holds no message up.
+    uploads: VecDeque<Upload>,
+    upload: Channel,
     next_id: u64,
     requests: VecDeque<Request>,
     aborts: VecDeque<RequestId>,
@@ -162,6 +170,9 @@ impl Engine {
             inactive: false,
             queue_position: None,
             queue_wait: None,
+            uploads_max: None,
+            uploads: VecDeque::new(),
+            upload: Channel::default(),
             next_id: 1,
             requests: VecDeque::new(),
             aborts: VecDeque::new(),
@@ -176,7 +187,14 @@ impl Engine {
         match input {
             Input::Prepare => self.prepare(),
             Input::Start(prechat) => self.start(prechat, now),
-            Input::SendText { local_id, text } => self.send_text(local_id, text),
+            Input::SendText { local_id, text } => self.send_message(local_id, text, None),
+            Input::Choose {
+                local_id,
+                reply_to,
+                option,
+            } => self.send_message(local_id, String::new(), Some((reply_to, option))),
+            Input::SendFile { local_id, file } => self.send_file(local_id, file),
+            Input::CancelUpload { local_id } => self.cancel_upload(local_id),
             Input::Typing(typing) => self.set_typing(typing, now),
             Input::End => self.end(),
             Input::Online(online) => self.set_paused(!online, self.frozen, now),
@@ -264,6 +282,17 @@ impl Engine {
                 || self.post.retry.failing())
     }
 
+    /// The largest file the visitor may send (bytes), once the deployment said it lets them.
+    pub fn uploads_max(&self) -> Option<u64> {
+        self.uploads_max
+    }
+
+    /// The visitor message the request `id` uploads, while it is on its way.
+    pub fn upload_of(&self, id: RequestId) -> Option<u64> {
+        let flight = self.upload.flight?;
+        (flight.id == id).then(|| self.uploads.front().map(|u| u.local_id))?
+    }
+
     /// How many event streams are open or opening: never more than one.
     pub fn open_streams(&self) -> usize {
         usize::from(self.stream.flight.is_some())
@@ -347,9 +376,31 @@ impl Engine {
         !matches!(self.base, ChatState::Idle | ChatState::Ended(_)) && !self.end_requested
     }
 
-    fn send_text(&mut self, local_id: u64, text: String) {
-        if !self.accepting() {
+    /// A text, or a menu's answer (`choice`: the menu's id and the option's).
+    fn send_message(&mut self, local_id: u64, text: String, choice: Option<(String, String)>) {
+        let Some(id) = self.outgoing_id(local_id) else {
             return;
+        };
+        let (reply_to, option) = choice.unzip();
+        self.outbox.push_back(Outgoing::Message {
+            local_id,
+            id,
+            text,
+            reply_to,
+            option,
+        });
+        self.emit(Event::VisitorMessage {
+            local_id,
+            status: Delivery::Queued,
+        });
+    }
+
+    /// Something of the visitor's goes (a message, a menu's answer, a file): the UUID it goes
+    /// by, tracked as `local_id` (a retry replaces the earlier try); `None` when the chat takes
+    /// nothing now.
+    fn outgoing_id(&mut self, local_id: u64) -> Option<String> {
+        if !self.accepting() {
+            return None;
         }
         self.drop_typing();
         if let ChatState::SessionEnded { .. } = self.base {
@@ -358,17 +409,13 @@ impl Engine {
             self.set_state(ChatState::Queued);
         }
         let id = self.uuid();
+        self.sent.retain(|s| s.local_id != local_id);
         self.sent.push(Sent {
             local_id,
             id: id.clone(),
             status: Delivery::Queued,
         });
-        self.outbox
-            .push_back(Outgoing::Message { local_id, id, text });
-        self.emit(Event::VisitorMessage {
-            local_id,
-            status: Delivery::Queued,
-        });
+        Some(id)
     }
 
     /// The visitor's typing is over without a word to the server: nothing waiting about it goes,
@@ -463,6 +510,9 @@ impl Engine {
         } else if self.post.flight.is_some_and(|f| f.id == id) {
             self.post.flight = None;
             self.post_answer(outcome, now, rand);
+        } else if self.upload.flight.is_some_and(|f| f.id == id) {
+            self.upload.flight = None;
+            self.upload_answer(outcome);
         }
     }
 
@@ -489,12 +539,14 @@ impl Engine {
             self.setup.flight.take(),
             self.stream.flight.take(),
             self.post.flight.take(),
+            self.upload.flight.take(),
         ]
         .into_iter()
         .flatten()
         {
             self.aborts.push_back(flight.id);
         }
+        self.uploads.clear();
         self.setup = Channel::default();
         self.stream = Channel::default();
         self.post = Channel::default();

@@ -27,6 +27,11 @@ impl Engine {
                 self.send_post(item, now);
             }
         }
+        if self.upload.due(now) && self.created && self.token.is_some() && !authorising {
+            if let Some(upload) = self.uploads.front().cloned() {
+                self.send_upload(upload, now);
+            }
+        }
     }
 
     pub(super) fn next_request_id(&mut self) -> RequestId {
@@ -53,7 +58,9 @@ impl Engine {
                 headers.push(("Authorization", format!("Bearer {token}")));
             }
         }
-        let timeout_ms = (!stream).then_some(REQUEST_TIMEOUT_MS);
+        // The stream's bytes are watched; an upload takes what the file takes (a dead network
+        // fails it).
+        let timeout_ms = (!stream && call != Call::Upload).then_some(REQUEST_TIMEOUT_MS);
         if stream {
             headers.push(("Accept", "text/event-stream".to_string()));
             headers.push(("X-Org-Id", self.cfg.org_id.chars().take(15).collect()));
@@ -71,6 +78,7 @@ impl Engine {
             body,
             timeout_ms,
             stream,
+            file: None,
         });
         Flight {
             id,
@@ -156,6 +164,20 @@ impl Engine {
         self.setup.retry_at = None;
     }
 
+    /// A message with what this session needs: a new messaging session is routed again, with
+    /// the answers the visitor gave (a session pre-chat form is not asked a second time); the
+    /// visitor's language.
+    pub(super) fn in_session(&self, mut req: SendMessageRequest) -> SendMessageRequest {
+        if self.new_session {
+            req.is_new_messaging_session = true;
+            req.routing_attributes = self.routing_attributes();
+        }
+        if !self.cfg.language.is_empty() {
+            req.language = Some(self.cfg.language.clone());
+        }
+        req
+    }
+
     pub(super) fn routing_attributes(&self) -> RoutingAttributes {
         // Inserted one by one: collecting into the map would bring a sort and a bulk build.
         let mut attributes = RoutingAttributes::new();
@@ -187,17 +209,21 @@ impl Engine {
 
     pub(super) fn send_post(&mut self, item: Outgoing, now: Millis) {
         let (call, method, path, query, body) = match &item {
-            Outgoing::Message { local_id, id, text } => {
-                let mut req = SendMessageRequest::text(id, text, &self.cfg.es_developer_name);
-                if self.new_session {
-                    // A new messaging session is routed again: with the answers the visitor gave
-                    // (a session pre-chat form is not asked a second time).
-                    req.is_new_messaging_session = true;
-                    req.routing_attributes = self.routing_attributes();
-                }
-                if !self.cfg.language.is_empty() {
-                    req.language = Some(self.cfg.language.clone());
-                }
+            Outgoing::Message {
+                local_id,
+                id,
+                text,
+                reply_to,
+                option,
+            } => {
+                let es = &self.cfg.es_developer_name;
+                let req = match (reply_to, option) {
+                    (Some(reply_to), Some(option)) => {
+                        SendMessageRequest::choice(id, reply_to, option, es)
+                    }
+                    _ => SendMessageRequest::text(id, text, es),
+                };
+                let req = self.in_session(req);
                 self.set_delivery(*local_id, Delivery::Sending);
                 (
                     Call::Message,

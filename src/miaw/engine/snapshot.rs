@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// The deployment asks its pre-chat form every messaging session.
     #[serde(default)]
     pub session_form: bool,
+    /// The largest file the visitor may send, when the deployment lets them (bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploads_max: Option<u64>,
     pub next_request_id: u64,
     pub rng: u64,
 }
@@ -55,6 +58,7 @@ impl Snapshot {
             end_requested: req(o, "end_requested", flag)?,
             // Absent in a snapshot from before it existed.
             session_form: opt(o, "session_form", flag)?.unwrap_or(false),
+            uploads_max: opt(o, "uploads_max", uint)?,
             next_request_id: req(o, "next_request_id", uint)?,
             rng: req(o, "rng", uint)?,
         })
@@ -69,6 +73,8 @@ fn outgoing(v: &Value) -> Option<Outgoing> {
                 local_id: req(o, "local_id", uint)?,
                 id: req(o, "id", text)?,
                 text: req(o, "text", text)?,
+                reply_to: opt(o, "reply_to", text)?,
+                option: opt(o, "option", text)?,
             }
         }
         ("Typing", Some(c)) => Outgoing::Typing(flag(c)?),
@@ -112,6 +118,7 @@ impl Engine {
             new_session: self.new_session,
             end_requested: self.end_requested,
             session_form: self.session_form,
+            uploads_max: self.uploads_max,
             next_request_id: self.next_id,
             rng: self.rng,
         }
@@ -136,18 +143,30 @@ impl Engine {
         e.new_session = snap.new_session;
         e.end_requested = snap.end_requested;
         e.session_form = snap.session_form;
+        e.uploads_max = snap.uploads_max;
         e.base = match snap.state {
             ChatState::Reconnecting => ChatState::Established,
             other => other,
         };
-        let waiting: Vec<(u64, Delivery)> = e
+        let waiting: Vec<(u64, Delivery, bool)> = e
             .sent
             .iter()
             .filter(|s| matches!(s.status, Delivery::Queued | Delivery::Sending))
-            .map(|s| (s.local_id, s.status))
+            .map(|s| {
+                let queued = e
+                    .outbox
+                    .iter()
+                    .any(|o| matches!(o, Outgoing::Message { id, .. } if *id == s.id));
+                (s.local_id, s.status, queued)
+            })
             .collect();
-        for (local_id, status) in waiting {
-            e.emit(Event::VisitorMessage { local_id, status });
+        for (local_id, status, queued) in waiting {
+            if queued {
+                e.emit(Event::VisitorMessage { local_id, status });
+            } else {
+                // A file on its way when the page went: its bytes went with the page.
+                e.file_failed(local_id, crate::session::FileProblem::Interrupted);
+            }
         }
         if !matches!(e.base, ChatState::Idle | ChatState::Ended(_)) {
             e.step = Some(if e.token.is_some() {

@@ -1,6 +1,6 @@
 //! The engine's configuration, its requests, what it sends and how far each got.
 
-use crate::session::{header, Delivery, Method, Millis, RequestId, Retry};
+use crate::session::{header, Delivery, FileInfo, Method, Millis, RequestId, Retry};
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs to know about the deployment.
@@ -29,6 +29,9 @@ pub enum Call {
     Typing,
     Acknowledge,
     Close,
+    /// A visitor's file: `multipart/form-data` of the JSON `body` (part `messageEntry`) and the
+    /// file [`Request::file`] names (part `fileData`).
+    Upload,
 }
 
 /// A request for the driver: `path` after the SCRT2 URL, `query` not yet percent-encoded, JSON
@@ -48,6 +51,9 @@ pub struct Request {
     /// watches its bytes).
     pub timeout_ms: Option<u64>,
     pub stream: bool,
+    /// An upload's file (the driver holds its bytes under the key); its progress comes back
+    /// through the core.
+    pub file: Option<FileInfo>,
 }
 
 impl Request {
@@ -60,11 +66,16 @@ impl Request {
 /// Something for the server, sent one at a time in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Outgoing {
-    /// A visitor message, with the UUID it goes by.
+    /// A visitor message, with the UUID it goes by: text, or the answer to the menu `reply_to`
+    /// with its option `option`.
     Message {
         local_id: u64,
         id: String,
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        option: Option<String>,
     },
     Typing(bool),
     /// Delivery receipts for these entries.
@@ -110,4 +121,14 @@ impl Channel {
     pub(super) fn due(&self, now: Millis) -> bool {
         self.flight.is_none() && self.retry_at.is_none_or(|t| t <= now)
     }
+}
+
+/// A visitor's file on its way or waiting (never saved: its bytes do not outlive the page).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Upload {
+    pub(super) local_id: u64,
+    /// The message's UUID and the file's.
+    pub(super) id: String,
+    pub(super) file_id: String,
+    pub(super) file: FileInfo,
 }
