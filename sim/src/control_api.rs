@@ -4,11 +4,12 @@
 #![allow(clippy::result_large_err)]
 
 use crate::faults::{Fault, FaultSpec};
-use crate::miaw::agent::{AgentAction, ConversationView};
+use crate::base_url::base_url;
+use crate::miaw::agent::{AgentAction, ConversationView, RichMessage};
 use crate::state::{AppState, Conflict, RawAnswer, Session, SessionView, State};
 use axum::body::Bytes;
 use axum::extract::{Path, State as St};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -143,9 +144,10 @@ struct EndBody {
 async fn session_action(
     St(sh): St<AppState>,
     Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let view = match act(&sh, &id, &action, &body) {
+    let view = match act(&sh, &id, &action, &body, &base_url(&headers)) {
         Ok(view) => view,
         Err(r) => return r,
     };
@@ -156,11 +158,12 @@ async fn session_action(
 }
 
 /// Does a control action on a session under the state lock; the session as it is after it.
-fn act(sh: &AppState, id: &str, action: &str, body: &Bytes) -> Result<View, Response> {
+/// `base`: the simulator's base URL as the caller reached it (for the files of rich messages).
+fn act(sh: &AppState, id: &str, action: &str, body: &Bytes, base: &str) -> Result<View, Response> {
     let mut st = sh.lock();
     let Some(id) = st.find_session(id).map(|s| s.id().to_string()) else {
         if st.miaw.has_conversation(id) {
-            miaw_act(&mut st, id, action, body)?;
+            miaw_act(&mut st, id, action, body, base)?;
             return st
                 .miaw
                 .view(id)
@@ -197,17 +200,58 @@ struct ReceiptBody {
     message_id: Option<String>,
 }
 
+/// `rich`: `{"kind": preset, "count"?}` or `{"message": abstractMessage}`.
+#[derive(Deserialize)]
+struct RichBody {
+    kind: Option<String>,
+    count: Option<u64>,
+    message: Option<Value>,
+}
+
+impl RichBody {
+    fn into_message(self) -> Result<RichMessage, Response> {
+        match (self.kind, self.message) {
+            (Some(kind), None) => Ok(RichMessage::Preset {
+                kind,
+                count: self.count,
+            }),
+            (None, Some(m @ Value::Object(_))) => Ok(RichMessage::Message(m)),
+            (None, Some(_)) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "message must be an abstractMessage object",
+            )),
+            _ => Err(error(
+                StatusCode::BAD_REQUEST,
+                "give either \"kind\" (a preset) or \"message\" (an abstractMessage)",
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UploadErrorBody {
+    error_type: Option<String>,
+}
+
 /// The same actions on an Enhanced Chat conversation (`accept` with an optional
 /// `"role": "Chatbot"`, `transfer` without `agentName` for a bot going back to the queue; `end`
 /// ends the messaging session, not the conversation), plus receipts, `end-session` (by the
-/// system), `close-conversation`, `inactivate`, `decline` and the expiry of the visitor's token.
-fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), Response> {
+/// system), `close-conversation`, `inactivate`, `decline`, the expiry of the visitor's token,
+/// rich messages (`rich`) and the failure of the next upload (`upload-error`).
+fn miaw_act(
+    st: &mut State,
+    id: &str,
+    action: &str,
+    body: &Bytes,
+    base: &str,
+) -> Result<(), Response> {
     let agent_name = |b: AgentBody| {
         b.agent_name
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "Agent".to_string())
     };
-    let (accept_b, message_b, typing_b, transfer_b, queue_b, end_b, receipt_b);
+    let (accept_b, message_b, typing_b, transfer_b, queue_b, end_b, receipt_b, upload_error_b);
     let a = match action {
         "accept" => {
             let b = parse::<AgentBody>(body)?;
@@ -266,6 +310,17 @@ fn miaw_act(st: &mut State, id: &str, action: &str, body: &Bytes) -> Result<(), 
             }
         }
         "expire-token" => AgentAction::ExpireToken,
+        "rich" => AgentAction::Rich {
+            message: parse::<RichBody>(body)?.into_message()?,
+            base,
+        },
+        "upload-error" => {
+            upload_error_b = parse::<UploadErrorBody>(body)?
+                .error_type
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| "InternalServerError".to_string());
+            AgentAction::UploadError(&upload_error_b)
+        }
         "custom-event" | "affinity-change" | "idle-warning" => {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -516,6 +571,8 @@ async fn enhanced_chat_config(St(sh): St<AppState>) -> Response {
                 "esDeveloperName": d.es_developer_name,
                 "allowedOrigins": d.allowed_origins,
                 "tokenLifetimeSeconds": d.token_lifetime_seconds,
+                "attachments": d.attachments,
+                "scriptedBot": d.scripted_bot,
             })
         })
         .collect();

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod base_url;
 mod chat_api;
 pub mod config;
 mod control_api;
@@ -30,9 +31,10 @@ mod server;
 mod state;
 
 pub use config::{
-    default_deployments, default_orgs, load_config, load_orgs, ButtonConfig, MiawDeployment,
-    OrgConfig, OrgsFile, PreChatField, PreChatForm, RateLimit, SimConfig, DEFAULT_BUTTON_ID,
-    DEFAULT_DEPLOYMENT_ID, DEFAULT_ES_DEVELOPER_NAME, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID,
+    default_deployments, default_orgs, load_config, load_orgs, Attachments, ButtonConfig,
+    MiawDeployment, OrgConfig, OrgsFile, PreChatField, PreChatForm, RateLimit, ScriptedBot,
+    SimConfig, BOT_ES_DEVELOPER_NAME, DEFAULT_BUTTON_ID, DEFAULT_DEPLOYMENT_ID,
+    DEFAULT_ES_DEVELOPER_NAME, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID,
 };
 pub use faults::FaultKind;
 pub use server::{serve, start, start_on, SimHandle};

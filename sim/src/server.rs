@@ -31,6 +31,7 @@ pub fn app(sh: AppState) -> Router {
     // Enhanced Chat has its own middleware and CORS (merged after the Live Agent CORS layer, so
     // that one does not answer its preflights).
     let miaw = miaw_api::router(&sh).with_state(sh.clone());
+    let files = miaw_api::files_router(&sh).with_state(sh.clone());
     let mut app = Router::new()
         .merge(chat)
         .merge(control_api::router())
@@ -59,7 +60,7 @@ pub fn app(sh: AppState) -> Router {
             Err(_) => eprintln!("chasitor-sim: ignoring invalid --cors-origin {origin:?}"),
         }
     }
-    app = app.merge(miaw);
+    app = app.merge(miaw).merge(files);
     if sh.cfg.log {
         app = app.layer(from_fn(chat_api::print_log));
     }

@@ -1054,13 +1054,19 @@ impl ServerEvent {
     pub fn decode(name: &str, data: &str) -> ServerEvent {
         let raw = serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.into()));
         let known = EVENT_ENTRY_TYPES.iter().find(|(event, _)| *event == name);
-        // An event name this client does not know still carries an entry it may know (an
-        // upload's `MessageUpdated`, whose event name is not documented).
-        let (event_type, mut map) = match raw {
-            Value::Object(map) if map.get("conversationEntry").is_some_and(Value::is_object) => {
-                (known.map_or("", |&(_, t)| t), map)
+        // An upload's `MessageUpdated` is read by its entry type whatever its event's name (not
+        // documented); any other entry of an unknown event stays unknown.
+        let updated = raw
+            .pointer("/conversationEntry/entryType")
+            .is_some_and(|t| t == "MessageUpdated");
+        let (event_type, mut map) = match (known, raw) {
+            (Some(&(_, event_type)), Value::Object(map))
+                if map.get("conversationEntry").is_some_and(Value::is_object) =>
+            {
+                (event_type, map)
             }
-            raw => {
+            (None, Value::Object(map)) if updated => ("MessageUpdated", map),
+            (_, raw) => {
                 return ServerEvent::Unknown {
                     name: name.to_string(),
                     raw,
@@ -1073,12 +1079,6 @@ impl ServerEvent {
             .iter()
             .any(|&(_, t)| t == entry.entry_type);
         if let (false, EntryPayload::Unknown { raw, .. }) = (typed, &mut entry.payload) {
-            if event_type.is_empty() {
-                return ServerEvent::Unknown {
-                    name: name.to_string(),
-                    raw: std::mem::take(raw),
-                };
-            }
             entry.payload = EntryPayload::decode(event_type, std::mem::take(raw));
             if entry.entry_type.is_empty() {
                 entry.entry_type = event_type.to_string();

@@ -6,6 +6,8 @@ use serde_json::{json, Value};
 
 /// The demo deployment's API name.
 pub const DEFAULT_ES_DEVELOPER_NAME: &str = "Chasitor_Demo";
+/// The second demo deployment's API name: the same as the first, with the scripted bot.
+pub const BOT_ES_DEVELOPER_NAME: &str = "Chasitor_Bot";
 
 /// One Custom Client deployment of an org.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -36,6 +38,80 @@ pub struct MiawDeployment {
     /// messaging session whose visitor has not written for this long goes Inactive. `None`: off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_inactivity_seconds: Option<f64>,
+    /// Files from the visitor (`POST …/conversation/{id}/file`): allowed or not, the size limit,
+    /// the accepted types.
+    #[serde(default)]
+    pub attachments: Attachments,
+    /// How long the server "processes" a visitor's upload before the `MessageUpdated` that says
+    /// `Completed` (or `Error`).
+    #[serde(default = "default_upload_processing_millis")]
+    pub upload_processing_millis: u64,
+    /// A scripted bot that takes every new conversation and messaging session at once, offers a
+    /// menu and answers it (the demo's). `None`: off (conversations wait for the console).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripted_bot: Option<ScriptedBot>,
+}
+
+/// File transfer from the visitor to the agent. The token answer publishes `endUserToAgent` and
+/// `maxFileSize` (`embeddedServiceConfig.attachments`), not the allowed types.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Attachments {
+    /// Whether the visitor may send files (403 otherwise).
+    pub end_user_to_agent: bool,
+    /// The largest file accepted, in bytes (413 beyond).
+    pub max_file_size: u64,
+    /// The accepted `Content-Type`s of the file (415 otherwise), compared without parameters and
+    /// case; `image/*` accepts every image type.
+    pub allowed_types: Vec<String>,
+}
+
+impl Default for Attachments {
+    fn default() -> Self {
+        Attachments {
+            end_user_to_agent: true,
+            max_file_size: 5 * 1024 * 1024,
+            allowed_types: [
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "application/pdf",
+                "text/plain",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+impl Attachments {
+    /// Whether a file of this `Content-Type` is accepted.
+    pub fn allows(&self, content_type: &str) -> bool {
+        let mime = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        self.allowed_types.iter().any(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            match t.strip_suffix("/*") {
+                Some(major) => mime
+                    .split_once('/')
+                    .is_some_and(|(m, sub)| m == major && !sub.is_empty()),
+                None => t == mime,
+            }
+        })
+    }
+}
+
+/// The scripted bot (see `sim/README.md`): its display name.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScriptedBot {
+    #[serde(default = "default_bot_name")]
+    pub name: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -86,6 +162,12 @@ fn default_display_context() -> String {
 }
 fn default_field_type() -> String {
     "Text".to_string()
+}
+fn default_upload_processing_millis() -> u64 {
+    200
+}
+fn default_bot_name() -> String {
+    "Chasitor Bot".to_string()
 }
 
 impl MiawDeployment {
@@ -155,12 +237,18 @@ impl MiawDeployment {
             },
             "forms": forms,
             "choiceListConfig": {"choiceList": choice_lists},
+            "attachments": {
+                "endUserToAgent": self.attachments.end_user_to_agent,
+                "maxFileSize": self.attachments.max_file_size,
+            },
         })
     }
 }
 
-/// The demo deployment: one org (the Live Agent demo org), a pre-chat form with a name, an
-/// e-mail and a topic, the origins of `trunk serve`, 6 h tokens and 100 requests per 10 s.
+/// The demo deployments: `Chasitor_Demo`, in one org (the Live Agent demo org), with a pre-chat
+/// form with a name, an e-mail and a topic, the origins of `trunk serve`, 6 h tokens and 100
+/// requests per 10 s; and `Chasitor_Bot`, the same with the scripted bot taking every
+/// conversation first.
 pub fn default_deployments() -> Vec<MiawDeployment> {
     let field = |name: &str, label: &str, ty: &str, required: bool| PreChatField {
         name: name.to_string(),
@@ -175,7 +263,7 @@ pub fn default_deployments() -> Vec<MiawDeployment> {
     topic.choices = vec!["Billing".into(), "Delivery".into(), "Other".into()];
     let mut page = field("PageUrl", "Page", "Text", false);
     page.is_hidden = true;
-    vec![MiawDeployment {
+    let demo = MiawDeployment {
         org_id: crate::config::DEFAULT_ORG_ID.to_string(),
         es_developer_name: DEFAULT_ES_DEVELOPER_NAME.to_string(),
         allowed_origins: vec![
@@ -199,5 +287,16 @@ pub fn default_deployments() -> Vec<MiawDeployment> {
         }),
         estimated_wait_time: 60,
         customer_inactivity_seconds: None,
-    }]
+        attachments: Attachments::default(),
+        upload_processing_millis: default_upload_processing_millis(),
+        scripted_bot: None,
+    };
+    let bot = MiawDeployment {
+        es_developer_name: BOT_ES_DEVELOPER_NAME.to_string(),
+        scripted_bot: Some(ScriptedBot {
+            name: default_bot_name(),
+        }),
+        ..demo.clone()
+    };
+    vec![demo, bot]
 }

@@ -4,8 +4,8 @@
 mod miaw;
 
 pub use miaw::{
-    default_deployments, MiawDeployment, PreChatField, PreChatForm, RateLimit,
-    DEFAULT_ES_DEVELOPER_NAME,
+    default_deployments, Attachments, MiawDeployment, PreChatField, PreChatForm, RateLimit,
+    ScriptedBot, BOT_ES_DEVELOPER_NAME, DEFAULT_ES_DEVELOPER_NAME,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

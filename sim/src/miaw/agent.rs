@@ -1,9 +1,18 @@
 //! The agent's side of conversations (the control API calls these) and the control API's view.
 
+use super::rich::{self, CAROUSEL_MAX, PRESETS};
 use super::state::{Conversation, Miaw, Phase};
 use crate::ids;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
+
+/// The agent's rich message (`POST /_sim/sessions/{id}/rich`).
+pub enum RichMessage {
+    /// A preset by name (`buttons`, `carousel`, …); `count`: a carousel's cards.
+    Preset { kind: String, count: Option<u64> },
+    /// An `abstractMessage` sent as given (an `id` is added when it has none).
+    Message(Value),
+}
 
 /// Agent-side actions on a conversation (through the control API).
 pub enum AgentAction<'a> {
@@ -13,6 +22,13 @@ pub enum AgentAction<'a> {
         bot: bool,
     },
     Message(&'a str),
+    /// A rich message; `base`: the server's base URL, for the URLs of the files it holds.
+    Rich {
+        message: RichMessage,
+        base: &'a str,
+    },
+    /// The next upload's processing ends with this `errorType`.
+    UploadError(&'a str),
     Typing(bool),
     /// To a named agent at once; `None` (a bot only): back to the queue.
     Transfer(Option<&'a str>),
@@ -100,26 +116,46 @@ impl Miaw {
                         "the conversation is {state} without a connected agent"
                     ));
                 }
-                let sender = Self::agent_sender(c);
-                let msg_id = ids::uuid();
-                c.add_line(
-                    "Agent",
-                    sender.2.clone(),
-                    text.to_string(),
-                    Some(msg_id.clone()),
-                );
-                let payload = json!({
-                    "entryType": "Message",
-                    "id": msg_id,
-                    "abstractMessage": {
-                        "messageType": "StaticContentMessage",
-                        "id": msg_id,
-                        "staticContent": {"formatType": "Text", "text": text},
-                    },
-                    "messageReason": Value::Null,
-                });
-                let e = self.entry(id, "Message", sender, Some(msg_id), payload);
-                self.publish(id, "CONVERSATION_MESSAGE", e, true);
+                self.agent_send(id, rich::text(text));
+            }
+            AgentAction::Rich { message, base } => {
+                let bad = |m: String| Err((StatusCode::BAD_REQUEST, m));
+                match &message {
+                    RichMessage::Preset { kind, .. } if !PRESETS.contains(&kind.as_str()) => {
+                        return bad(format!("unknown kind {kind:?}: one of {}", PRESETS.join(", ")))
+                    }
+                    RichMessage::Preset { count: Some(n), .. } if !(1..=CAROUSEL_MAX).contains(n) => {
+                        return bad(format!("count must be from 1 to {CAROUSEL_MAX}"))
+                    }
+                    RichMessage::Message(m) if m.get("messageType").and_then(Value::as_str).is_none_or(str::is_empty) => {
+                        return bad("message must be an object with a messageType".to_string())
+                    }
+                    _ => {}
+                }
+                if !with_agent {
+                    return conflict(format!(
+                        "the conversation is {state} without a connected agent or bot"
+                    ));
+                }
+                let m = match message {
+                    RichMessage::Preset { kind, count } => {
+                        rich::preset(&kind, count, &mut self.files, base)
+                            .map_err(|e| (StatusCode::BAD_REQUEST, e))?
+                    }
+                    RichMessage::Message(mut m) => {
+                        if m.get("id").is_none_or(Value::is_null) {
+                            m["id"] = json!(ids::uuid());
+                        }
+                        m
+                    }
+                };
+                self.agent_send(id, m);
+            }
+            AgentAction::UploadError(error_type) => {
+                if !c.is_open() {
+                    return conflict("the conversation has ended".to_string());
+                }
+                c.upload_error = Some(error_type.to_string());
             }
             AgentAction::Typing(on) => {
                 if !with_agent {
@@ -160,6 +196,7 @@ impl Miaw {
                     name.to_string(),
                     name.to_string(),
                     None,
+                    Value::Null,
                 );
                 self.routing_result(id, "Transfer");
                 self.work_result(id, "Transferred");
@@ -314,6 +351,34 @@ impl Miaw {
         Ok(())
     }
 
+    /// The connected agent's or bot's message (an `abstractMessage` with its `id`): a transcript
+    /// line, `CONVERSATION_MESSAGE` (kept in history). The caller checks that one is connected.
+    pub(super) fn agent_send(&mut self, id: &str, message: Value) {
+        let line = rich::describe(&message, false, &self.files);
+        let Some(c) = self.conversations.get_mut(id) else {
+            return;
+        };
+        let sender = Self::agent_sender(c);
+        let msg_id = message["id"]
+            .as_str()
+            .map_or_else(ids::uuid, str::to_string);
+        c.add_line(
+            "Agent",
+            sender.2.clone(),
+            line.content,
+            Some(msg_id.clone()),
+            line.detail,
+        );
+        let payload = json!({
+            "entryType": "Message",
+            "id": msg_id,
+            "abstractMessage": message,
+            "messageReason": Value::Null,
+        });
+        let e = self.entry(id, "Message", sender, Some(msg_id), payload);
+        self.publish(id, "CONVERSATION_MESSAGE", e, true);
+    }
+
     /// Every conversation as `(order, view)`.
     pub fn views(&self) -> Vec<(u64, ConversationView)> {
         self.conversations
@@ -356,9 +421,15 @@ impl Miaw {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                json!({"type": l.kind, "name": l.name, "content": l.content,
+                let mut line = json!({"type": l.kind, "name": l.name, "content": l.content,
                        "timestamp": l.timestamp, "sequence": i + 1, "messageId": l.message_id,
-                       "delivered": l.delivered, "read": l.read})
+                       "delivered": l.delivered, "read": l.read});
+                if let (Some(line), Some(detail)) = (line.as_object_mut(), l.detail.as_object()) {
+                    for (k, v) in detail {
+                        line.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+                line
             })
             .collect();
         ConversationView(json!({
@@ -395,6 +466,7 @@ impl Miaw {
             "openStreams": v.map_or(0, |v| v.open_streams),
             "maxOpenStreams": v.map_or(0, |v| v.max_open_streams),
             "lastEventId": v.map_or(0, |v| v.last_event_id).to_string(),
+            "pendingUploadError": c.upload_error,
         }))
     }
 }

@@ -2,7 +2,12 @@
 //! on the same server, state and control API as the Live Agent API. See `sim/README.md`.
 
 pub(crate) mod agent;
+mod assets;
+mod bot;
+pub(crate) mod files;
+mod rich;
 mod session;
 pub(crate) mod state;
 mod token;
+pub(crate) mod upload;
 mod visitor;

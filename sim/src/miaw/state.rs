@@ -3,6 +3,7 @@
 //! [`crate::state::State`], under the same lock; handlers call its methods (here, in `visitor.rs`
 //! for the visitor's requests and in `agent.rs` for the agent's side) and never touch the fields.
 
+use super::files::Files;
 use super::token::Signer;
 use crate::config::{same_id, MiawDeployment};
 use crate::ids;
@@ -190,6 +191,9 @@ pub(super) struct Line {
     pub(super) message_id: Option<String>,
     pub(super) delivered: bool,
     pub(super) read: bool,
+    /// A message's `kind` and details (`rich::describe`), merged into the line's JSON; null for
+    /// a line that is not a message (a transfer).
+    pub(super) detail: Value,
 }
 
 /// A visitor request the server processed.
@@ -235,6 +239,8 @@ pub(super) struct Conversation {
     pub(super) last_ts: u64,
     pub(super) transcript: Vec<Line>,
     pub(super) received: Vec<Received>,
+    /// The `errorType` the next upload's processing ends with (`upload-error`), once.
+    pub(super) upload_error: Option<String>,
 }
 
 impl Conversation {
@@ -280,6 +286,7 @@ impl Conversation {
         name: String,
         content: String,
         id: Option<String>,
+        detail: Value,
     ) {
         if self.transcript.len() < CONVERSATION_LOG_CAP {
             self.transcript.push(Line {
@@ -290,6 +297,7 @@ impl Conversation {
                 message_id: id,
                 delivered: false,
                 read: false,
+                detail,
             });
         }
     }
@@ -348,6 +356,8 @@ pub struct Miaw {
     pub(super) conversations: HashMap<String, Conversation>,
     /// The last `queue_seq` given.
     pub(super) queue_counter: u64,
+    /// Uploads and the files of rich messages (`GET /_sim/files/{id}`).
+    pub(super) files: Files,
 }
 
 pub(super) fn agent_subject(name: &str) -> String {
@@ -398,6 +408,7 @@ impl Miaw {
             visitors: HashMap::new(),
             conversations: HashMap::new(),
             queue_counter: 0,
+            files: Files::default(),
         }
     }
 
@@ -407,6 +418,11 @@ impl Miaw {
 
     pub fn deployment(&self, index: usize) -> &MiawDeployment {
         &self.deployments[index]
+    }
+
+    /// A stored file (`GET /_sim/files/{id}`).
+    pub fn file(&self, id: &str) -> Option<super::files::StoredFile> {
+        self.files.get(id).cloned()
     }
 
     // -----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! The visitor's requests on conversations (the REST routes call these).
 
+use super::rich;
 use super::state::{
     is_lowercase_uuid, str_field, Conversation, Entry, HistoryQuery, Miaw, Phase, Reject, Session,
 };
@@ -7,6 +8,50 @@ use crate::ids;
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 use std::time::Instant;
+
+/// A checked visitor message about to be posted.
+pub(super) struct Post {
+    pub(super) msg_id: String,
+    /// As echoed on the stream and kept in history.
+    pub(super) abstract_message: Value,
+    /// The `received` entry's type: `Message` or `File`.
+    pub(super) received_kind: &'static str,
+    /// What the request sent (recorded in `received`).
+    pub(super) body: Value,
+    pub(super) new_session: bool,
+    pub(super) attributes: Map<String, Value>,
+    pub(super) client_ts: u64,
+}
+
+/// A `ChoicesResponseMessage`'s `inReplyToMessageId` and selected `optionIdentifier`s (400 when
+/// one is missing, the format is not `Selections` or nothing is selected).
+fn parse_choice(msg: &Value) -> Result<(String, Vec<String>), Reject> {
+    let Some(in_reply_to) = str_field(msg, "inReplyToMessageId") else {
+        return Err(Reject::bad(
+            "Missing required field message.inReplyToMessageId",
+        ));
+    };
+    let Some(response) = msg.get("choicesResponse").filter(|r| r.is_object()) else {
+        return Err(Reject::bad("Missing required field message.choicesResponse"));
+    };
+    if str_field(response, "formatType") != Some("Selections") {
+        return Err(Reject::bad("choicesResponse.formatType must be Selections"));
+    }
+    let selected = response
+        .get("selectedOptions")
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| Reject::bad("choicesResponse.selectedOptions must not be empty"))?;
+    let ids = selected
+        .iter()
+        .map(|o| {
+            str_field(o, "optionIdentifier").map(str::to_string).ok_or_else(|| {
+                Reject::bad("Missing required field selectedOptions[].optionIdentifier")
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((in_reply_to.to_string(), ids))
+}
 
 impl Miaw {
     fn check_es_name(&self, visitor: &str, es: Option<&str>) -> Result<(), Reject> {
@@ -20,7 +65,7 @@ impl Miaw {
     }
 
     /// The visitor's conversation (404 for someone else's or an unknown one).
-    fn own(&mut self, visitor: &str, id: &str) -> Result<&mut Conversation, Reject> {
+    pub(super) fn own(&mut self, visitor: &str, id: &str) -> Result<&mut Conversation, Reject> {
         if !is_lowercase_uuid(id) {
             return Err(Reject::bad("The conversation id must be a lowercase UUID"));
         }
@@ -98,40 +143,25 @@ impl Miaw {
             last_ts: 0,
             transcript: Vec::new(),
             received: Vec::new(),
+            upload_error: None,
         };
         c.record("CreateConversation", body.clone());
         self.conversations.insert(id.to_string(), c);
-        // A messaging session starts (New → Waiting) and is routed to the deployment's queue.
+        // A messaging session starts (New → Waiting) and is routed to the deployment's queue
+        // (where a scripted bot takes it at once).
         self.start_routing(id);
+        self.bot_take(id);
         Ok(json!({"conversationId": id}))
     }
 
-    /// `POST …/conversation/{id}/message`: recorded and echoed on the visitor's stream.
-    pub fn visitor_message(
-        &mut self,
+    /// The fields every visitor message shares (`/message` and `/file`): `isNewMessagingSession`,
+    /// `esDeveloperName` (required, the token's), the routing attributes kept and the client
+    /// timestamp.
+    pub(super) fn message_envelope(
+        &self,
         visitor: &str,
-        id: &str,
         body: &Value,
-    ) -> Result<Value, Reject> {
-        let Some(msg) = body.get("message").filter(|m| m.is_object()) else {
-            return Err(Reject::bad("Missing required field message"));
-        };
-        let Some(msg_id) = str_field(msg, "id") else {
-            return Err(Reject::bad("Missing required field message.id"));
-        };
-        match str_field(msg, "messageType") {
-            Some("StaticContentMessage") => {}
-            Some(other) => return Err(Reject::bad(format!("Unsupported messageType {other}"))),
-            None => return Err(Reject::bad("Missing required field message.messageType")),
-        }
-        let static_content = msg.get("staticContent").cloned().unwrap_or(Value::Null);
-        if str_field(&static_content, "formatType") != Some("Text") {
-            return Err(Reject::bad("staticContent.formatType must be Text"));
-        }
-        let Some(text) = static_content.get("text").and_then(Value::as_str) else {
-            return Err(Reject::bad("Missing required field staticContent.text"));
-        };
-        let text = text.to_string();
+    ) -> Result<(bool, Map<String, Value>, u64), Reject> {
         let new_session = match body.get("isNewMessagingSession") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
@@ -143,15 +173,141 @@ impl Miaw {
             .get("clientTimestamp")
             .and_then(Value::as_u64)
             .unwrap_or_else(ids::now_ms);
+        Ok((new_session, attributes, client_ts))
+    }
+
+    /// The visitor's open conversation, and the answer to a retry: a message id the conversation
+    /// already has is answered again and not repeated.
+    pub(super) fn open_conversation(
+        &mut self,
+        visitor: &str,
+        id: &str,
+        msg_id: &str,
+    ) -> Result<Option<Value>, Reject> {
         let c = self.own(visitor, id)?;
         c.require_open()?;
-        // A message id already taken in this conversation: a retry. Answer it again, once.
-        if let Some(e) = c.entries.iter().find(|e| e.identifier == msg_id) {
-            return Ok(
-                json!({"conversationEntries": [{"id": e.identifier, "clientTimestamp": e.client_ts}]}),
-            );
+        Ok(c.entries.iter().find(|e| e.identifier == msg_id).map(|e| {
+            json!({"conversationEntries": [{"id": e.identifier, "clientTimestamp": e.client_ts}]})
+        }))
+    }
+
+    /// `POST …/conversation/{id}/message`: a text or the answer to a menu
+    /// (`ChoicesResponseMessage`), recorded and echoed on the visitor's stream; a scripted bot
+    /// answers it. `base`: the server's base URL (for the files of the bot's answers).
+    pub fn visitor_message(
+        &mut self,
+        visitor: &str,
+        id: &str,
+        body: &Value,
+        base: &str,
+    ) -> Result<Value, Reject> {
+        let Some(msg) = body.get("message").filter(|m| m.is_object()) else {
+            return Err(Reject::bad("Missing required field message"));
+        };
+        let Some(msg_id) = str_field(msg, "id") else {
+            return Err(Reject::bad("Missing required field message.id"));
+        };
+        let mut abstract_message = msg.clone();
+        let choice = match str_field(msg, "messageType") {
+            Some("StaticContentMessage") => {
+                let static_content = msg.get("staticContent").cloned().unwrap_or(Value::Null);
+                if str_field(&static_content, "formatType") != Some("Text") {
+                    return Err(Reject::bad("staticContent.formatType must be Text"));
+                }
+                let Some(text) = static_content.get("text").and_then(Value::as_str) else {
+                    return Err(Reject::bad("Missing required field staticContent.text"));
+                };
+                abstract_message["staticContent"] = json!({"formatType": "Text", "text": text});
+                None
+            }
+            Some("ChoicesResponseMessage") => Some(parse_choice(msg)?),
+            Some(other) => return Err(Reject::bad(format!("Unsupported messageType {other}"))),
+            None => return Err(Reject::bad("Missing required field message.messageType")),
+        };
+        let (new_session, attributes, client_ts) = self.message_envelope(visitor, body)?;
+        if let Some(answer) = self.open_conversation(visitor, id, msg_id)? {
+            return Ok(answer);
         }
-        if c.phase == Phase::SessionEnded && !new_session {
+        // The visitor's words, for a scripted bot: the text, or the title of the option chosen.
+        let said = match choice {
+            Some((in_reply_to, selected)) => {
+                let titled = self.title_choice(id, &in_reply_to, &selected)?;
+                let first = titled[0]["title"].as_str().unwrap_or_default().to_string();
+                abstract_message["choicesResponse"]["selectedOptions"] = Value::Array(titled);
+                first
+            }
+            None => abstract_message["staticContent"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let post = Post {
+            msg_id: msg_id.to_string(),
+            abstract_message,
+            received_kind: "Message",
+            body: body.clone(),
+            new_session,
+            attributes,
+            client_ts,
+        };
+        let (answer, routed_again) = self.post_visitor_message(visitor, id, post)?;
+        if !routed_again {
+            self.bot_answer(id, &said, base);
+        }
+        Ok(answer)
+    }
+
+    /// The selected options of an answer to the menu `in_reply_to` of conversation `id`, each
+    /// with its `title` from the menu. 400 when no menu of the conversation has that id, or an
+    /// option is not one of it.
+    fn title_choice(
+        &self,
+        id: &str,
+        in_reply_to: &str,
+        selected: &[String],
+    ) -> Result<Vec<Value>, Reject> {
+        let menu = self.conversations.get(id).and_then(|c| {
+            c.entries
+                .iter()
+                .filter(|e| e.entry_type == "Message")
+                .map(|e| &e.payload["abstractMessage"])
+                .find(|m| m["id"].as_str() == Some(in_reply_to))
+                .and_then(rich::menu_options)
+        });
+        let Some(options) = menu else {
+            return Err(Reject::bad(format!(
+                "inReplyToMessageId {in_reply_to} is not a ChoicesMessage of this conversation"
+            )));
+        };
+        selected
+            .iter()
+            .map(|want| {
+                options
+                    .iter()
+                    .find(|(option, _)| option == want)
+                    .map(|(option, title)| json!({"optionIdentifier": option, "title": title}))
+                    .ok_or_else(|| {
+                        Reject::bad(format!(
+                            "optionIdentifier {want} is not an option of message {in_reply_to}"
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    /// Posts a checked visitor message (text, choice or file) on an open conversation: 417 while
+    /// the messaging session has ended (unless it starts a new one), routing again after an end or
+    /// inactivity, recorded, a transcript line, echoed. The answer, and whether the conversation
+    /// was routed again (a scripted bot then took it and greeted).
+    pub(super) fn post_visitor_message(
+        &mut self,
+        visitor: &str,
+        id: &str,
+        p: Post,
+    ) -> Result<(Value, bool), Reject> {
+        let line = rich::describe(&p.abstract_message, true, &self.files);
+        let c = self.own(visitor, id)?;
+        if c.phase == Phase::SessionEnded && !p.new_session {
             return Err(Reject::new(
                 StatusCode::EXPECTATION_FAILED,
                 "The messaging session has ended: send the message with isNewMessagingSession true",
@@ -168,7 +324,7 @@ impl Miaw {
             _ => false,
         };
         if routing_again {
-            c.routing_attributes.extend(attributes);
+            c.routing_attributes.extend(p.attributes);
             c.agent_name = None;
             c.participant_role = "Agent";
             c.queue_position = None;
@@ -177,26 +333,25 @@ impl Miaw {
             c.end_reason = None;
         }
         c.last_visitor_message = Instant::now();
-        c.record("Message", body.clone());
+        c.record(p.received_kind, p.body);
         c.visitor_typing = false;
         let name = c.visitor_name().unwrap_or_else(|| "Guest".to_string());
         c.add_line(
             "Chasitor",
             name.clone(),
-            text.clone(),
-            Some(msg_id.to_string()),
+            line.content,
+            Some(p.msg_id.clone()),
+            line.detail,
         );
-        let mut abstract_message = msg.clone();
-        abstract_message["staticContent"] = json!({"formatType": "Text", "text": text});
         let payload = json!({
             "entryType": "Message",
-            "id": msg_id,
-            "abstractMessage": abstract_message,
+            "id": p.msg_id,
+            "abstractMessage": p.abstract_message,
             "messageReason": Value::Null,
         });
         let sender = ("EndUser", visitor.to_string(), name);
-        let mut e = self.entry(id, "Message", sender, Some(msg_id.to_string()), payload);
-        e.client_ts = client_ts;
+        let mut e = self.entry(id, "Message", sender, Some(p.msg_id.clone()), payload);
+        e.client_ts = p.client_ts;
         if routing_again {
             self.set_session_status(id, "Waiting", None);
         }
@@ -204,8 +359,11 @@ impl Miaw {
         if routing_again {
             self.routing_result(id, "Initial");
             self.enqueue(id);
+            self.bot_take(id);
         }
-        Ok(json!({"conversationEntries": [{"id": msg_id, "clientTimestamp": client_ts}]}))
+        let answer =
+            json!({"conversationEntries": [{"id": p.msg_id, "clientTimestamp": p.client_ts}]});
+        Ok((answer, routing_again))
     }
 
     /// `POST …/conversation/{id}/entry`: typing started or stopped (not echoed).

@@ -1,11 +1,18 @@
 //! The visitor side of the Enhanced Chat API: `/iamessage/api/v2/...` and
 //! `/eventrouter/v1/sse`, with the fault and request-log middleware and CORS: the HTTP face of the
 //! conversations kept in [`crate::miaw`]. The event stream is `sse.rs`; reading a request's
-//! bearer token and answering a refusal, which both need, `auth.rs`.
+//! bearer token and answering a refusal, which both need, `auth.rs`; the visitor's uploads and
+//! the files the simulator serves, `files.rs` (with the `multipart/form-data` reader of
+//! `multipart.rs`).
 
 mod auth;
+mod files;
+mod multipart;
 mod sse;
 
+pub use files::files_router;
+
+use crate::base_url::base_url;
 use crate::chat_api::{DropConnection, LogGuard};
 use crate::faults::MiawFault;
 use crate::ids;
@@ -45,6 +52,7 @@ pub fn router(sh: &AppState) -> Router<AppState> {
         .route(&conv("/{id}"), get(routing_status).delete(close))
         .route(&conv("/{id}/session"), delete(end_session))
         .route(&conv("/{id}/message"), post(message))
+        .route(&conv("/{id}/file"), post(files::upload))
         .route(&conv("/{id}/entry"), post(entry))
         .route(&conv("/{id}/acknowledge-entries"), post(acknowledge))
         .route(&conv("/{id}/entries"), get(entries))
@@ -58,26 +66,32 @@ pub fn router(sh: &AppState) -> Router<AppState> {
         .route("/eventrouter/{*rest}", any(not_found))
         .method_not_allowed_fallback(not_found)
         .layer(from_fn_with_state(sh.clone(), middleware));
-    let origins = allowed_origins(sh);
-    if !origins.is_empty() {
-        r = r.layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST, Method::DELETE])
-                // Salesforce's sample client reads the stream with fetch and these headers
-                // (Cache-Control and Accept among them: Accept is CORS-safelisted, Cache-Control
-                // is not, so its preflight asks for it).
-                .allow_headers([
-                    header::AUTHORIZATION,
-                    header::CONTENT_TYPE,
-                    header::CACHE_CONTROL,
-                    HeaderName::from_static("last-event-id"),
-                    HeaderName::from_static("x-org-id"),
-                ])
-                .max_age(Duration::from_secs(600)),
-        );
+    if let Some(cors) = cors(sh) {
+        r = r.layer(cors);
     }
     r
+}
+
+/// Enhanced Chat's CORS: the origins of every deployment's allowlist and `--cors-origin`; `None`
+/// when there are none.
+fn cors(sh: &AppState) -> Option<CorsLayer> {
+    let origins = allowed_origins(sh);
+    (!origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            // Salesforce's sample client reads the stream with fetch and these headers
+            // (Cache-Control and Accept among them: Accept is CORS-safelisted, Cache-Control is
+            // not, so its preflight asks for it).
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::CACHE_CONTROL,
+                HeaderName::from_static("last-event-id"),
+                HeaderName::from_static("x-org-id"),
+            ])
+            .max_age(Duration::from_secs(600))
+    })
 }
 
 /// The origins of every deployment's allowlist, and `--cors-origin`.
@@ -192,9 +206,10 @@ async fn message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let base = base_url(&headers);
     let mut st = sh.lock();
     let result = visitor(&mut st, &headers)
-        .and_then(|v| st.miaw.visitor_message(&v, &id, &json_body(&body)?));
+        .and_then(|v| st.miaw.visitor_message(&v, &id, &json_body(&body)?, &base));
     answer(result, StatusCode::ACCEPTED)
 }
 
