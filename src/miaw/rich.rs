@@ -401,8 +401,8 @@ pub fn visitor_file(name: &str, mime: &str, size: u64) -> String {
     .to_string()
 }
 
-/// Whether the view may load an image from `url`: https, or the Salesforce host the site
-/// configured (`api_origin`, e.g. `https://x.my.salesforce-scrt.com`; a local simulator is
+/// Whether the view may load an image from `url`: https, or the origin of the Salesforce URL the
+/// site configured (`api_origin`, e.g. `https://x.my.salesforce-scrt.com`; a local simulator is
 /// http). Never `data:`, `javascript:` or another http host.
 pub fn image_allowed(url: &str, api_origin: &str) -> bool {
     let url = url.trim();
@@ -413,8 +413,17 @@ pub fn image_allowed(url: &str, api_origin: &str) -> bool {
     if lower.starts_with("https://") {
         return true;
     }
-    let origin = api_origin.trim_end_matches('/').to_ascii_lowercase();
-    !origin.is_empty()
+    // The configured URL's origin: scheme, host and port.
+    let api = api_origin.trim().to_ascii_lowercase();
+    let origin = match api.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => String::new(),
+    };
+    !origin.ends_with("://")
+        && !origin.is_empty()
         && lower
             .strip_prefix(&origin)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))

@@ -64,6 +64,8 @@ fn Widget(config: Config, view: ChatView, intents: Intents) -> impl IntoView {
     let root: NodeRef<leptos::html::Div> = NodeRef::new();
     super::a11y::manage_focus(view.open, root);
     provide_context(Ctx::new(view, config, intents));
+    #[cfg(feature = "miaw")]
+    super::files::accept_drops(root);
 
     view! {
         <div

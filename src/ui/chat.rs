@@ -239,7 +239,7 @@ pub fn TranscriptView() -> impl IntoView {
 
 #[component]
 fn RowView(row: Row) -> impl IntoView {
-    let item = row.item;
+    let item = row.item.clone();
     let ctx = expect_context::<Ctx>();
     let labels = ctx.labels();
     let (time, iso) = clock(item.at);
@@ -259,20 +259,44 @@ fn RowView(row: Row) -> impl IntoView {
             } else {
                 item.name.clone()
             };
+            #[cfg(feature = "miaw")]
+            let (kind, body) = match item.rich.as_deref() {
+                Some(json) => {
+                    let rich = crate::miaw::rich::Rich::parse(json);
+                    let kind = super::rich::kind(&rich);
+                    (Some(kind), super::rich::agent_body(rich, |t| message_text(t).into_any()))
+                }
+                None => (None, view! { <div class="text" part="text">{message_text(&item.text)}</div> }.into_any()),
+            };
+            #[cfg(not(feature = "miaw"))]
+            let (kind, body): (Option<&str>, _) =
+                (None, view! { <div class="text" part="text">{message_text(&item.text)}</div> });
             view! {
-                <div class="message agent" role="listitem" part="message" data-author="agent">
+                <div class="message agent" role="listitem" part="message" data-author="agent" data-kind=kind>
                     <div class="meta">
                         <span class="who">{name}</span>
                         " "
                         <time datetime=iso>{time}</time>
                     </div>
-                    <div class="text" part="text">{message_text(&item.text)}</div>
+                    {body}
                 </div>
             }
             .into_any()
         }
         Author::Visitor => {
             let you = labels.you().to_string();
+            #[cfg(feature = "miaw")]
+            let (kind, body, retry) = match item.rich.as_deref() {
+                Some(json) => (Some("file"), super::rich::visitor_file(&row, json), Some(super::rich::retry(&row))),
+                None => (
+                    item.reply_to.as_ref().map(|_| "choice"),
+                    view! { <div class="text" part="text">{message_text(&item.text)}</div> }.into_any(),
+                    Some(super::rich::retry(&row)),
+                ),
+            };
+            #[cfg(not(feature = "miaw"))]
+            let (kind, body, retry): (Option<&str>, _, Option<()>) =
+                (None, view! { <div class="text" part="text">{message_text(&item.text)}</div> }, None);
             let signal = row.status.clone();
             let status_attr = text(move || {
                 match signal.get().unwrap_or(Delivery::Sent) {
@@ -294,14 +318,15 @@ fn RowView(row: Row) -> impl IntoView {
                 Delivery::Failed => labels.status_failed().to_string(),
             });
             view! {
-                <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>
+                <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr data-kind=kind>
                     <span class="sr-only">{you} ": "</span>
-                    <div class="text" part="text">{message_text(&item.text)}</div>
+                    {body}
                     <div class="meta">
                         <time datetime=iso>{time}</time>
                         " · "
                         <span class="status">{status_text}</span>
                     </div>
+                    {retry}
                 </div>
             }
             .into_any()
@@ -427,8 +452,13 @@ pub fn Composer() -> impl IntoView {
     let disabled = flag(move || {
         draft.with(|d| d.trim().is_empty()) || matches!(ctx.view.state.get(), ChatState::Ended(_))
     });
+    #[cfg(feature = "miaw")]
+    let (attach, problem) = (super::files::attach(), super::files::problem());
+    #[cfg(not(feature = "miaw"))]
+    let (attach, problem) = ((), ());
     view! {
         <form class="composer-row" on:submit=on_submit>
+            {attach}
             <textarea
                 class="composer"
                 part="composer"
@@ -445,6 +475,7 @@ pub fn Composer() -> impl IntoView {
                 {send_label}
             </button>
         </form>
+        {problem}
         {part(move || {
             counter().map(|c| view! { <p class="counter" part="counter" aria-live="polite">{c}</p> }.into_any())
         })}

@@ -5,6 +5,9 @@
 //! - [`chat`]: the queue view, the transcript, the typing indicator and the composer;
 //! - [`ended`]: the end-chat confirm step, the ended view and the offline view;
 //! - `session_ended` (Enhanced Chat): the way on between two messaging sessions;
+//! - `files` (Enhanced Chat): the paperclip, drops and pastes, the checks' messages;
+//! - `rich` (Enhanced Chat): menus, cards, links and files in the transcript, the visitor's
+//!   uploads;
 //! - [`other_tab`]: the notice while the chat is open in another tab;
 //! - [`availability`]: presence, the wait estimate, the offline view's actions;
 //! - [`after_chat`]: the transcript download and the post-chat link;
@@ -21,9 +24,13 @@ pub mod chat;
 pub mod ctx;
 mod dynamic;
 pub mod ended;
+#[cfg(feature = "miaw")]
+pub mod files;
 mod mount;
 pub mod other_tab;
 pub mod prechat;
+#[cfg(feature = "miaw")]
+pub mod rich;
 #[cfg(feature = "miaw")]
 pub mod session_ended;
 

@@ -9,7 +9,14 @@ use super::{App, Setup};
 /// The widget's stylesheet, compiled into the wasm: the launcher's part and the window's frame
 /// (which the loader also carries, to paint the launcher and, on an early click, the window before
 /// the wasm is here), then the rest; minified by `build.rs`.
+#[cfg(not(feature = "miaw"))]
 pub const WIDGET_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
+/// With Enhanced Chat's rich messages and files (`style/rich.css`).
+#[cfg(feature = "miaw")]
+pub const WIDGET_CSS: &str = concat!(
+    include_str!(concat!(env!("OUT_DIR"), "/widget.css")),
+    include_str!(concat!(env!("OUT_DIR"), "/rich.css"))
+);
 
 /// Gives `host` an open shadow root (or takes the one the loader made for its early launcher,
 /// emptied), gives it the widget's stylesheet, puts a container in it, and mounts [`App`] into
