@@ -18,9 +18,9 @@ impl Core {
                 if option.is_empty() {
                     return self.route(Input::Send(title), now, rand);
                 }
-                let local_id = self
-                    .view
-                    .visitor_choice(title, reply_to.clone(), option.clone(), now);
+                let local_id =
+                    self.view
+                        .visitor_choice(title, reply_to.clone(), option.clone(), now);
                 let input = EngineInput::Choose {
                     local_id,
                     reply_to,

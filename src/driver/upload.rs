@@ -38,7 +38,12 @@ pub fn holds(key: u64) -> bool {
 }
 
 fn file(key: u64) -> Option<File> {
-    FILES.with(|f| f.borrow().iter().find(|(k, _)| *k == key).map(|(_, f)| f.clone()))
+    FILES.with(|f| {
+        f.borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, f)| f.clone())
+    })
 }
 
 /// Uploads `req`'s file against the SCRT2 URL; `on_progress(loaded, total)` as it goes. The

@@ -10,7 +10,8 @@ use serde_json::Value;
 pub const DEFAULT_MAX_BYTES: u64 = 5 * 1024 * 1024;
 
 /// The file picker's `accept`: the types the widget offers.
-pub const ACCEPT: &str = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv";
+pub const ACCEPT: &str =
+    "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv";
 
 /// Why a file is not sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +38,10 @@ pub fn check(mime: &str, size: u64, max_bytes: u64) -> Result<(), Refusal> {
 /// A number up to 1,024 is read as megabytes, a larger one as bytes; none (or nonsense) is the
 /// default.
 pub fn max_bytes(v: Value) -> u64 {
-    match v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())) {
+    match v
+        .as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    {
         Some(n) if n > 0.0 && n <= 1024.0 => (n * 1024.0 * 1024.0) as u64,
         Some(n) if n > 1024.0 => n as u64,
         _ => DEFAULT_MAX_BYTES,

@@ -263,9 +263,7 @@ fn static_content(mut c: Fields) -> Content {
                 }
             }
             let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-            Content::Error {
-                text: join(&refs),
-            }
+            Content::Error { text: join(&refs) }
         }
         _ => Content::Other { text },
     }

@@ -16,10 +16,10 @@ pub mod retry;
 pub(crate) mod saved;
 pub mod state;
 
-pub use input::{header, Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEOUT_MS};
-pub use retry::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 #[cfg(feature = "miaw")]
 pub use input::FileInfo;
+pub use input::{header, Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEOUT_MS};
+pub use retry::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
+pub use state::{ChatState, Delivery, EndReason, EngineError, Event};
 #[cfg(feature = "miaw")]
 pub use state::{Ender, FileProblem};
-pub use state::{ChatState, Delivery, EndReason, EngineError, Event};

@@ -164,7 +164,10 @@ pub enum Event {
     /// Enhanced Chat: the visitor's file `local_id` did not go (or the server could not take
     /// it after all): the row is marked not sent, whatever it said before.
     #[cfg(feature = "miaw")]
-    FileFailed { local_id: u64, problem: FileProblem },
+    FileFailed {
+        local_id: u64,
+        problem: FileProblem,
+    },
 }
 
 /// Why a visitor's file did not go.

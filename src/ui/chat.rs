@@ -264,13 +264,22 @@ fn RowView(row: Row) -> impl IntoView {
                 Some(json) => {
                     let rich = crate::miaw::rich::Rich::parse(json);
                     let kind = super::rich::kind(&rich);
-                    (Some(kind), super::rich::agent_body(rich, |t| message_text(t).into_any()))
+                    (
+                        Some(kind),
+                        super::rich::agent_body(rich, |t| message_text(t).into_any()),
+                    )
                 }
-                None => (None, view! { <div class="text" part="text">{message_text(&item.text)}</div> }.into_any()),
+                None => (
+                    None,
+                    view! { <div class="text" part="text">{message_text(&item.text)}</div> }
+                        .into_any(),
+                ),
             };
             #[cfg(not(feature = "miaw"))]
-            let (kind, body): (Option<&str>, _) =
-                (None, view! { <div class="text" part="text">{message_text(&item.text)}</div> });
+            let (kind, body): (Option<&str>, _) = (
+                None,
+                view! { <div class="text" part="text">{message_text(&item.text)}</div> },
+            );
             view! {
                 <div class="message agent" role="listitem" part="message" data-author="agent" data-kind=kind>
                     <div class="meta">
@@ -287,16 +296,24 @@ fn RowView(row: Row) -> impl IntoView {
             let you = labels.you().to_string();
             #[cfg(feature = "miaw")]
             let (kind, body, retry) = match item.rich.as_deref() {
-                Some(json) => (Some("file"), super::rich::visitor_file(&row, json), Some(super::rich::retry(&row))),
+                Some(json) => (
+                    Some("file"),
+                    super::rich::visitor_file(&row, json),
+                    Some(super::rich::retry(&row)),
+                ),
                 None => (
                     item.reply_to.as_ref().map(|_| "choice"),
-                    view! { <div class="text" part="text">{message_text(&item.text)}</div> }.into_any(),
+                    view! { <div class="text" part="text">{message_text(&item.text)}</div> }
+                        .into_any(),
                     Some(super::rich::retry(&row)),
                 ),
             };
             #[cfg(not(feature = "miaw"))]
-            let (kind, body, retry): (Option<&str>, _, Option<()>) =
-                (None, view! { <div class="text" part="text">{message_text(&item.text)}</div> }, None);
+            let (kind, body, retry): (Option<&str>, _, Option<()>) = (
+                None,
+                view! { <div class="text" part="text">{message_text(&item.text)}</div> },
+                None,
+            );
             let signal = row.status.clone();
             let status_attr = text(move || {
                 match signal.get().unwrap_or(Delivery::Sent) {

@@ -26,7 +26,11 @@ fn open_for_files(ctx: Ctx) -> bool {
 
 /// Each file checked, then sent; the first refusal said under the composer.
 pub fn offer(ctx: Ctx, files: FileList) {
-    let max = ctx.view.uploads.get_untracked().unwrap_or(DEFAULT_MAX_BYTES);
+    let max = ctx
+        .view
+        .uploads
+        .get_untracked()
+        .unwrap_or(DEFAULT_MAX_BYTES);
     let labels = ctx.labels();
     let mut problem = None;
     for i in 0..files.length() {
@@ -96,7 +100,8 @@ pub fn problem() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     part(move || {
         ctx.file_problem.get().map(|p| {
-            view! { <p class="counter shortened" part="file-problem" role="alert">{p}</p> }.into_any()
+            view! { <p class="counter shortened" part="file-problem" role="alert">{p}</p> }
+                .into_any()
         })
     })
 }

@@ -89,7 +89,8 @@ impl ViewModel {
             self.progress.push((local_id, p));
         }
         if self.progress != before {
-            self.changes.push(ViewChange::Progress(self.progress.clone()));
+            self.changes
+                .push(ViewChange::Progress(self.progress.clone()));
         }
     }
 
@@ -109,7 +110,11 @@ impl ViewModel {
         let items = &self.transcript.items;
         let mut closed = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            let Some(json) = item.rich.as_deref().filter(|_| item.author == Author::Agent) else {
+            let Some(json) = item
+                .rich
+                .as_deref()
+                .filter(|_| item.author == Author::Agent)
+            else {
                 continue;
             };
             let rich = Rich::parse(json);
