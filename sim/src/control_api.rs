@@ -3,8 +3,8 @@
 // Handlers return the finished error answer as `Err(Response)`; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
 
-use crate::faults::{Fault, FaultSpec};
 use crate::base_url::base_url;
+use crate::faults::{Fault, FaultSpec};
 use crate::miaw::agent::{AgentAction, ConversationView, RichMessage};
 use crate::state::{AppState, Conflict, RawAnswer, Session, SessionView, State};
 use axum::body::Bytes;

@@ -67,7 +67,8 @@ pub struct Fault {
     pub kind: FaultKind,
     pub remaining: u32,
     pub ms: u64,
-    /// Normalised resource path prefix (`/System/Messages`), without `/chat/rest`.
+    /// Normalised resource path prefix (`/System/Messages`), without `/chat/rest`; `*` segments
+    /// match any segment.
     pub path: Option<String>,
 }
 
@@ -95,14 +96,25 @@ impl Fault {
         })
     }
 
+    /// `path` is a prefix by whole segments; a segment `*` (or `{anything}`, as the README writes
+    /// a path's parameters) matches any one segment: `/iamessage/api/v2/conversation/*/file`
+    /// matches every conversation's upload route.
     fn matches_path(&self, rel_path: &str) -> bool {
-        match &self.path {
-            None => true,
-            Some(p) => {
-                rel_path == p
-                    || rel_path
-                        .strip_prefix(p.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
+        let Some(p) = &self.path else {
+            return true;
+        };
+        let mut want = p.split('/');
+        let mut have = rel_path.split('/');
+        loop {
+            match (want.next(), have.next()) {
+                (None, _) => return true,
+                (Some(_), None) => return false,
+                (Some(w), Some(h)) => {
+                    let any = w == "*" || (w.len() > 2 && w.starts_with('{') && w.ends_with('}'));
+                    if !(w == h || (any && !h.is_empty())) {
+                        return false;
+                    }
+                }
             }
         }
     }
@@ -230,5 +242,35 @@ impl Faults {
             self.0.remove(i);
         }
         Some(taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(path: &str) -> Fault {
+        Fault::from_spec(FaultSpec {
+            kind: FaultKind::Drop,
+            count: None,
+            ms: None,
+            path: Some(path.to_string()),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn paths_match_by_whole_segments_with_wildcards() {
+        let conv = "/iamessage/api/v2/conversation";
+        let upload = "/iamessage/api/v2/conversation/0f1e2d3c-0000-4000-8000-000000000000/file";
+        assert!(fault(conv).matches_path(upload));
+        assert!(fault(&format!("{conv}/*/file")).matches_path(upload));
+        assert!(fault(&format!("{conv}/{{id}}/file")).matches_path(upload));
+        assert!(!fault(&format!("{conv}/*/file")).matches_path(&format!("{conv}/x/message")));
+        assert!(!fault(&format!("{conv}/*/file")).matches_path(conv));
+        assert!(!fault("/iamessage/api/v2/conv").matches_path(upload));
+        assert!(fault("System/Messages").matches_path("/System/Messages"));
+        assert!(!fault("/System/Messages").matches_path("/System/MessagesX"));
+        assert!(fault("/Chasitor").matches_path("/Chasitor/ChatMessage"));
     }
 }

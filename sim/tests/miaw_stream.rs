@@ -475,7 +475,12 @@ async fn cors_preflights_for_allowed_origins() {
 
 #[tokio::test]
 async fn no_allowed_origins_no_cors() {
-    let sim = Sim::miaw_with(|c| c.miaw[0].allowed_origins.clear()).await;
+    let sim = Sim::miaw_with(|c| {
+        for d in &mut c.miaw {
+            d.allowed_origins.clear();
+        }
+    })
+    .await;
     let r = sim
         .http
         .request(Method::OPTIONS, sim.url(SSE))

@@ -122,12 +122,21 @@ impl Miaw {
                 let bad = |m: String| Err((StatusCode::BAD_REQUEST, m));
                 match &message {
                     RichMessage::Preset { kind, .. } if !PRESETS.contains(&kind.as_str()) => {
-                        return bad(format!("unknown kind {kind:?}: one of {}", PRESETS.join(", ")))
+                        return bad(format!(
+                            "unknown kind {kind:?}: one of {}",
+                            PRESETS.join(", ")
+                        ))
                     }
-                    RichMessage::Preset { count: Some(n), .. } if !(1..=CAROUSEL_MAX).contains(n) => {
+                    RichMessage::Preset { count: Some(n), .. }
+                        if !(1..=CAROUSEL_MAX).contains(n) =>
+                    {
                         return bad(format!("count must be from 1 to {CAROUSEL_MAX}"))
                     }
-                    RichMessage::Message(m) if m.get("messageType").and_then(Value::as_str).is_none_or(str::is_empty) => {
+                    RichMessage::Message(m)
+                        if m.get("messageType")
+                            .and_then(Value::as_str)
+                            .is_none_or(str::is_empty) =>
+                    {
                         return bad("message must be an object with a messageType".to_string())
                     }
                     _ => {}

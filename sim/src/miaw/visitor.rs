@@ -32,7 +32,9 @@ fn parse_choice(msg: &Value) -> Result<(String, Vec<String>), Reject> {
         ));
     };
     let Some(response) = msg.get("choicesResponse").filter(|r| r.is_object()) else {
-        return Err(Reject::bad("Missing required field message.choicesResponse"));
+        return Err(Reject::bad(
+            "Missing required field message.choicesResponse",
+        ));
     };
     if str_field(response, "formatType") != Some("Selections") {
         return Err(Reject::bad("choicesResponse.formatType must be Selections"));
@@ -45,9 +47,11 @@ fn parse_choice(msg: &Value) -> Result<(String, Vec<String>), Reject> {
     let ids = selected
         .iter()
         .map(|o| {
-            str_field(o, "optionIdentifier").map(str::to_string).ok_or_else(|| {
-                Reject::bad("Missing required field selectedOptions[].optionIdentifier")
-            })
+            str_field(o, "optionIdentifier")
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Reject::bad("Missing required field selectedOptions[].optionIdentifier")
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((in_reply_to.to_string(), ids))

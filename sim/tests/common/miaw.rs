@@ -422,3 +422,112 @@ impl SseReader {
         }
     }
 }
+
+/// One part of a hand-made `multipart/form-data` body: name, file name, Content-Type, bytes.
+pub struct MPart<'a> {
+    pub name: &'a str,
+    pub filename: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub data: &'a [u8],
+}
+
+/// A `multipart/form-data` body as browsers' `FormData` sends it: `(Content-Type, body)`.
+pub fn multipart(parts: &[MPart<'_>]) -> (String, Vec<u8>) {
+    let boundary = "----chasitorTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", p.name);
+        if let Some(f) = p.filename {
+            disposition.push_str(&format!("; filename=\"{f}\""));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(t) = p.content_type {
+            body.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(p.data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The `messageEntry` of an upload.
+pub fn upload_entry(msg_id: &str, file_id: &str, caption: Option<&str>) -> Value {
+    let mut message = json!({"id": msg_id, "fileId": file_id});
+    if let Some(c) = caption {
+        message["text"] = json!(c);
+    }
+    json!({
+        "message": message,
+        "esDeveloperName": DEFAULT_ES_DEVELOPER_NAME,
+        "isNewMessagingSession": false,
+    })
+}
+
+impl MVisitor {
+    /// `POST /conversation/{conv}/file` with this body.
+    pub async fn upload_raw(&self, conv: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let rb = self
+            .req(Method::POST, &format!("/conversation/{conv}/file"))
+            .header("Content-Type", content_type)
+            .body(body);
+        MVisitor::send(rb).await
+    }
+
+    /// Uploads `data` as `name` (`content_type`) with this `messageEntry`.
+    pub async fn upload(
+        &self,
+        conv: &str,
+        entry: &Value,
+        name: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> Answer {
+        let entry = entry.to_string();
+        let (ct, body) = multipart(&[
+            MPart {
+                name: "messageEntry",
+                filename: None,
+                content_type: Some("application/json"),
+                data: entry.as_bytes(),
+            },
+            MPart {
+                name: "fileData",
+                filename: Some(name),
+                content_type: Some(content_type),
+                data,
+            },
+        ]);
+        self.upload_raw(conv, &ct, body).await
+    }
+
+    /// Answers menu `menu_id` with the options `options`; the answer and the message id.
+    pub async fn choose(&self, conv: &str, menu_id: &str, options: &[&str]) -> (Answer, String) {
+        let id = uuid();
+        let selected: Vec<Value> = options
+            .iter()
+            .map(|o| json!({"optionIdentifier": o}))
+            .collect();
+        let body = json!({
+            "message": {
+                "id": id,
+                "messageType": "ChoicesResponseMessage",
+                "inReplyToMessageId": menu_id,
+                "choicesResponse": {"formatType": "Selections", "selectedOptions": selected},
+            },
+            "esDeveloperName": DEFAULT_ES_DEVELOPER_NAME,
+            "isNewMessagingSession": false,
+        });
+        let a = self
+            .call(
+                Method::POST,
+                &format!("/conversation/{conv}/message"),
+                Some(body),
+            )
+            .await;
+        (a, id)
+    }
+}

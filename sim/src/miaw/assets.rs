@@ -1,0 +1,196 @@
+//! Small real files the simulator makes for the agent's rich messages: PNG images (a coloured
+//! card, 8-bit indexed, zlib "stored" blocks) and a one-page PDF. Both are valid files a browser
+//! shows; no image or PDF library is needed for that.
+
+/// CRC-32 (IEEE, as PNG chunks use it).
+fn crc32(parts: &[&[u8]]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for part in parts {
+        for &b in *part {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+    }
+    !crc
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
+}
+
+/// A zlib stream of stored (uncompressed) blocks.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let mut chunks = data.chunks(65_535).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        let len = chunk.len() as u16;
+        out.push(u8::from(last));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc32(&[kind, data]).to_be_bytes());
+}
+
+/// Card colours, one per index (cycled).
+const COLOURS: [[u8; 3]; 6] = [
+    [0x25, 0x63, 0xeb],
+    [0xdc, 0x26, 0x26],
+    [0x16, 0xa3, 0x4a],
+    [0xd9, 0x77, 0x06],
+    [0x93, 0x33, 0xea],
+    [0x08, 0x91, 0xb2],
+];
+
+/// A `width` × `height` PNG: a card in colour `colour` (any index) with a darker border and a
+/// light disc in the middle.
+pub fn png(width: u32, height: u32, colour: usize) -> Vec<u8> {
+    let base = COLOURS[colour % COLOURS.len()];
+    let dark = base.map(|c| c / 2);
+    let light = base.map(|c| c / 4 + 190);
+    let mut raw = Vec::with_capacity(((width + 1) * height) as usize);
+    let (cx, cy) = (width as i64 / 2, height as i64 / 2);
+    let r = i64::from(width.min(height)) / 4;
+    for y in 0..height {
+        raw.push(0); // filter: none
+        for x in 0..width {
+            let border = x < 4 || y < 4 || x + 4 >= width || y + 4 >= height;
+            let (dx, dy) = (i64::from(x) - cx, i64::from(y) - cy);
+            raw.push(if border {
+                1
+            } else if dx * dx + dy * dy <= r * r {
+                2
+            } else {
+                0
+            });
+        }
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 3, 0, 0, 0]); // 8 bits, indexed colour
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"PLTE", &[base, dark, light].concat());
+    chunk(&mut out, b"IDAT", &zlib_stored(&raw));
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A one-page PDF (A4) showing `lines` of text (ASCII; other characters become `?`).
+pub fn pdf(lines: &[&str]) -> Vec<u8> {
+    let escape = |s: &str| {
+        s.chars()
+            .map(|c| match c {
+                '(' | ')' | '\\' => format!("\\{c}"),
+                ' '..='~' => c.to_string(),
+                _ => "?".to_string(),
+            })
+            .collect::<String>()
+    };
+    let mut text = String::from("BT /F1 18 Tf 72 770 Td 24 TL\n");
+    for line in lines {
+        text.push_str(&format!("({}) Tj T*\n", escape(line)));
+    }
+    text.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+         /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+            .to_string(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{text}endstream", text.len()),
+    ];
+    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for o in offsets {
+        table.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    out.extend_from_slice(table.as_bytes());
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc_and_adler_match_known_values() {
+        assert_eq!(crc32(&[b"123456789"]), 0xcbf4_3926);
+        assert_eq!(adler32(b"Wikipedia"), 0x11e6_0398);
+    }
+
+    #[test]
+    fn png_has_its_signature_chunks_and_size() {
+        let p = png(40, 30, 1);
+        assert!(p.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert_eq!(&p[12..16], b"IHDR");
+        assert_eq!(u32::from_be_bytes(p[16..20].try_into().unwrap()), 40);
+        assert_eq!(u32::from_be_bytes(p[20..24].try_into().unwrap()), 30);
+        assert!(p.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]));
+    }
+
+    #[test]
+    fn pdf_xref_points_at_its_objects() {
+        let p = pdf(&["Invoice (demo)"]);
+        let at = |i: usize| &p[i..];
+        assert!(p.starts_with(b"%PDF-1.4"));
+        assert!(p.ends_with(b"%%EOF\n"));
+        let tail = String::from_utf8(p[p.len() - 40..].to_vec()).unwrap();
+        let start: usize = tail
+            .rsplit("startxref\n")
+            .next()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(at(start).starts_with(b"xref"));
+        let table = String::from_utf8(p[start..].to_vec()).unwrap();
+        for (i, line) in table.lines().skip(3).take(5).enumerate() {
+            let offset: usize = line[..10].parse().unwrap();
+            assert!(
+                at(offset).starts_with(format!("{} 0 obj", i + 1).as_bytes()),
+                "{line}"
+            );
+        }
+    }
+}
