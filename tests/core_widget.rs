@@ -1312,3 +1312,176 @@ fn an_enhanced_chat_session_ended_by_the_agent_keeps_the_transcript_and_can_star
         .iter()
         .any(|e| matches!(e, Effect::Site(SiteEvent::ChatEnded { reason: "visitor" }))));
 }
+
+/// An Enhanced Chat with a bot joined, files allowed up to 5 MB: the stream and conversation.
+fn miaw_with_bot(w: &mut Widget) -> (chasitor::miaw::engine::Request, String) {
+    use chasitor::miaw::engine::Call;
+    w.input(Input::SetOpen(true));
+    w.input(Input::Start(Prechat::default()));
+    let token = w.fetch(Call::Token);
+    let answer = json!({"accessToken": "t1", "lastEventId": "0", "context": {"configuration": {
+        "embeddedServiceConfig": {"attachments": {"endUserToAgent": true, "maxFileSize": 5242880}}}}});
+    w.answer_fetch(&token, 200, &answer.to_string());
+    let stream = w.fetch(Call::Stream);
+    let create = w.fetch(Call::Create);
+    let conv = serde_json::from_str::<serde_json::Value>(create.body.as_deref().unwrap()).unwrap()
+        ["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.stream_bytes(&stream, "");
+    w.answer_fetch(&create, 201, "{}");
+    w.stream_bytes(
+        &stream,
+        &miaw_frame(
+            1,
+            "CONVERSATION_PARTICIPANT_CHANGED",
+            &conv,
+            json!({"identifier": "p1", "entryType": "ParticipantChanged", "sender": {"role": "System"},
+                   "entryPayload": "{\"entries\":[{\"operation\":\"add\",\"displayName\":\"Bot\",\"participant\":{\"role\":\"Chatbot\"}}]}"}),
+        ),
+    );
+    (stream, conv)
+}
+
+fn bot_says(id: u64, conv: &str, message: serde_json::Value) -> String {
+    let payload = json!({"entryType": "Message", "abstractMessage": message}).to_string();
+    miaw_frame(
+        id,
+        "CONVERSATION_MESSAGE",
+        conv,
+        json!({"identifier": format!("e{id}"), "entryType": "Message", "sender": {"role": "Chatbot"},
+               "senderDisplayName": "Bot", "entryPayload": payload}),
+    )
+}
+
+fn menu(id: &str, format: &str, options: &[&str]) -> serde_json::Value {
+    let items: Vec<_> = options
+        .iter()
+        .map(|o| json!({"itemType": "TitleOptionItem", "titleItem": {"title": o}, "optionIdentifier": format!("{id}-{o}")}))
+        .collect();
+    json!({"messageType": "ChoicesMessage", "id": id,
+           "choices": {"formatType": format, "text": "Pick one", "optionItems": items}})
+}
+
+fn closed(w: &Widget) -> Vec<String> {
+    w.view
+        .iter()
+        .rev()
+        .find_map(|v| match v {
+            ViewChange::Closed(c) => Some(c.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn enhanced_chat_menus_close_once_answered_quick_replies_once_passed_and_reopen_on_failure() {
+    use chasitor::miaw::engine::Call;
+    let mut w = Widget::with(miaw_settings(), HashMap::new());
+    let (stream, conv) = miaw_with_bot(&mut w);
+    w.stream_bytes(
+        &stream,
+        &bot_says(2, &conv, menu("m-quick", "QuickReplies", &["Yes", "No"])),
+    );
+    let row = w.core.view().transcript.items.last().unwrap().clone();
+    assert!(row
+        .rich
+        .as_deref()
+        .is_some_and(|j| j.contains("QuickReplies")));
+    assert_eq!(
+        row.text, "Pick one · Yes · No",
+        "one line for the site and the download"
+    );
+    assert!(closed(&w).is_empty());
+    // Another message: the quick replies go; the buttons stay until answered.
+    w.stream_bytes(
+        &stream,
+        &bot_says(3, &conv, menu("m-btn", "Buttons", &["Track", "Return"])),
+    );
+    assert_eq!(closed(&w), ["m-quick"]);
+    while w.fetches.iter().any(|f| f.call == Call::Acknowledge) {
+        let ack = w.fetch(Call::Acknowledge);
+        w.answer_fetch(&ack, 202, "");
+    }
+    w.input(Input::Choose {
+        reply_to: "m-btn".into(),
+        option: "m-btn-Return".into(),
+        title: "Return".into(),
+    });
+    let answer = w.core.view().transcript.items.last().unwrap().clone();
+    assert_eq!(answer.text, "Return");
+    assert_eq!(answer.reply_to.as_deref(), Some("m-btn"));
+    assert_eq!(closed(&w), ["m-quick", "m-btn"]);
+    let post = w.fetch(Call::Message);
+    w.answer_fetch(&post, 400, "{}");
+    assert_eq!(
+        closed(&w),
+        ["m-quick"],
+        "a failed answer opens the menu again"
+    );
+    // Retry: the same row goes again.
+    let local_id = answer.local_id.unwrap();
+    w.input(Input::Retry(local_id));
+    let again = w.fetch(Call::Message);
+    assert!(again.body.as_deref().unwrap().contains("m-btn-Return"));
+    w.answer_fetch(&again, 202, "{}");
+    assert_eq!(closed(&w), ["m-quick", "m-btn"]);
+    assert_eq!(
+        w.core.view().transcript.items.last().unwrap().status,
+        Some(Delivery::Sent)
+    );
+    // After a reload the same menus are closed.
+    let r = Widget::with(miaw_settings(), w.store.clone());
+    assert_eq!(closed(&r), ["m-quick", "m-btn"]);
+}
+
+#[test]
+fn an_enhanced_chat_upload_shows_progress_and_a_reload_mid_upload_marks_it_not_sent() {
+    use chasitor::miaw::engine::Call;
+    use chasitor::session::FileInfo;
+    let mut w = Widget::with(miaw_settings(), HashMap::new());
+    miaw_with_bot(&mut w);
+    assert!(w.view.contains(&ViewChange::Uploads(Some(5_242_880))));
+    let file = |key| FileInfo {
+        key,
+        name: "scan.pdf".into(),
+        mime: "application/pdf".into(),
+        size: 4_000_000,
+    };
+    w.input(Input::SendFile(file(11)));
+    let row = w.core.view().transcript.items.last().unwrap().clone();
+    assert_eq!(row.text, "scan.pdf");
+    assert!(row
+        .rich
+        .as_deref()
+        .is_some_and(|j| j.contains("\"key\":11")));
+    let upload = w.fetch(Call::Upload);
+    w.input(Input::Progress {
+        id: upload.id,
+        loaded: 2_000_000.0,
+        total: 4_000_000.0,
+    });
+    assert!(w
+        .view
+        .contains(&ViewChange::Progress(vec![(row.local_id.unwrap(), 50)])));
+    w.answer_fetch(&upload, 202, "{}");
+    assert!(
+        w.view.contains(&ViewChange::Progress(vec![])),
+        "the progress goes once sent"
+    );
+    assert_eq!(
+        w.core.view().transcript.items.last().unwrap().status,
+        Some(Delivery::Sent)
+    );
+    // A second file, cut by a reload: not sent, never shown as sent.
+    w.input(Input::SendFile(file(12)));
+    w.fetch(Call::Upload);
+    let r = Widget::with(miaw_settings(), w.store.clone());
+    let row = r.core.view().transcript.items.last().unwrap();
+    assert_eq!(
+        (row.text.as_str(), row.status),
+        ("scan.pdf", Some(Delivery::Failed))
+    );
+    assert!(r.fetches.iter().all(|f| f.call != Call::Upload));
+}

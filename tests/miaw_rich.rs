@@ -599,3 +599,245 @@ fn the_deployments_file_limit_comes_with_the_token_and_survives_a_reload() {
     off.answer(&token, 200, &answer.to_string());
     assert_eq!(off.e.uploads_max(), None, "no paperclip");
 }
+
+// ------------------------------------------------------------------------ property test
+
+use chasitor::miaw::engine::Config;
+use proptest::prelude::*;
+
+/// What happens next in a chat with a bot's menus and the visitor's files.
+#[derive(Clone, Debug)]
+enum Step {
+    /// The bot writes: text (0), buttons (1), quick replies (2), a file (3).
+    BotSays(u8),
+    VisitorSends,
+    /// The visitor answers the bot's last menu.
+    VisitorChooses,
+    VisitorFile,
+    /// The stream delivers what it has, in chunks of this size.
+    Deliver(usize),
+    Duplicate,
+    Drop,
+    /// The send on its way: answered (0), lost before (1) or after (2) the server took it, 500.
+    AnswerSend(u8),
+    /// The upload on its way: 202 (0), 413 (1), the network (2), 500 (3).
+    AnswerUpload(u8),
+    Settle,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0u8..4).prop_map(Step::BotSays),
+        2 => Just(Step::VisitorSends),
+        2 => Just(Step::VisitorChooses),
+        2 => Just(Step::VisitorFile),
+        4 => (1usize..60).prop_map(Step::Deliver),
+        1 => Just(Step::Duplicate),
+        1 => Just(Step::Drop),
+        3 => (0u8..4).prop_map(Step::AnswerSend),
+        3 => (0u8..4).prop_map(Step::AnswerUpload),
+        2 => Just(Step::Settle),
+    ]
+}
+
+/// The bot's message `n` of kind `kind`, as the abstractMessage the server logs.
+fn bot_message(n: u32, kind: u8) -> Value {
+    let id = format!("b{n}");
+    match kind {
+        0 => json!({"messageType": "StaticContentMessage", "id": id,
+                    "staticContent": {"formatType": "Text", "text": format!("bot {n}")}}),
+        1 | 2 => json!({"messageType": "ChoicesMessage", "id": id,
+                    "choices": {"formatType": if kind == 1 { "Buttons" } else { "QuickReplies" },
+                        "text": format!("bot {n}"),
+                        "optionItems": [{"titleItem": {"title": "A"}, "optionIdentifier": format!("{id}-a")},
+                                        {"titleItem": {"title": "B"}, "optionIdentifier": format!("{id}-b")}]}}),
+        _ => json!({"messageType": "StaticContentMessage", "id": id,
+                    "staticContent": {"formatType": "Attachments", "text": format!("bot {n}"),
+                        "attachments": [{"id": format!("f{n}"), "name": "a.pdf", "mimeType": "application/pdf",
+                                         "url": "https://files.example.com/a.pdf"}]}}),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+    #[test]
+    fn menus_and_files_mixed_into_a_chat_lose_and_double_nothing(steps in prop::collection::vec(step(), 1..80)) {
+        let mut c = Chat::new();
+        c.e = Engine::new(Config { retry_budget_ms: u64::MAX / 4, ..cfg() });
+        let mut stream = c.established();
+        let conv = c.conversation();
+        // The server: its event log (the join was 1), what the open stream has not delivered,
+        // the last frame, the messages and files it took (by message id).
+        let mut log: Vec<String> = vec![String::new()];
+        let mut pending = String::new();
+        let mut last = String::new();
+        let mut took: Vec<String> = Vec::new();
+        let mut took_files: Vec<String> = Vec::new();
+        let (mut said, mut local, mut last_menu) = (0u32, 0u64, None::<u32>);
+        let mut texts = 0u64; // texts and answers the visitor sent
+        let mut files: Vec<u64> = Vec::new();
+        let mut inflight: Vec<Request> = Vec::new();
+        let mut events: Vec<Event> = Vec::new();
+
+        fn push(log: &mut Vec<String>, pending: &mut String, e: (String, Value)) {
+            let f = frame(log.len() as u64 + 1, &e);
+            log.push(f.clone());
+            pending.push_str(&f);
+        }
+        // The server takes a message (once per id) and echoes it.
+        let take = |r: &Request, took: &mut Vec<String>, log: &mut Vec<String>, pending: &mut String| {
+            let id = body(r)["message"]["id"].as_str().unwrap().to_string();
+            if !took.contains(&id) {
+                took.push(id.clone());
+                push(log, pending, event(&conv, "CONVERSATION_MESSAGE", &id, "Message", ("EndUser", "Ada"),
+                    json!({"entryType": "Message", "abstractMessage": {"messageType": "StaticContentMessage", "id": id,
+                           "staticContent": {"formatType": "Text", "text": "echo"}}}), &[]));
+            }
+        };
+
+        for s in steps {
+            match s {
+                Step::BotSays(kind) => {
+                    said += 1;
+                    if kind == 1 || kind == 2 { last_menu = Some(said); }
+                    push(&mut log, &mut pending, event(&conv, "CONVERSATION_MESSAGE", &format!("e{said}"), "Message",
+                        ("Chatbot", "Bot"), json!({"entryType": "Message", "abstractMessage": bot_message(said, kind)}), &[]));
+                }
+                Step::VisitorSends => {
+                    local += 1;
+                    texts += 1;
+                    c.input(Input::SendText { local_id: local, text: format!("visitor {local}") });
+                }
+                Step::VisitorChooses => {
+                    if let Some(n) = last_menu.take() {
+                        local += 1;
+                        texts += 1;
+                        c.input(Input::Choose { local_id: local, reply_to: format!("b{n}"), option: format!("b{n}-a") });
+                    }
+                }
+                Step::VisitorFile => {
+                    local += 1;
+                    files.push(local);
+                    c.input(Input::SendFile { local_id: local, file: file(local) });
+                }
+                Step::Deliver(size) => {
+                    if c.e.open_streams() == 1 {
+                        let bytes = std::mem::take(&mut pending);
+                        for piece in bytes.as_bytes().chunks(size) {
+                            c.input(Input::Chunk { id: stream.id, bytes: piece.to_vec() });
+                        }
+                        last = log.last().cloned().unwrap_or_default();
+                    }
+                }
+                Step::Duplicate => {
+                    if !last.is_empty() {
+                        c.input(Input::Chunk { id: stream.id, bytes: last.clone().into_bytes() });
+                    }
+                }
+                Step::Drop => c.fail(&stream, Outcome::Network("dropped".into())),
+                Step::AnswerSend(fate) => {
+                    if let Some(i) = inflight.iter().position(|r| r.call == Call::Message) {
+                        let r = inflight.remove(i);
+                        if fate != 1 { take(&r, &mut took, &mut log, &mut pending); }
+                        match fate {
+                            0 => c.answer(&r, 202, "{}"),
+                            1 | 2 => c.fail(&r, Outcome::Network("lost".into())),
+                            _ => c.answer(&r, 500, ""),
+                        }
+                    }
+                }
+                Step::AnswerUpload(fate) => {
+                    if let Some(i) = inflight.iter().position(|r| r.call == Call::Upload) {
+                        let r = inflight.remove(i);
+                        match fate {
+                            0 => {
+                                let id = body(&r)["message"]["id"].as_str().unwrap().to_string();
+                                prop_assert!(!took_files.contains(&id), "a file taken twice");
+                                took_files.push(id);
+                                c.answer(&r, 202, "{}");
+                            }
+                            1 => c.answer(&r, 413, ""),
+                            2 => c.fail(&r, Outcome::Network("cut".into())),
+                            _ => c.answer(&r, 500, ""),
+                        }
+                    }
+                }
+                Step::Settle => {
+                    for r in std::mem::take(&mut inflight) {
+                        if matches!(r.call, Call::Message | Call::Upload | Call::Stream) {
+                            inflight.push(r);
+                        } else {
+                            c.answer(&r, 202, "");
+                        }
+                    }
+                    if c.e.next_deadline().is_some() { c.until_deadline(); }
+                }
+            }
+            events.extend(c.events());
+            inflight.extend(c.requests());
+            if let Some(i) = inflight.iter().position(|r| r.call == Call::Stream) {
+                stream = inflight.remove(i);
+                let after: usize = stream.header("Last-Event-Id").and_then(|v| v.parse().ok()).unwrap_or(0);
+                pending = log.iter().skip(after).cloned().collect();
+                c.chunk(&stream, "");
+            }
+            prop_assert!(!c.e.state().is_ended(), "{:?}", c.e.state());
+        }
+        // Everything settles: sends and uploads answered, the stream delivers all.
+        for _ in 0..200 {
+            for r in std::mem::take(&mut inflight) {
+                match r.call {
+                    Call::Message => { take(&r, &mut took, &mut log, &mut pending); c.answer(&r, 202, "{}"); }
+                    Call::Upload => {
+                        let id = body(&r)["message"]["id"].as_str().unwrap().to_string();
+                        prop_assert!(!took_files.contains(&id), "a file taken twice");
+                        took_files.push(id);
+                        c.answer(&r, 202, "{}");
+                    }
+                    Call::Stream => inflight.push(r),
+                    _ => c.answer(&r, 202, ""),
+                }
+            }
+            events.extend(c.events());
+            inflight.extend(c.requests());
+            if let Some(i) = inflight.iter().position(|r| r.call == Call::Stream) {
+                stream = inflight.remove(i);
+                let after: usize = stream.header("Last-Event-Id").and_then(|v| v.parse().ok()).unwrap_or(0);
+                pending = log.iter().skip(after).cloned().collect();
+                c.chunk(&stream, "");
+            }
+            if c.e.open_streams() == 1 && !pending.is_empty() {
+                let bytes = std::mem::take(&mut pending);
+                c.chunk(&stream, &bytes);
+            }
+            events.extend(c.events());
+            inflight.extend(c.requests());
+            if inflight.is_empty() && c.e.open_streams() == 1 && pending.is_empty() && !c.e.retrying() {
+                break;
+            }
+            if inflight.is_empty() { c.until_deadline(); }
+        }
+        // Every bot message shown once, in order, whatever its format.
+        let shown: Vec<String> = events.iter().filter_map(|e| match e {
+            Event::AgentMessage { text, .. } => Some(text.clone()),
+            Event::AgentRich { json, .. } => Some(format!("bot {}", Rich::parse(json).id.trim_start_matches('b'))),
+            _ => None,
+        }).collect();
+        let expected: Vec<String> = (1..=said).map(|n| format!("bot {n}")).collect();
+        prop_assert_eq!(shown, expected);
+        // Every text and answer reached the server once and was confirmed.
+        prop_assert_eq!(took.len() as u64, texts);
+        for id in (1..=local).filter(|id| !files.contains(id)) {
+            let last = statuses(&events, id).last().copied();
+            prop_assert_eq!(last, Some(Delivery::Sent), "message {}", id);
+        }
+        // Every file either went once (and is shown sent) or is shown not sent, never both.
+        let sent_files = files.iter().filter(|&&id| {
+            let sent = statuses(&events, id).contains(&Delivery::Sent);
+            let failed = events.iter().any(|e| matches!(e, Event::FileFailed { local_id, .. } if *local_id == id));
+            assert!(sent != failed, "file {id}: sent {sent}, failed {failed}");
+            sent
+        }).count();
+        prop_assert_eq!(sent_files, took_files.len());
+    }
+}

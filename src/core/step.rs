@@ -236,6 +236,9 @@ impl Core {
         self.engine = Chat::restore(&self.settings, snapshot, now)
             .unwrap_or_else(|| Chat::new(&self.settings));
         self.view.replace_transcript(transcript);
+        // A file's bytes stay with the page that chose it: one on its way went with it.
+        #[cfg(feature = "miaw")]
+        self.view.fail_files_in_flight();
         // Written again whatever this tab had stored.
         self.saved_snapshot = None;
         self.role = Role::Owner;

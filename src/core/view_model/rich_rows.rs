@@ -81,6 +81,22 @@ impl ViewModel {
         self.note(note, String::new(), now);
     }
 
+    /// Every file of the visitor's not yet sent is marked not sent: the page that held its bytes
+    /// is gone (a reload, another tab's hand-over).
+    pub fn fail_files_in_flight(&mut self) {
+        let cut: Vec<u64> = self
+            .transcript
+            .items
+            .iter()
+            .filter(|i| i.author == Author::Visitor && i.rich.is_some())
+            .filter(|i| matches!(i.status, Some(Delivery::Queued | Delivery::Sending)))
+            .filter_map(|i| i.local_id)
+            .collect();
+        for local_id in cut {
+            self.file_failed(local_id, FileProblem::Interrupted, 0);
+        }
+    }
+
     /// How far the upload of `local_id` got (percent), `None` once it is over.
     pub fn set_progress(&mut self, local_id: u64, percent: Option<u8>) {
         let before = self.progress.clone();
