@@ -1280,3 +1280,29 @@ async fn the_demo_has_a_bot_deployment_and_the_first_one_has_no_bot() {
         MENU
     );
 }
+
+#[tokio::test]
+async fn the_console_sends_presets_and_shows_rich_messages_as_text() {
+    let sim = Sim::miaw().await;
+    let page = get(&sim, &sim.url("/agent")).await.text().await.unwrap();
+    for preset in [
+        "buttons",
+        "quick-replies",
+        "carousel",
+        "link",
+        "file",
+        "webview",
+        "error",
+        "citations",
+        "form",
+    ] {
+        assert!(
+            page.contains(&format!("data-rich=\"{preset}\"")),
+            "{preset}"
+        );
+    }
+    for needle in ["\"rich\"", "upload-error", "chose: ", "/_sim/files/"] {
+        assert!(page.contains(needle), "{needle}");
+    }
+    assert!(!page.contains("innerHTML"));
+}
