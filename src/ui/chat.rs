@@ -266,7 +266,7 @@ fn RowView(row: Row) -> impl IntoView {
                     let kind = super::rich::kind(&rich);
                     (
                         Some(kind),
-                        super::rich::agent_body(rich, |t| message_text(t).into_any()),
+                        super::rich::body(&row, super::rich::Body::Agent(rich)),
                     )
                 }
                 None => (
@@ -298,14 +298,14 @@ fn RowView(row: Row) -> impl IntoView {
             let (kind, body, retry) = match item.rich.as_deref() {
                 Some(json) => (
                     Some("file"),
-                    super::rich::visitor_file(&row, json),
-                    Some(super::rich::retry(&row)),
+                    super::rich::body(&row, super::rich::Body::File(json.to_string())),
+                    None,
                 ),
                 None => (
                     item.reply_to.as_ref().map(|_| "choice"),
                     view! { <div class="text" part="text">{message_text(&item.text)}</div> }
                         .into_any(),
-                    Some(super::rich::retry(&row)),
+                    Some(super::rich::body(&row, super::rich::Body::Retry)),
                 ),
             };
             #[cfg(not(feature = "miaw"))]

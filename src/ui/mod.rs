@@ -12,6 +12,7 @@
 //! - [`availability`]: presence, the wait estimate, the offline view's actions;
 //! - [`after_chat`]: the transcript download and the post-chat link;
 //! - [`ctx`]: what components reach through the context, and the journey's stages;
+//! - `dom` (Enhanced Chat): static markup built straight into the DOM, for the rich rows;
 //! - [`dynamic`]: the reactive parts of the views, each behind one type;
 //! - [`a11y`]: focus management;
 //! - [`mount`]: mounting in a shadow root.
@@ -22,6 +23,8 @@ pub mod app;
 pub mod availability;
 pub mod chat;
 pub mod ctx;
+#[cfg(feature = "miaw")]
+mod dom;
 mod dynamic;
 pub mod ended;
 #[cfg(feature = "miaw")]

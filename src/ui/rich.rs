@@ -1,18 +1,28 @@
 //! Enhanced Chat's messages beyond plain text, as the visitor sees them: menus (stacked buttons,
 //! quick-reply chips, a carousel of cards), a link card, files (an image as a thumbnail), a web
-//! view's button, a bot's error, cited sources, a form's title; and the visitor's own file with
-//! its upload's progress, Cancel and Retry. Every text is a text node; links are http(s) only
-//! (checked when read) and open in a new tab with `rel="noopener noreferrer"`; images load only
-//! from https or the Salesforce host the site configured.
+//! view's button, a bot's error, cited sources, a form's title; the visitor's own file with its
+//! upload's progress and Cancel; Retry under a failed row of the visitor's.
+//!
+//! Built straight into the DOM ([`super::dom`]) inside one shape of Leptos view per row (an
+//! empty element), with one click handler per row for its buttons and one effect per row for
+//! what changes (a menu closed, an upload's progress, a row failed): each Leptos view shape
+//! brings its own rendering code into the wasm, and these formats would bring dozens.
+//!
+//! Every text is a text node; links are http(s) only (checked when read) and open in a new tab
+//! with `rel="noopener noreferrer"`; images load only from https or the Salesforce host the site
+//! configured.
 
 use super::ctx::Ctx;
-use super::dynamic::{flag, on_click, part, show, text};
+use super::dom::Dom;
+use super::dynamic::on_click;
 use crate::driver::Row;
-use crate::labels::fill;
-use crate::miaw::rich::{image_allowed, size_text, Card, Choice, Content, File, Image, Link, Rich};
+use crate::labels::{fill, Labels};
+use crate::miaw::rich::{image_allowed, size_text, Content, File, Image, Rich};
 use crate::session::{ChatState, Delivery};
+use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 /// The `data-kind` of a row showing `rich`.
 pub fn kind(rich: &Rich) -> &'static str {
@@ -30,50 +40,184 @@ pub fn kind(rich: &Rich) -> &'static str {
     }
 }
 
-/// A bot's or agent's rich message: what goes under the row's name and time.
-pub fn agent_body(rich: Rich, message_text: fn(&str) -> AnyView) -> AnyView {
+/// What a row's body is: an agent's rich message, the visitor's file, or only the Retry of a
+/// visitor's text or answer.
+pub enum Body {
+    Agent(Rich),
+    File(String),
+    Retry,
+}
+
+/// The row's body beyond plain text, filled once the element is in the page; `row` tells the
+/// visitor's status.
+pub fn body(row: &Row, body: Body) -> AnyView {
     let ctx = expect_context::<Ctx>();
-    let labels = ctx.labels();
-    let id = rich.id;
-    let bubble = |t: &str| {
-        (!t.trim().is_empty())
-            .then(|| view! { <div class="text" part="text">{message_text(t)}</div> })
+    let node: NodeRef<Div> = NodeRef::new();
+    let local_id = row.item.local_id.unwrap_or_default();
+    let status = row.status.clone();
+    let class = match body {
+        Body::Retry => "row-actions",
+        _ => "rich",
     };
-    match rich.content {
-        Content::Text { text, citations } => view! {
-            <div class="rich">
-                {bubble(&text)}
-                <div class="citations" part="citations">
-                    <p>{labels.sources().to_string()}</p>
-                    <ul>
-                        {citations.into_iter().map(|l| view! { <li>{anchor(&l, "link")}</li> }).collect::<Vec<_>>()}
-                    </ul>
-                </div>
-            </div>
-        }
-        .into_any(),
-        Content::Menu {
-            text,
-            chips,
-            options,
-        } => view! {
-            <div class="rich">
-                {bubble(&text)}
-                {menu(id, options, chips, text)}
-            </div>
-        }
-        .into_any(),
-        Content::Carousel { text, cards } => {
-            let cards: Vec<_> = cards.into_iter().map(|c| card(id.clone(), c)).collect();
-            view! {
-                <div class="rich">
-                    {bubble(&text)}
-                    <div class="carousel" part="carousel" role="list" tabindex="0" aria-label=labels.cards().to_string()>
-                        {cards}
-                    </div>
-                </div>
+    let fill_in: Box<dyn FnOnce(leptos::web_sys::HtmlDivElement)> = Box::new(move |el| {
+        let Some(dom) = Dom::new() else { return };
+        let el: Element = el.unchecked_into();
+        let labels = ctx.labels();
+        let endpoint = ctx.config.with_value(|c| c.endpoint.clone());
+        let menu = match &body {
+            Body::Agent(rich) => {
+                agent(&dom, &el, rich, &labels, &endpoint);
+                (!rich.options().is_empty()).then(|| (rich.id.clone(), rich.chips()))
             }
-            .into_any()
+            Body::File(json) => {
+                visitor_file(&dom, &el, json, &labels);
+                None
+            }
+            Body::Retry => None,
+        };
+        if !matches!(body, Body::Agent(_)) {
+            let retry = dom.button(&el, "secondary", "retry", labels.retry());
+            retry.set_attribute("data-act", "retry").ok();
+        }
+        let key = match &body {
+            Body::File(json) => file_key(json),
+            _ => None,
+        };
+        let uploading = labels.uploading().to_string();
+        // What changes: the menu closed, the row's status and its upload's progress.
+        let update: Box<dyn Fn()> = Box::new(move || {
+            let live = !matches!(ctx.view.state.get(), ChatState::Ended(_));
+            if let Some((id, chips)) = &menu {
+                let closed = ctx.view.closed.get().contains(id) || !live;
+                for b in Dom::all(&el, "button.choice") {
+                    Dom::flag(&b, "disabled", closed);
+                }
+                if *chips {
+                    for g in Dom::all(&el, ".choices") {
+                        Dom::flag(&g, "hidden", closed);
+                    }
+                }
+                return;
+            }
+            let status = status.get();
+            let going = matches!(status, Some(Delivery::Queued | Delivery::Sending));
+            if let Some(p) = el.query_selector(".upload").ok().flatten() {
+                Dom::flag(&p, "hidden", !going);
+                let percent = ctx
+                    .view
+                    .progress
+                    .get()
+                    .iter()
+                    .find(|(id, _)| *id == local_id)
+                    .map_or(0, |(_, p)| *p)
+                    .to_string();
+                let label = fill(&uploading, &[("percent", &percent)]);
+                for bar in Dom::all(&p, "progress") {
+                    bar.set_attribute("value", &percent).ok();
+                    bar.set_attribute("aria-label", &label).ok();
+                }
+                for t in Dom::all(&p, ".file-meta") {
+                    t.set_text_content(Some(&label));
+                }
+            }
+            let held = key.is_none_or(crate::driver::upload::holds);
+            let failed = status == Some(Delivery::Failed) && live && held;
+            for b in Dom::all(&el, "[data-act=retry]") {
+                Dom::flag(&b, "hidden", !failed);
+            }
+            if class == "row-actions" {
+                Dom::flag(&el, "hidden", !failed);
+            }
+        });
+        Effect::new(move |_| update());
+    });
+    node.on_load(fill_in);
+    let click = on_click(move |ev| {
+        let Some(button) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest("button[data-act]").ok().flatten())
+        else {
+            return;
+        };
+        let get = |name: &str| button.get_attribute(name).unwrap_or_default();
+        match get("data-act").as_str() {
+            "choose" if !Dom::is(&button, "disabled") => {
+                let title = button.text_content().unwrap_or_default();
+                ctx.intents()
+                    .choose(get("data-menu"), get("data-option"), title);
+                // The button is disabled (or goes): the keyboard's focus moves on to the composer.
+                super::a11y::focus_near(&button, "[part~=composer]");
+            }
+            "cancel" => ctx.intents().cancel_upload(local_id),
+            "retry" => ctx.intents().retry(local_id),
+            _ => {}
+        }
+    });
+    view! { <div class=class node_ref=node on:click=click></div> }.into_any()
+}
+
+/// The driver's key of the visitor's file, kept in its row.
+fn file_key(json: &str) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    v.get("key")?.as_u64()
+}
+
+/// A bot's or agent's rich message.
+fn agent(dom: &Dom, el: &Element, rich: &Rich, labels: &Labels, endpoint: &str) {
+    let bubble = |text: &str| {
+        if !text.trim().is_empty() {
+            let b = dom.add(el, "div", "text");
+            b.set_attribute("part", "text").ok();
+            dom.text_with_links(&b, text);
+        }
+    };
+    match &rich.content {
+        Content::Text { text, citations } => {
+            bubble(text);
+            let c = dom.add(el, "div", "citations");
+            c.set_attribute("part", "citations").ok();
+            dom.text(&c, "p", "", labels.sources());
+            let list = dom.add(&c, "ul", "");
+            for link in citations {
+                let li = dom.add(&list, "li", "");
+                dom.link(&li, "link", "link", &link.url, &link.title);
+            }
+        }
+        Content::Menu { text, chips, .. } => {
+            bubble(text);
+            let class = if *chips { "choices chips" } else { "choices" };
+            let group = dom.group(el, class, text);
+            choices(dom, &group, &rich.id, &rich.options());
+        }
+        Content::Carousel { text, cards } => {
+            bubble(text);
+            let carousel = dom.add(el, "div", "carousel");
+            for (k, v) in [
+                ("part", "carousel"),
+                ("role", "list"),
+                ("tabindex", "0"),
+                ("aria-label", labels.cards()),
+            ] {
+                carousel.set_attribute(k, v).ok();
+            }
+            for card in cards {
+                let c = dom.add(&carousel, "div", "card");
+                c.set_attribute("part", "card").ok();
+                c.set_attribute("role", "listitem").ok();
+                picture(dom, &c, card.image.as_ref(), &card.title, endpoint);
+                dom.text(&c, "p", "card-title", &card.title);
+                if !card.subtitle.is_empty() {
+                    dom.text(&c, "p", "card-sub", &card.subtitle);
+                }
+                let group = dom.group(&c, "choices", &card.title);
+                choices(
+                    dom,
+                    &group,
+                    &rich.id,
+                    &card.options.iter().collect::<Vec<_>>(),
+                );
+            }
         }
         Content::Link {
             link,
@@ -81,269 +225,123 @@ pub fn agent_body(rich: Rich, message_text: fn(&str) -> AnyView) -> AnyView {
             image,
             text,
         } => {
+            bubble(text);
+            let card = dom.link(el, "card link-card", "link-card", &link.url, "");
+            picture(dom, &card, image.as_ref(), "", endpoint);
+            dom.text(&card, "span", "card-title", &link.title);
+            if !subtitle.is_empty() {
+                dom.text(&card, "span", "card-sub", subtitle);
+            }
             let host = link
                 .url
                 .split("://")
                 .nth(1)
                 .and_then(|r| r.split(['/', '?', '#']).next())
-                .unwrap_or_default()
-                .to_string();
-            view! {
-                <div class="rich">
-                    {bubble(&text)}
-                    <a class="card link-card" part="link-card" href=link.url target="_blank" rel="noopener noreferrer">
-                        {picture(image.as_ref(), "")}
-                        <span class="card-title">{link.title}</span>
-                        {(!subtitle.is_empty()).then(|| view! { <span class="card-sub">{subtitle}</span> })}
-                        <span class="card-url">{host}</span>
-                    </a>
-                </div>
-            }
-            .into_any()
+                .unwrap_or_default();
+            dom.text(&card, "span", "card-url", host);
         }
-        Content::Files { text, files } => view! {
-            <div class="rich">
-                {bubble(&text)}
-                {file_list(files)}
-            </div>
+        Content::Files { text, files } => {
+            bubble(text);
+            file_list(dom, el, files, endpoint);
         }
-        .into_any(),
-        Content::WebView { link } => view! {
-            <div class="rich">
-                <a class="primary webview" part="webview" href=link.url target="_blank" rel="noopener noreferrer">
-                    {link.title}
-                </a>
-            </div>
+        Content::WebView { link } => {
+            dom.link(el, "primary webview", "webview", &link.url, &link.title);
         }
-        .into_any(),
-        Content::Error { text } => view! {
-            <div class="text error" part="text error" role="note">
-                <span class="error-prefix">{labels.error_prefix().to_string()}</span>
-                " "
-                {text}
-            </div>
+        Content::Error { text } => {
+            let b = dom.add(el, "div", "text error");
+            b.set_attribute("part", "text error").ok();
+            b.set_attribute("role", "note").ok();
+            dom.text(&b, "span", "error-prefix", labels.error_prefix());
+            dom.append_text(&b, &format!(" {text}"));
         }
-        .into_any(),
-        Content::Form { title } => view! {
-            <div class="rich">
-                {bubble(&title)}
-                <p class="form-note" part="form-note">{labels.form_here().to_string()}</p>
-            </div>
+        Content::Form { title } => {
+            bubble(title);
+            let note = dom.text(el, "p", "form-note", labels.form_here());
+            note.set_attribute("part", "form-note").ok();
         }
-        .into_any(),
-        Content::Other { text } => view! { <div class="text" part="text">{message_text(&text)}</div> }.into_any(),
+        Content::Other { text } => bubble(text),
     }
 }
 
-/// A link that opens in a new tab.
-fn anchor(link: &Link, class: &'static str) -> impl IntoView {
-    view! {
-        <a class=class part="link" href=link.url.clone() target="_blank" rel="noopener noreferrer">
-            {link.title.clone()}
-        </a>
+/// A menu's buttons: each answers the menu `menu` with its option.
+fn choices(dom: &Dom, group: &Element, menu: &str, options: &[&crate::miaw::rich::Choice]) {
+    for option in options {
+        let b = dom.button(group, "choice", "choice", &option.title);
+        for (k, v) in [
+            ("data-act", "choose"),
+            ("data-menu", menu),
+            ("data-option", option.id.as_str()),
+        ] {
+            b.set_attribute(k, v).ok();
+        }
     }
 }
 
 /// An image, when it may be loaded from where it is.
-fn picture(image: Option<&Image>, alt: &str) -> Option<impl IntoView> {
-    let ctx = expect_context::<Ctx>();
-    let endpoint = ctx.config.with_value(|c| c.endpoint.clone());
-    let image = image.filter(|i| image_allowed(&i.url, &endpoint))?;
-    let alt = if image.alt.is_empty() {
-        alt.to_string()
-    } else {
-        image.alt.clone()
-    };
-    Some(view! { <img src=image.url.clone() alt=alt loading="lazy" /> })
-}
-
-/// A menu's options: stacked buttons, or chips that go once the menu is closed. A closed menu
-/// (answered, or chips another message followed) cannot be answered again.
-fn menu(id: String, options: Vec<Choice>, chips: bool, label: String) -> AnyView {
-    let ctx = expect_context::<Ctx>();
-    let closed = {
-        let id = id.clone();
-        Memo::new(move |_| ctx.view.closed.get().contains(&id))
-    };
-    let buttons = move || {
-        let buttons: Vec<_> = options
-            .iter()
-            .map(|o| choice_button(id.clone(), o.clone(), closed))
-            .collect();
-        view! {
-            <div class=if chips { "choices chips" } else { "choices" } part="choices" role="group" aria-label=label.clone()>
-                {buttons}
-            </div>
+fn picture(dom: &Dom, parent: &Element, image: Option<&Image>, alt: &str, endpoint: &str) {
+    if let Some(image) = image.filter(|i| image_allowed(&i.url, endpoint)) {
+        let img = dom.add(parent, "img", "");
+        let alt = if image.alt.is_empty() {
+            alt
+        } else {
+            &image.alt
+        };
+        for (k, v) in [
+            ("src", image.url.as_str()),
+            ("alt", alt),
+            ("loading", "lazy"),
+        ] {
+            img.set_attribute(k, v).ok();
         }
-        .into_any()
-    };
-    if chips {
-        show(move || !closed.get(), buttons).into_any()
-    } else {
-        buttons()
-    }
-}
-
-fn choice_button(menu: String, option: Choice, closed: Memo<bool>) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let title = option.title.clone();
-    let live = move || !matches!(ctx.view.state.get(), ChatState::Ended(_));
-    view! {
-        <button
-            type="button"
-            class="choice"
-            part="choice"
-            disabled=flag(move || closed.get() || !live())
-            on:click=on_click(move |ev| {
-                if closed.get_untracked() {
-                    return;
-                }
-                ctx.intents().choose(menu.clone(), option.id.clone(), option.title.clone());
-                // The button goes (or is disabled): the keyboard's focus moves on to the composer.
-                if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
-                    super::a11y::focus_near(&el, "[part~=composer]");
-                }
-            })
-        >
-            {title}
-        </button>
-    }
-}
-
-fn card(menu: String, card: Card) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let closed = {
-        let id = menu.clone();
-        Memo::new(move |_| ctx.view.closed.get().contains(&id))
-    };
-    let buttons: Vec<_> = card
-        .options
-        .into_iter()
-        .map(|o| choice_button(menu.clone(), o, closed))
-        .collect();
-    view! {
-        <div class="card" part="card" role="listitem">
-            {picture(card.image.as_ref(), &card.title)}
-            <p class="card-title">{card.title.clone()}</p>
-            {(!card.subtitle.is_empty()).then(|| view! { <p class="card-sub">{card.subtitle}</p> })}
-            <div class="choices" role="group" aria-label=card.title>{buttons}</div>
-        </div>
     }
 }
 
 /// Files: a download link each (an image also as a thumbnail that opens the full one); the
 /// visitor's own (no address) by name.
-fn file_list(files: Vec<File>) -> impl IntoView {
-    let items: Vec<_> = files
-        .into_iter()
-        .map(|f| {
-            let meta = [f.mime.clone(), f.size.map(size_text).unwrap_or_default()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · ");
-            let thumb = f.url.as_ref().filter(|_| f.mime.starts_with("image/")).and_then(|url| {
+fn file_list(dom: &Dom, el: &Element, files: &[File], endpoint: &str) {
+    let list = dom.add(el, "ul", "files");
+    list.set_attribute("part", "files").ok();
+    for f in files {
+        let li = dom.add(&list, "li", "file");
+        li.set_attribute("part", "file").ok();
+        match &f.url {
+            Some(url) => {
                 let image = Image {
                     url: url.clone(),
                     alt: f.name.clone(),
                 };
-                let img = picture(Some(&image), &f.name)?;
-                Some(view! {
-                    <a class="thumb-link" part="thumb" href=url.clone() target="_blank" rel="noopener noreferrer">{img}</a>
-                })
-            });
-            let name = match f.url {
-                Some(url) => view! {
-                    <a class="file-name" part="download" href=url target="_blank" rel="noopener noreferrer" download=f.name.clone()>
-                        {f.name.clone()}
-                    </a>
+                if f.mime.starts_with("image/") && image_allowed(url, endpoint) {
+                    let thumb = dom.link(&li, "thumb-link", "thumb", url, "");
+                    picture(dom, &thumb, Some(&image), &f.name, endpoint);
                 }
-                .into_any(),
-                None => view! { <span class="file-name">{f.name.clone()}</span> }.into_any(),
-            };
-            view! {
-                <li class="file" part="file">
-                    {thumb}
-                    {name}
-                    <span class="file-meta">{meta}</span>
-                </li>
+                let a = dom.link(&li, "file-name", "download", url, &f.name);
+                a.set_attribute("download", &f.name).ok();
             }
-        })
-        .collect();
-    view! { <ul class="files" part="files">{items}</ul> }
-}
-
-/// The visitor's own file: name, type and size, then the upload's progress and Cancel while it
-/// goes.
-pub fn visitor_file(row: &Row, json: &str) -> AnyView {
-    let ctx = expect_context::<Ctx>();
-    let labels = ctx.labels();
-    let files = match Rich::parse(json).content {
-        Content::Files { files, .. } => files,
-        _ => Vec::new(),
-    };
-    let local_id = row.item.local_id.unwrap_or_default();
-    let status = row.status.clone();
-    let percent = Memo::new(move |_| {
-        ctx.view
-            .progress
-            .get()
-            .iter()
-            .find(|(id, _)| *id == local_id)
-            .map(|(_, p)| *p)
-    });
-    let going = {
-        let status = status.clone();
-        move || matches!(status.get(), Some(Delivery::Queued | Delivery::Sending))
-    };
-    let uploading = labels.uploading().to_string();
-    let cancel = labels.cancel().to_string();
-    view! {
-        <div class="rich">
-            {file_list(files)}
-            {show(going, move || {
-                let uploading = uploading.clone();
-                let label = text(move || fill(&uploading, &[("percent", &percent.get().unwrap_or(0).to_string())]));
-                view! {
-                    <progress class="progress" part="progress" max="100" value=text(move || percent.get().unwrap_or(0).to_string()) aria-label=label.clone()></progress>
-                    <span class="file-meta" aria-live="polite">{label}</span>
-                    <div class="row-actions">
-                        <button type="button" class="secondary" part="cancel" on:click=on_click(move |_| ctx.intents().cancel_upload(local_id))>
-                            {cancel.clone()}
-                        </button>
-                    </div>
-                }
-                .into_any()
-            })}
-        </div>
+            None => {
+                dom.text(&li, "span", "file-name", &f.name);
+            }
+        }
+        let meta = [f.mime.clone(), f.size.map(size_text).unwrap_or_default()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        dom.text(&li, "span", "file-meta", &meta);
     }
-    .into_any()
 }
 
-/// "Retry" under a failed row of the visitor's, while the chat goes on (a file only while this
-/// page holds it).
-pub fn retry(row: &Row) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let local_id = row.item.local_id.unwrap_or_default();
-    let status = row.status.clone();
-    let key = row.item.rich.as_deref().and_then(|json| {
-        let v: serde_json::Value = serde_json::from_str(json).ok()?;
-        v.get("key")?.as_u64()
-    });
-    let label = ctx.label(|l| l.retry());
-    part(move || {
-        let failed = status.get() == Some(Delivery::Failed);
-        let live = !matches!(ctx.view.state.get(), ChatState::Ended(_));
-        let held = key.is_none_or(crate::driver::upload::holds);
-        (failed && live && held).then(|| {
-            view! {
-                <div class="row-actions">
-                    <button type="button" class="secondary" part="retry" on:click=on_click(move |_| ctx.intents().retry(local_id))>
-                        {label.clone()}
-                    </button>
-                </div>
-            }
-            .into_any()
-        })
-    })
+/// The visitor's own file: name, type and size; while it goes, the upload's progress and Cancel.
+fn visitor_file(dom: &Dom, el: &Element, json: &str, labels: &Labels) {
+    if let Content::Files { files, .. } = Rich::parse(json).content {
+        file_list(dom, el, &files, "");
+    }
+    let upload = dom.add(el, "div", "upload");
+    let bar = dom.add(&upload, "progress", "progress");
+    bar.set_attribute("part", "progress").ok();
+    bar.set_attribute("max", "100").ok();
+    let label = dom.text(&upload, "span", "file-meta", "");
+    label.set_attribute("aria-live", "polite").ok();
+    let actions = dom.add(&upload, "div", "row-actions");
+    let cancel = dom.button(&actions, "secondary", "cancel", labels.cancel());
+    cancel.set_attribute("data-act", "cancel").ok();
 }
