@@ -671,6 +671,81 @@ async function measureMiaw(browser, env) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// 7. Enhanced Chat beyond plain text (issue 26): a 20-option carousel's event → its cards in the
+// DOM; the main thread while the visitor uploads 5 MB (long tasks, from a PerformanceObserver).
+
+const CAROUSELS = Number(process.env.BENCH_CAROUSELS || 10);
+
+async function measureMiawRich(browser, env) {
+  await env.client.reset();
+  const p = await newPage(browser);
+  try {
+    const { page } = p;
+    const ui = widget(page);
+    await page.goto(`${env.base}/miaw.html`);
+    await ui.launcher.waitFor({ state: 'visible' });
+    await ui.launcher.click();
+    await ui.firstName.fill(VISITOR.firstName);
+    await ui.email.fill(VISITOR.email);
+    await ui.start.click();
+    const s = await env.client.waitForSession((x) => x.api === 'miaw' && x.state === 'queued', { what: 'the conversation to be created' });
+    await env.client.action(s.id, 'accept', { agentName: 'Bench Bot', role: 'Chatbot' });
+    await ui.composer.waitFor({ state: 'visible' });
+    const carousel = [];
+    for (let i = 0; i < CAROUSELS + 2; i++) {
+      const ms = await page.evaluate(async ([sid, n]) => {
+        const root = document.getElementById('chasitor-host').shadowRoot;
+        const before = root.querySelectorAll('[part~=carousel]').length;
+        const done = new Promise((resolve) => {
+          const check = () => {
+            const all = root.querySelectorAll('[part~=carousel]');
+            const last = all[all.length - 1];
+            if (all.length > before && last.querySelectorAll('[part~=card]').length === 20) {
+              obs.disconnect();
+              resolve(performance.now());
+            }
+          };
+          const obs = new MutationObserver(check);
+          obs.observe(root, { childList: true, subtree: true });
+        });
+        const t0 = performance.now();
+        await fetch(`/_sim/sessions/${sid}/rich`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'carousel', count: n }) });
+        return (await done) - t0;
+      }, [s.id, 20]);
+      if (i >= 2) carousel.push(ms); // two warm-up rounds
+    }
+    // A 5 MB upload, watched for long tasks (over 50 ms) on the main thread. The file is given
+    // by its path on disk: a buffer would be copied into the page as base64 and decoded there, a
+    // long task of the test's own.
+    const buffer = Buffer.alloc(5 * 1024 * 1024 - 1024, 7);
+    const file = path.join(os.tmpdir(), `chasitor-bench-${process.pid}.pdf`);
+    fs.writeFileSync(file, buffer);
+    await page.evaluate(() => {
+      window.__long = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask' });
+    });
+    const t0 = Date.now();
+    await page.locator('.file-input').setInputFiles(file);
+    const row = page.locator('[part~=message][data-kind=file]').filter({ hasText: path.basename(file) });
+    await row.waitFor({ state: 'visible' });
+    await page.waitForFunction(() => {
+      const r = [...document.getElementById('chasitor-host').shadowRoot.querySelectorAll('[part~=message][data-kind=file]')].pop();
+      return r && r.getAttribute('data-status') === 'sent';
+    }, null, { timeout: 60_000 });
+    const uploadMs = Date.now() - t0;
+    fs.rmSync(file, { force: true });
+    const long = await page.evaluate(() => window.__long);
+    return {
+      carousel: { n: carousel.length, median: median(carousel), p99: quantile(carousel, 0.99) },
+      upload: { bytes: buffer.length, ms: uploadMs, longTasks: long.length, longest: long.length ? Math.max(...long) : 0 },
+      errors: p.errors,
+    };
+  } finally {
+    await p.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // 4. Idle cost, then 5. the long chat on the same page
 
 async function measureIdleAndLong(browser, env) {
@@ -906,6 +981,16 @@ async function main() {
         await miawSim.stop();
       }
     });
+    await phase('miawRich', async () => {
+      const file = path.join(tmp, 'miaw-config.json');
+      fs.writeFileSync(file, JSON.stringify({ enhancedChat: [{ orgId: cfg.orgId, esDeveloperName: 'Chasitor_Demo', estimatedWaitTime: 60 }] }));
+      const miawSim = await startSim({ name: 'bench-miaw-rich', staticDir: site, holdSeconds: HOLD_SECONDS, extraArgs: ['--config', file] });
+      try {
+        return await measureMiawRich(browser, { ...env, base: miawSim.base, client: miawSim.client });
+      } finally {
+        await miawSim.stop();
+      }
+    });
     R.machine.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   } finally {
     await browser.close().catch(() => {});
@@ -1002,6 +1087,11 @@ function rows(R) {
     row('6', `Enhanced Chat: idle ${m.idle.seconds} s, chat open: requests; timers fired; main-thread time`,
       `${m.idle.requests.length} (${m.idle.requests.join(', ') || 'none: only the open stream'}); ${m.idle.timers.fires}; ${ms(m.idle.taskMs)}`, '–', 'no request (the stream stays open)', m.idle.requests.length === 0);
   } else if (R.errors.miaw) row('6', 'Enhanced Chat', 'failed: see below', '–', '', false);
+  const r7 = R.miawRich;
+  if (r7) {
+    row('7', `Enhanced Chat: a 20-option carousel (control API → event stream) → its 20 cards in the DOM, median / p99 (${r7.carousel.n})`, `${ms(r7.carousel.median)} / ${ms(r7.carousel.p99)}`, '–', '–', null);
+    row('7', `Enhanced Chat: the visitor uploads ${kb(r7.upload.bytes)}: time to "sent"; long tasks (> 50 ms) meanwhile, the longest`, `${ms(r7.upload.ms)}; ${r7.upload.longTasks} (${ms(r7.upload.longest)})`, '–', 'no long task', r7.upload.longTasks === 0);
+  } else if (R.errors.miawRich) row('7', 'Enhanced Chat beyond plain text', 'failed: see below', '–', '', false);
   return out;
 }
 

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))] // native tests of the pure protocol and engine
 //! Enhanced Chat beyond plain text: each message format read from fixtures in the notes' shapes
 //! (and unknown ones kept as "cannot be shown" or their text, never fatal), the menu's answer and
 //! the upload's request bodies, and the engine's scenarios for menus and files: answered,

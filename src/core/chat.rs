@@ -15,8 +15,10 @@ compile_error!(
     "the widget needs at least one chat API: the cargo feature live-agent, miaw or both"
 );
 
-/// The running engine.
+/// The running engine. One per widget, never moved about: the size difference between the two
+/// engines costs nothing a box would save.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Chat {
     #[cfg(feature = "live-agent")]
     LiveAgent(engine::Engine),

@@ -38,10 +38,13 @@ pub fn check(mime: &str, size: u64, max_bytes: u64) -> Result<(), Refusal> {
 /// A number up to 1,024 is read as megabytes, a larger one as bytes; none (or nonsense) is the
 /// default.
 pub fn max_bytes(v: Value) -> u64 {
-    match v
-        .as_f64()
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-    {
+    // A numeric string as a whole number (no float parser in the wasm for this).
+    let n = v.as_f64().or_else(|| {
+        v.as_str()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(|n| n as f64)
+    });
+    match n {
         Some(n) if n > 0.0 && n <= 1024.0 => (n * 1024.0 * 1024.0) as u64,
         Some(n) if n > 1024.0 => n as u64,
         _ => DEFAULT_MAX_BYTES,

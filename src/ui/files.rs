@@ -18,10 +18,10 @@ use web_sys::{DragEvent, FileList};
 fn open_for_files(ctx: Ctx) -> bool {
     ctx.view.uploads.get_untracked().is_some()
         && ctx.view.open.get_untracked()
-        && match ctx.view.state.get_untracked() {
-            ChatState::Queued | ChatState::Established | ChatState::SessionEnded { .. } => true,
-            _ => false,
-        }
+        && matches!(
+            ctx.view.state.get_untracked(),
+            ChatState::Queued | ChatState::Established | ChatState::SessionEnded { .. }
+        )
 }
 
 /// Each file checked, then sent; the first refusal said under the composer.

@@ -63,7 +63,14 @@ pub fn body(row: &Row, body: Body) -> AnyView {
         let Some(dom) = Dom::new() else { return };
         let el: Element = el.unchecked_into();
         let labels = ctx.labels();
-        let endpoint = ctx.config.with_value(|c| c.endpoint.clone());
+        // A relative Salesforce URL (a proxy on the page's own host) is the page's origin.
+        let mut endpoint = ctx.config.with_value(|c| c.endpoint.clone());
+        if endpoint.starts_with('/') {
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            endpoint.insert_str(0, &origin);
+        }
         let menu = match &body {
             Body::Agent(rich) => {
                 agent(&dom, &el, rich, &labels, &endpoint);
