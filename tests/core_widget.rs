@@ -1247,28 +1247,8 @@ fn an_enhanced_chat_session_ended_by_the_agent_keeps_the_transcript_and_can_star
     use chasitor::miaw::engine::Call;
     use chasitor::session::Ender;
     let mut w = Widget::with(miaw_settings(), HashMap::new());
-    w.input(Input::Start(Prechat::default()));
-    let token = w.fetch(Call::Token);
-    w.answer_fetch(&token, 200, r#"{"accessToken":"t1","lastEventId":"0"}"#);
-    let stream = w.fetch(Call::Stream);
-    let create = w.fetch(Call::Create);
-    let conv = serde_json::from_str::<serde_json::Value>(create.body.as_deref().unwrap()).unwrap()
-        ["conversationId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    w.stream_bytes(&stream, "");
-    w.answer_fetch(&create, 201, "{}");
-    w.stream_bytes(
-        &stream,
-        &miaw_frame(
-            1,
-            "CONVERSATION_PARTICIPANT_CHANGED",
-            &conv,
-            json!({"identifier": "p1", "entryType": "ParticipantChanged", "sender": {"role": "System"},
-                   "entryPayload": "{\"entries\":[{\"operation\":\"add\",\"displayName\":\"Andy\",\"participant\":{\"role\":\"Agent\"}}]}"}),
-        ),
-    );
+    let token = r#"{"accessToken":"t1","lastEventId":"0"}"#;
+    let (stream, conv) = miaw_joined(&mut w, token, ("Agent", "Andy"));
     w.stream_bytes(
         &stream,
         &miaw_frame(
@@ -1313,15 +1293,17 @@ fn an_enhanced_chat_session_ended_by_the_agent_keeps_the_transcript_and_can_star
         .any(|e| matches!(e, Effect::Site(SiteEvent::ChatEnded { reason: "visitor" }))));
 }
 
-/// An Enhanced Chat with a bot joined, files allowed up to 5 MB: the stream and conversation.
-fn miaw_with_bot(w: &mut Widget) -> (chasitor::miaw::engine::Request, String) {
+/// An Enhanced Chat started with `token` as the token's answer, and joined by a participant
+/// (role, name): the stream and the conversation's id.
+fn miaw_joined(
+    w: &mut Widget,
+    token: &str,
+    (role, name): (&str, &str),
+) -> (chasitor::miaw::engine::Request, String) {
     use chasitor::miaw::engine::Call;
-    w.input(Input::SetOpen(true));
     w.input(Input::Start(Prechat::default()));
-    let token = w.fetch(Call::Token);
-    let answer = json!({"accessToken": "t1", "lastEventId": "0", "context": {"configuration": {
-        "embeddedServiceConfig": {"attachments": {"endUserToAgent": true, "maxFileSize": 5242880}}}}});
-    w.answer_fetch(&token, 200, &answer.to_string());
+    let request = w.fetch(Call::Token);
+    w.answer_fetch(&request, 200, token);
     let stream = w.fetch(Call::Stream);
     let create = w.fetch(Call::Create);
     let conv = serde_json::from_str::<serde_json::Value>(create.body.as_deref().unwrap()).unwrap()
@@ -1331,6 +1313,7 @@ fn miaw_with_bot(w: &mut Widget) -> (chasitor::miaw::engine::Request, String) {
         .to_string();
     w.stream_bytes(&stream, "");
     w.answer_fetch(&create, 201, "{}");
+    let entries = json!({"entries": [{"operation": "add", "displayName": name, "participant": {"role": role}}]});
     w.stream_bytes(
         &stream,
         &miaw_frame(
@@ -1338,10 +1321,19 @@ fn miaw_with_bot(w: &mut Widget) -> (chasitor::miaw::engine::Request, String) {
             "CONVERSATION_PARTICIPANT_CHANGED",
             &conv,
             json!({"identifier": "p1", "entryType": "ParticipantChanged", "sender": {"role": "System"},
-                   "entryPayload": "{\"entries\":[{\"operation\":\"add\",\"displayName\":\"Bot\",\"participant\":{\"role\":\"Chatbot\"}}]}"}),
+                   "entryPayload": entries.to_string()}),
         ),
     );
     (stream, conv)
+}
+
+/// An Enhanced Chat with a bot joined, the window open, files allowed up to 5 MB: the stream and
+/// the conversation's id.
+fn miaw_with_bot(w: &mut Widget) -> (chasitor::miaw::engine::Request, String) {
+    w.input(Input::SetOpen(true));
+    let token = json!({"accessToken": "t1", "lastEventId": "0", "context": {"configuration": {
+        "embeddedServiceConfig": {"attachments": {"endUserToAgent": true, "maxFileSize": 5242880}}}}});
+    miaw_joined(w, &token.to_string(), ("Chatbot", "Bot"))
 }
 
 fn bot_says(id: u64, conv: &str, message: serde_json::Value) -> String {

@@ -279,15 +279,6 @@ fn rich_event(conv: &str, entry_id: &str, message: Value) -> (String, Value) {
     )
 }
 
-fn feed(c: &mut Chat, stream: &Request, first_id: u64, events: &[(String, Value)]) {
-    let text: String = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| frame(first_id + i as u64, e))
-        .collect();
-    c.chunk(stream, &text);
-}
-
 fn file(key: u64) -> FileInfo {
     FileInfo {
         key,

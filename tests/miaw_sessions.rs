@@ -85,17 +85,6 @@ fn routing(conv: &str, id: &str, routing_type: &str, wait: Option<i64>) -> (Stri
 }
 
 /// The frames, numbered from `first`, as one chunk each.
-fn feed(
-    c: &mut Chat,
-    stream: &chasitor::miaw::engine::Request,
-    first: u64,
-    frames: &[(String, Value)],
-) {
-    for (i, f) in frames.iter().enumerate() {
-        c.chunk(stream, &frame(first + i as u64, f));
-    }
-}
-
 fn ended_by(by: Ender) -> Event {
     Event::State(ChatState::SessionEnded { by, form: false })
 }

@@ -2,7 +2,6 @@
 //! the retry of a failed row (a text, an answer or a file, sent again under the same row).
 
 use super::*;
-use crate::session::FileInfo;
 
 impl Core {
     /// Routes one of these inputs; `false` when nothing is to follow.
@@ -81,7 +80,7 @@ impl Core {
                 option: option.clone(),
             },
             (_, _, Some(json)) => {
-                let Some(file) = stored_file(json) else {
+                let Some(file) = crate::miaw::rich::stored_file(json) else {
                     return false;
                 };
                 EngineInput::SendFile { local_id, file }
@@ -94,17 +93,4 @@ impl Core {
         self.engine.handle(input, now, rand);
         true
     }
-}
-
-/// The visitor's file as its row keeps it.
-fn stored_file(json: &str) -> Option<FileInfo> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    let a = v.pointer("/staticContent/attachments/0")?;
-    let text = |key: &str| a.get(key).and_then(|v| v.as_str()).unwrap_or_default();
-    Some(FileInfo {
-        key: v.get("key")?.as_u64()?,
-        name: text("name").to_string(),
-        mime: text("mimeType").to_string(),
-        size: a.get("contentLength").and_then(|v| v.as_u64()).unwrap_or(0),
-    })
 }

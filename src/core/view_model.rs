@@ -453,6 +453,29 @@ impl ViewModel {
         self.push_row(item);
     }
 
+    /// An agent's (or bot's) message: its row, the site's event, the sound, the unread count.
+    fn agent_row(&mut self, item: Item) {
+        self.set_agent_typing(false);
+        if !self.replaying {
+            self.site(SiteEvent::Message {
+                author: Author::Agent,
+                name: item.name.clone(),
+                text: item.text.clone(),
+            });
+            if self.sound && (!self.open || self.hidden) {
+                self.notices.push(Notice::Beep);
+            }
+        }
+        self.push_row(item);
+        #[cfg(feature = "miaw")]
+        {
+            self.menus_changed = true;
+        }
+        if !self.open {
+            self.set_unread(self.unread.saturating_add(1));
+        }
+    }
+
     /// Every visitor message not yet sent is marked "Not sent": the chat ended, nothing more
     /// will go out.
     fn fail_unsent(&mut self) {
@@ -550,25 +573,7 @@ impl ViewModel {
             }
             Event::AgentTyping(typing) => self.set_agent_typing(typing),
             Event::AgentMessage { name, text } => {
-                self.set_agent_typing(false);
-                if live {
-                    self.site(SiteEvent::Message {
-                        author: Author::Agent,
-                        name: name.clone(),
-                        text: text.clone(),
-                    });
-                    if self.sound && (!self.open || self.hidden) {
-                        self.notices.push(Notice::Beep);
-                    }
-                }
-                self.push_row(Item::new(Author::Agent, name, text, now));
-                #[cfg(feature = "miaw")]
-                {
-                    self.menus_changed = true;
-                }
-                if !self.open {
-                    self.set_unread(self.unread.saturating_add(1));
-                }
+                self.agent_row(Item::new(Author::Agent, name, text, now));
             }
             Event::Transferred { name } => {
                 self.set_agent(Some(name.clone()));

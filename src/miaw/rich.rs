@@ -12,6 +12,7 @@
 //! empty.
 
 use super::wire::{Fields, STATIC_CONTENT_MESSAGE};
+use crate::session::FileInfo;
 use serde_json::{json, Value};
 
 /// A message beyond plain text: its id (a menu's answer names it) and what it shows.
@@ -387,16 +388,31 @@ fn join(parts: &[&str]) -> String {
     parts.join(" — ")
 }
 
-/// The visitor's own file, stored in the server's shape so that one reader shows both.
-pub fn visitor_file(name: &str, mime: &str, size: u64) -> String {
+/// The visitor's own file, stored in the server's shape so that one reader shows both, with the
+/// driver's `key` for its bytes (a retry while the page lives): [`stored_file`] reads it back.
+pub fn visitor_file(file: &FileInfo) -> String {
     json!({
+        "key": file.key,
         "messageType": STATIC_CONTENT_MESSAGE,
         "staticContent": {
             "formatType": "Attachments",
-            "attachments": [{ "name": name, "mimeType": mime, "contentLength": size }],
+            "attachments": [{ "name": file.name, "mimeType": file.mime, "contentLength": file.size }],
         },
     })
     .to_string()
+}
+
+/// The visitor's file as [`visitor_file`] stored it; `None` for any other row.
+pub fn stored_file(json: &str) -> Option<FileInfo> {
+    let v: Value = serde_json::from_str(json).ok()?;
+    let a = v.pointer("/staticContent/attachments/0")?;
+    let text = |key: &str| a.get(key).and_then(Value::as_str).unwrap_or_default();
+    Some(FileInfo {
+        key: v.get("key")?.as_u64()?,
+        name: text("name").to_string(),
+        mime: text("mimeType").to_string(),
+        size: a.get("contentLength").and_then(Value::as_u64).unwrap_or(0),
+    })
 }
 
 /// Whether the view may load an image from `url`: https, or the origin of the Salesforce URL the
@@ -414,17 +430,20 @@ pub fn image_allowed(url: &str, api_origin: &str) -> bool {
     // The configured URL's origin: scheme, host and port.
     let api = api_origin.trim().to_ascii_lowercase();
     let origin = match api.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            format!("{scheme}://{host}")
-        }
-        None => String::new(),
+        Some((scheme, _)) if !host(&api).is_empty() => format!("{scheme}://{}", host(&api)),
+        _ => return false,
     };
-    !origin.ends_with("://")
-        && !origin.is_empty()
-        && lower
-            .strip_prefix(&origin)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    lower
+        .strip_prefix(&origin)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The host (and port) of an absolute URL: what follows `://` up to the path, query or
+/// fragment; empty when there is none.
+pub fn host(url: &str) -> &str {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
+        .unwrap_or_default()
 }
 
 /// A file size for people: "820 B", "14 KB", "4.2 MB".

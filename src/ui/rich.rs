@@ -17,7 +17,7 @@ use super::dom::Dom;
 use super::dynamic::on_click;
 use crate::driver::Row;
 use crate::labels::{fill, Labels};
-use crate::miaw::rich::{image_allowed, size_text, Content, File, Image, Rich};
+use crate::miaw::rich::{host, image_allowed, size_text, stored_file, Content, File, Image, Rich};
 use crate::session::{ChatState, Delivery};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -87,7 +87,7 @@ pub fn body(row: &Row, body: Body) -> AnyView {
             retry.set_attribute("data-act", "retry").ok();
         }
         let key = match &body {
-            Body::File(json) => file_key(json),
+            Body::File(json) => stored_file(json).map(|f| f.key),
             _ => None,
         };
         let uploading = labels.uploading().to_string();
@@ -164,12 +164,6 @@ pub fn body(row: &Row, body: Body) -> AnyView {
     view! { <div class=class node_ref=node on:click=click></div> }.into_any()
 }
 
-/// The driver's key of the visitor's file, kept in its row.
-fn file_key(json: &str) -> Option<u64> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    v.get("key")?.as_u64()
-}
-
 /// A bot's or agent's rich message.
 fn agent(dom: &Dom, el: &Element, rich: &Rich, labels: &Labels, endpoint: &str) {
     let bubble = |text: &str| {
@@ -239,13 +233,7 @@ fn agent(dom: &Dom, el: &Element, rich: &Rich, labels: &Labels, endpoint: &str) 
             if !subtitle.is_empty() {
                 dom.text(&card, "span", "card-sub", subtitle);
             }
-            let host = link
-                .url
-                .split("://")
-                .nth(1)
-                .and_then(|r| r.split(['/', '?', '#']).next())
-                .unwrap_or_default();
-            dom.text(&card, "span", "card-url", host);
+            dom.text(&card, "span", "card-url", host(&link.url));
         }
         Content::Files { text, files } => {
             bubble(text);

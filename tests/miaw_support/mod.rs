@@ -170,6 +170,13 @@ pub fn frame(id: u64, (name, data): &(String, Value)) -> String {
     format!("id: {id}\nevent: {name}\ndata: {data}\n\n")
 }
 
+/// The stream brings `frames`, numbered from `first`, one chunk each.
+pub fn feed(c: &mut Chat, stream: &Request, first: u64, frames: &[(String, Value)]) {
+    for (i, f) in frames.iter().enumerate() {
+        c.chunk(stream, &frame(first + i as u64, f));
+    }
+}
+
 /// A stream event of `conv` (the entry payload as a JSON string, as on the stream).
 pub fn event(
     conv: &str,

@@ -6,31 +6,16 @@
 //! opens it again, for a retry); quick replies also once any later message comes. The closed
 //! menus are worked out from the transcript, so a reload shows them as they were.
 
-use super::{Author, Item, Millis, Note, SiteEvent, ViewChange, ViewModel};
+use super::{Author, Item, Millis, Note, ViewChange, ViewModel};
 use crate::miaw::rich::{visitor_file, Rich};
 use crate::session::{Delivery, FileInfo, FileProblem};
 
 impl ViewModel {
     /// A bot's or agent's message beyond plain text.
     pub(super) fn rich_message(&mut self, name: String, text: String, json: String, now: Millis) {
-        self.set_agent_typing(false);
-        if !self.replaying {
-            self.site(SiteEvent::Message {
-                author: Author::Agent,
-                name: name.clone(),
-                text: text.clone(),
-            });
-            if self.sound && (!self.open || self.hidden) {
-                self.notices.push(super::Notice::Beep);
-            }
-        }
         let mut item = Item::new(Author::Agent, name, text, now);
         item.rich = Some(json);
-        self.push_row(item);
-        self.menus_changed = true;
-        if !self.open {
-            self.set_unread(self.unread.saturating_add(1));
-        }
+        self.agent_row(item);
     }
 
     /// The visitor answers the menu `reply_to` with the option `option`, titled `title`: a row
@@ -55,10 +40,7 @@ impl ViewModel {
     pub fn visitor_file(&mut self, file: &FileInfo, now: Millis) -> u64 {
         let local_id = self.visitor_message(file.name.clone(), now);
         if let Some(item) = self.transcript.items.last_mut() {
-            let mut json = visitor_file(&file.name, &file.mime, file.size);
-            // The driver's key for the bytes, for a retry while the page lives.
-            json.insert_str(1, &format!("\"key\":{},", file.key));
-            item.rich = Some(json);
+            item.rich = Some(visitor_file(file));
         }
         self.menus_changed = true;
         local_id
