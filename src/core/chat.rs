@@ -3,6 +3,7 @@
 //! they differ in their requests (and what they save for a reload), which stay typed per API.
 
 use super::Settings;
+#[cfg(feature = "live-agent")]
 use crate::live_agent::engine::Snapshot;
 #[cfg(feature = "live-agent")]
 use crate::live_agent::engine::{self, HttpRequest};
@@ -58,6 +59,7 @@ impl ChatRequest {
 /// What an engine saves for a reload: one of the two.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatSnapshot {
+    #[cfg(feature = "live-agent")]
     pub engine: Option<Snapshot>,
     #[cfg(feature = "miaw")]
     pub miaw: Option<miaw::Snapshot>,
@@ -104,6 +106,7 @@ impl Chat {
             },
             #[cfg(feature = "miaw")]
             Chat::Miaw(e) => ChatSnapshot {
+                #[cfg(feature = "live-agent")]
                 engine: None,
                 miaw: Some(e.snapshot()),
             },

@@ -3,6 +3,7 @@
 
 use super::chat::ChatSnapshot;
 use super::*;
+#[cfg(feature = "live-agent")]
 use crate::live_agent::engine::Snapshot;
 #[cfg(feature = "miaw")]
 use crate::miaw::engine as miaw;
@@ -23,6 +24,7 @@ pub(super) struct Saved {
     org_id: String,
     deployment_id: String,
     button_id: String,
+    #[cfg(feature = "live-agent")]
     #[serde(skip_serializing_if = "Option::is_none")]
     engine: Option<Snapshot>,
     #[cfg(feature = "miaw")]
@@ -38,6 +40,7 @@ impl Saved {
         let value: serde_json::Value = serde_json::from_str(json).ok()?;
         let o = value.as_object()?;
         let text = |key: &str| o.get(key)?.as_str().map(str::to_string);
+        #[cfg(feature = "live-agent")]
         let engine = match o.get("engine") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => Some(Snapshot::from_value(v)?),
@@ -52,6 +55,7 @@ impl Saved {
             org_id: text("org_id")?,
             deployment_id: text("deployment_id")?,
             button_id: text("button_id")?,
+            #[cfg(feature = "live-agent")]
             engine,
             #[cfg(feature = "miaw")]
             miaw,
@@ -60,6 +64,7 @@ impl Saved {
 
     pub(super) fn chat(self) -> ChatSnapshot {
         ChatSnapshot {
+            #[cfg(feature = "live-agent")]
             engine: self.engine,
             #[cfg(feature = "miaw")]
             miaw: self.miaw,
@@ -111,6 +116,7 @@ impl Core {
             org_id: cfg.org_id.clone(),
             deployment_id: cfg.deployment_id.clone(),
             button_id: cfg.button_id.clone(),
+            #[cfg(feature = "live-agent")]
             engine: snapshot.engine,
             #[cfg(feature = "miaw")]
             miaw: snapshot.miaw,
