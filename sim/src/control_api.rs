@@ -4,8 +4,10 @@
 #![allow(clippy::result_large_err)]
 
 use crate::base_url::base_url;
+use crate::config::{JwkAlg, MiawDeployment, SettingsPatch, VERIFIED_ISSUER};
 use crate::faults::{Fault, FaultSpec};
 use crate::miaw::agent::{AgentAction, ConversationView, RichMessage};
+use crate::miaw::identity::{self, IdentityClaims, TEST_KID};
 use crate::state::{AppState, Conflict, RawAnswer, Session, SessionView, State};
 use axum::body::Bytes;
 use axum::extract::{Path, State as St};
@@ -28,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/_sim/reset", post(reset))
         .route("/_sim/config", get(config))
         .route("/_sim/enhanced-chat", get(enhanced_chat_config))
+        .route("/_sim/enhanced-chat/settings", post(enhanced_chat_settings))
+        .route("/_sim/identity-token", post(identity_token))
         .route("/_sim/requests", get(requests))
         .route("/_sim/breadcrumbs", get(orphan_breadcrumbs))
 }
@@ -565,18 +569,60 @@ async fn enhanced_chat_config(St(sh): St<AppState>) -> Response {
         .miaw
         .deployments()
         .iter()
-        .map(|d| {
-            json!({
-                "orgId": d.org_id,
-                "esDeveloperName": d.es_developer_name,
-                "allowedOrigins": d.allowed_origins,
-                "tokenLifetimeSeconds": d.token_lifetime_seconds,
-                "attachments": d.attachments,
-                "scriptedBot": d.scripted_bot,
-            })
-        })
+        .map(MiawDeployment::summary)
         .collect();
     Json(list).into_response()
+}
+
+/// `POST /_sim/enhanced-chat/settings` `{esDeveloperName, orgId?, tokenLifetimeSeconds?,
+/// verifiedTokenLifetimeSeconds?, tokenRateLimitPerMinute?, allowTranscriptDownload?}`: changes a
+/// deployment until `POST /_sim/reset`; answers it as `GET /_sim/enhanced-chat` shows it.
+async fn enhanced_chat_settings(St(sh): St<AppState>, body: Bytes) -> Response {
+    let patch = match parse::<SettingsPatch>(&body) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let changed = sh.lock().miaw.change_settings(&patch);
+    match changed {
+        Ok(Some(summary)) => Json(summary).into_response(),
+        Ok(None) => not_found("Enhanced Chat deployment"),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IdentityTokenBody {
+    sub: String,
+    iss: Option<String>,
+    expires_in_seconds: Option<f64>,
+    kid: Option<String>,
+    alg: Option<JwkAlg>,
+}
+
+/// `POST /_sim/identity-token` `{sub, iss?, expiresInSeconds?, kid?, alg?}` → `{"token"}`: an
+/// identity token signed with the **test** key, as a site's own server would sign one (defaults:
+/// the `Chasitor_Verified` deployment's issuer, 1 h, the test key's kid, RS256).
+async fn identity_token(body: Bytes) -> Response {
+    let b = match parse::<IdentityTokenBody>(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let expires_in_seconds = b.expires_in_seconds.unwrap_or(3600.0);
+    if !expires_in_seconds.is_finite() {
+        return error(StatusCode::BAD_REQUEST, "expiresInSeconds must be a number");
+    }
+    let claims = IdentityClaims {
+        sub: b.sub,
+        iss: b.iss.unwrap_or_else(|| VERIFIED_ISSUER.to_string()),
+        expires_in_seconds,
+        kid: b.kid.unwrap_or_else(|| TEST_KID.to_string()),
+        alg: b.alg.unwrap_or(JwkAlg::RS256),
+    };
+    match identity::sign(&claims, crate::ids::now_ms() / 1000) {
+        Ok(token) => Json(json!({"token": token})).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
 }
 
 async fn requests(St(sh): St<AppState>) -> Response {

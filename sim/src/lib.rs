@@ -31,10 +31,11 @@ mod server;
 mod state;
 
 pub use config::{
-    default_deployments, default_orgs, load_config, load_orgs, Attachments, ButtonConfig,
-    MiawDeployment, OrgConfig, OrgsFile, PreChatField, PreChatForm, RateLimit, ScriptedBot,
-    SimConfig, BOT_ES_DEVELOPER_NAME, DEFAULT_BUTTON_ID, DEFAULT_DEPLOYMENT_ID,
-    DEFAULT_ES_DEVELOPER_NAME, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID,
+    default_deployments, default_orgs, load_config, load_orgs, Attachments, ButtonConfig, Jwk,
+    JwkAlg, JwkKeyType, MiawDeployment, OrgConfig, OrgsFile, PreChatField, PreChatForm, RateLimit,
+    ScriptedBot, SimConfig, UserVerification, BOT_ES_DEVELOPER_NAME, DEFAULT_BUTTON_ID,
+    DEFAULT_DEPLOYMENT_ID, DEFAULT_ES_DEVELOPER_NAME, DEFAULT_ORG_ID, OFFLINE_BUTTON_ID, TEST_JWK,
+    VERIFIED_ES_DEVELOPER_NAME, VERIFIED_ISSUER,
 };
 pub use faults::FaultKind;
 pub use server::{serve, start, start_on, SimHandle};

@@ -701,7 +701,11 @@ async fn the_config_file_holds_enhanced_chat_deployments() {
     let file = chasitor_sim::load_config(&only_miaw).unwrap();
     assert!(file.orgs.is_empty());
     let d = &file.enhanced_chat[0];
-    assert_eq!(d.token_lifetime_seconds, 21600.0);
+    assert_eq!(d.token_lifetime_seconds, 3600.0);
+    assert_eq!(d.verified_token_lifetime_seconds, 21600.0);
+    assert_eq!(d.token_rate_limit_per_minute, Some(200));
+    assert!(d.allow_transcript_download);
+    assert_eq!(d.user_verification, None);
     assert_eq!(d.rate_limit, None);
     assert!(d.allowed_origins.is_empty());
     assert_eq!(d.estimated_wait_time, -1);

@@ -4,8 +4,9 @@
 mod miaw;
 
 pub use miaw::{
-    default_deployments, Attachments, MiawDeployment, PreChatField, PreChatForm, RateLimit,
-    ScriptedBot, BOT_ES_DEVELOPER_NAME, DEFAULT_ES_DEVELOPER_NAME,
+    default_deployments, Attachments, Jwk, JwkAlg, JwkKeyType, MiawDeployment, PreChatField,
+    PreChatForm, RateLimit, ScriptedBot, SettingsPatch, UserVerification, BOT_ES_DEVELOPER_NAME,
+    DEFAULT_ES_DEVELOPER_NAME, TEST_JWK, VERIFIED_ES_DEVELOPER_NAME, VERIFIED_ISSUER,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -453,6 +453,7 @@ impl Miaw {
             "orgId": dep.map(|d| d.org_id.clone()),
             "esDeveloperName": dep.map(|d| d.es_developer_name.clone()),
             "visitorId": c.visitor,
+            "verified": v.and_then(|v| v.verified.clone()),
             "routingAttributes": c.routing_attributes,
             "estimatedWaitTime": c.estimated_wait_time,
             "agentConnected": c.agent_connected,

@@ -1,6 +1,7 @@
-//! Small real files the simulator makes for the agent's rich messages: PNG images (a coloured
-//! card, 8-bit indexed, zlib "stored" blocks) and a one-page PDF. Both are valid files a browser
-//! shows; no image or PDF library is needed for that.
+//! Small real files the simulator makes: PNG images (a coloured card, 8-bit indexed, zlib
+//! "stored" blocks) and PDFs of lines of text (one page for the agent's rich messages, several
+//! for a conversation's transcript). Both are valid files a browser shows; no image or PDF library
+//! is needed for that.
 
 /// CRC-32 (IEEE, as PNG chunks use it).
 fn crc32(parts: &[&[u8]]) -> u32 {
@@ -100,31 +101,84 @@ pub fn png(width: u32, height: u32, colour: usize) -> Vec<u8> {
     out
 }
 
-/// A one-page PDF (A4) showing `lines` of text (ASCII; other characters become `?`).
+/// Where and how big a PDF page's text is: font size and line distance, the first baseline's
+/// position (points from the bottom left of an A4 page, 595 × 842).
+pub struct TextLayout {
+    pub size: u32,
+    pub leading: u32,
+    pub left: u32,
+    pub top: u32,
+}
+
+/// A one-page PDF (A4) showing `lines` of text in 18-point Helvetica (Latin-1; other characters
+/// become `?`).
 pub fn pdf(lines: &[&str]) -> Vec<u8> {
-    let escape = |s: &str| {
-        s.chars()
-            .map(|c| match c {
-                '(' | ')' | '\\' => format!("\\{c}"),
-                ' '..='~' => c.to_string(),
-                _ => "?".to_string(),
-            })
-            .collect::<String>()
+    let page: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let layout = TextLayout {
+        size: 18,
+        leading: 24,
+        left: 72,
+        top: 770,
     };
-    let mut text = String::from("BT /F1 18 Tf 72 770 Td 24 TL\n");
-    for line in lines {
-        text.push_str(&format!("({}) Tj T*\n", escape(line)));
+    pdf_pages(&[page], &layout)
+}
+
+/// `text` as the inside of a PDF literal string: `(`, `)` and `\` escaped, Latin-1 characters
+/// beyond ASCII as octal escapes (the font's encoding is WinAnsi, the same there), anything else
+/// (control characters, characters beyond Latin-1) as `?`.
+pub fn pdf_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' | ')' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            '\u{a0}'..='\u{ff}' => out.push_str(&format!("\\{:03o}", c as u32)),
+            _ => out.push('?'),
+        }
     }
-    text.push_str("ET\n");
-    let objects = [
+    out
+}
+
+/// An A4 PDF with one page per entry of `pages`, each showing its lines of text in Helvetica
+/// (see [`pdf_string`] for the characters shown). The cross-reference table gives each object's
+/// byte offset.
+pub fn pdf_pages(pages: &[Vec<String>], layout: &TextLayout) -> Vec<u8> {
+    // 1 catalog, 2 page tree, 3 font, then each page and its content stream.
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
-         /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
             .to_string(),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-        format!("<< /Length {} >>\nstream\n{text}endstream", text.len()),
     ];
+    for (i, lines) in pages.iter().enumerate() {
+        let mut text = format!(
+            "BT /F1 {} Tf {} {} Td {} TL\n",
+            layout.size, layout.left, layout.top, layout.leading
+        );
+        for line in lines {
+            text.push_str(&format!("({}) Tj T*\n", pdf_string(line)));
+        }
+        text.push_str("ET\n");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+             /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{text}endstream",
+            text.len()
+        ));
+    }
     let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {

@@ -3,9 +3,10 @@
 //! [`crate::state::State`], under the same lock; handlers call its methods (here, in `visitor.rs`
 //! for the visitor's requests and in `agent.rs` for the agent's side) and never touch the fields.
 
+use super::access::TokenInfo;
 use super::files::Files;
 use super::token::Signer;
-use crate::config::{same_id, MiawDeployment};
+use crate::config::{same_id, MiawDeployment, SettingsPatch};
 use crate::ids;
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -76,11 +77,6 @@ pub(super) fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-pub(super) struct TokenInfo {
-    pub(super) visitor: String,
-    pub(super) exp_ms: u64,
-}
-
 /// One event of a visitor's stream.
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -89,9 +85,13 @@ pub struct Event {
     pub data: String,
 }
 
+/// Whoever holds tokens: an anonymous visitor (one per anonymous token request, shared by its
+/// continuation tokens) or a verified user (one per deployment and `sub`, shared by every token
+/// issued for that subject, on any device).
 pub(super) struct Visitor {
     pub(super) dep: usize,
-    pub(super) device_id: String,
+    /// The verified subject (`sub` of the identity token); `None`: anonymous.
+    pub(super) verified: Option<String>,
     pub(super) events: VecDeque<Event>,
     pub(super) last_event_id: u64,
     pub(super) notify: watch::Sender<u64>,
@@ -340,19 +340,15 @@ pub struct HistoryQuery {
     pub types: Option<Vec<String>>,
 }
 
-/// The token answer's facts.
-pub struct Issued {
-    pub token: String,
-    pub last_event_id: u64,
-    pub device_id: String,
-    pub dep: usize,
-}
-
 pub struct Miaw {
     pub(super) deployments: Vec<MiawDeployment>,
     pub(super) signer: Signer,
     pub(super) tokens: HashMap<String, TokenInfo>,
     pub(super) visitors: HashMap<String, Visitor>,
+    /// The visitor of each verified subject: `(deployment, sub)` → visitor id.
+    pub(super) subjects: HashMap<(usize, String), String>,
+    /// Recent token requests per org (15-character id), for the per-org token rate limit.
+    pub(super) token_requests: HashMap<String, VecDeque<Instant>>,
     pub(super) conversations: HashMap<String, Conversation>,
     /// The last `queue_seq` given.
     pub(super) queue_counter: u64,
@@ -399,6 +395,31 @@ pub(super) fn sf_id18(prefix: &str) -> String {
     id
 }
 
+/// A sliding-window rate limit: forgets the arrivals older than `window`, refuses (429 with
+/// `Retry-After`: seconds until the oldest leaves the window) when `limit` remain, else records
+/// this one. `None`: no limit (the arrival is still recorded).
+pub(super) fn admit(
+    recent: &mut VecDeque<Instant>,
+    limit: Option<u32>,
+    window: Duration,
+) -> Result<(), Reject> {
+    let now = Instant::now();
+    while recent.front().is_some_and(|t| now - *t >= window) {
+        recent.pop_front();
+    }
+    if limit.is_some_and(|l| recent.len() >= l as usize) {
+        let wait = recent
+            .front()
+            .map(|t| window - (now - *t))
+            .unwrap_or(window);
+        let mut r = Reject::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+        r.retry_after = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+        return Err(r);
+    }
+    recent.push_back(now);
+    Ok(())
+}
+
 impl Miaw {
     pub fn new(deployments: Vec<MiawDeployment>) -> Miaw {
         Miaw {
@@ -406,6 +427,8 @@ impl Miaw {
             signer: Signer::new(),
             tokens: HashMap::new(),
             visitors: HashMap::new(),
+            subjects: HashMap::new(),
+            token_requests: HashMap::new(),
             conversations: HashMap::new(),
             queue_counter: 0,
             files: Files::default(),
@@ -420,133 +443,29 @@ impl Miaw {
         &self.deployments[index]
     }
 
+    /// `POST /_sim/enhanced-chat/settings`: changes the named deployment (for the tokens issued
+    /// from now on); its summary. `Ok(None)`: no such deployment; `Err`: a bad value.
+    pub fn change_settings(&mut self, patch: &SettingsPatch) -> Result<Option<Value>, String> {
+        let Some(d) = self.deployments.iter_mut().find(|d| {
+            d.es_developer_name == patch.es_developer_name
+                && patch
+                    .org_id
+                    .as_deref()
+                    .is_none_or(|o| same_id(o, &d.org_id))
+        }) else {
+            return Ok(None);
+        };
+        patch.apply(d)?;
+        Ok(Some(d.summary()))
+    }
+
     /// A stored file (`GET /_sim/files/{id}`).
     pub fn file(&self, id: &str) -> Option<super::files::StoredFile> {
         self.files.get(id).cloned()
     }
 
     // -----------------------------------------------------------------------------------------
-    // Tokens and visitors
-
-    /// `POST …/access-token`: a new visitor with a new token.
-    pub fn issue_token(&mut self, body: &Value) -> Result<Issued, Reject> {
-        for name in [
-            "orgId",
-            "esDeveloperName",
-            "capabilitiesVersion",
-            "platform",
-        ] {
-            if body.get(name).is_none_or(Value::is_null) {
-                return Err(Reject::bad(format!("Missing required field {name}")));
-            }
-        }
-        let (Some(org), Some(es)) = (str_field(body, "orgId"), str_field(body, "esDeveloperName"))
-        else {
-            return Err(Reject::bad("orgId and esDeveloperName must be strings"));
-        };
-        if !self.deployments.iter().any(|d| same_id(&d.org_id, org)) {
-            return Err(Reject::bad(format!("Unknown organization {org}")));
-        }
-        let Some(dep) = self
-            .deployments
-            .iter()
-            .position(|d| same_id(&d.org_id, org) && d.es_developer_name == es)
-        else {
-            return Err(Reject::bad(format!(
-                "No Embedded Service deployment {es} in organization {org}"
-            )));
-        };
-        let device_id = str_field(body, "deviceId")
-            .map(str::to_string)
-            .unwrap_or_else(ids::uuid);
-        let visitor = ids::uuid();
-        let (notify, _) = watch::channel(0u64);
-        self.visitors.insert(
-            visitor.clone(),
-            Visitor {
-                dep,
-                device_id: device_id.clone(),
-                events: VecDeque::new(),
-                last_event_id: 0,
-                notify,
-                open_streams: 0,
-                max_open_streams: 0,
-                recent: VecDeque::new(),
-            },
-        );
-        let lifetime_ms = (self.deployments[dep].token_lifetime_seconds.max(0.0) * 1000.0) as u64;
-        let token = self.new_token(&visitor, ids::now_ms() + lifetime_ms);
-        Ok(Issued {
-            token,
-            last_event_id: 0,
-            device_id,
-            dep,
-        })
-    }
-
-    pub(super) fn new_token(&mut self, visitor: &str, exp_ms: u64) -> String {
-        let v = &self.visitors[visitor];
-        let d = &self.deployments[v.dep];
-        let now = ids::now_ms();
-        let claims = json!({
-            "iss": "chasitor-sim",
-            "sub": format!("v2/iamessage/UNAUTH/NA/uid:{visitor}"),
-            "aud": "iamessage",
-            "orgId": d.org_id,
-            "esDeveloperName": d.es_developer_name,
-            "deviceId": v.device_id,
-            "jti": ids::uuid(),
-            "iat": now / 1000,
-            "exp": exp_ms / 1000,
-        });
-        let token = self.signer.issue(&claims);
-        self.tokens.insert(
-            token.clone(),
-            TokenInfo {
-                visitor: visitor.to_string(),
-                exp_ms,
-            },
-        );
-        token
-    }
-
-    /// `GET …/continuation-access-token`: another token for the same visitor, same expiry.
-    pub fn continuation(&mut self, token: &str) -> Result<Issued, Reject> {
-        let visitor = self.authenticate(Some(token))?;
-        let exp_ms = self.tokens[token].exp_ms;
-        let token = self.new_token(&visitor, exp_ms);
-        let v = &self.visitors[&visitor];
-        Ok(Issued {
-            token,
-            last_event_id: v.last_event_id,
-            device_id: v.device_id.clone(),
-            dep: v.dep,
-        })
-    }
-
-    /// The visitor a bearer token names, if it is known and not expired.
-    pub fn authenticate(&self, token: Option<&str>) -> Result<String, Reject> {
-        let info = token
-            .and_then(|t| self.tokens.get(t))
-            .ok_or_else(Reject::unauthorized)?;
-        if info.exp_ms <= ids::now_ms() || !self.visitors.contains_key(&info.visitor) {
-            return Err(Reject::unauthorized());
-        }
-        Ok(info.visitor.clone())
-    }
-
-    /// The token's visitor, expired or not (for the token_expired fault).
-    pub fn token_visitor(&self, token: &str) -> Option<String> {
-        self.tokens.get(token).map(|t| t.visitor.clone())
-    }
-
-    /// Every token of the visitor expires now.
-    pub fn expire_tokens(&mut self, visitor: &str) {
-        let now = ids::now_ms();
-        for t in self.tokens.values_mut().filter(|t| t.visitor == visitor) {
-            t.exp_ms = t.exp_ms.min(now);
-        }
-    }
+    // Visitors (tokens: `access.rs`)
 
     pub fn visitor_org(&self, visitor: &str) -> &str {
         &self.deployments[self.visitors[visitor].dep].org_id
@@ -565,22 +484,7 @@ impl Miaw {
             return Ok(());
         };
         let window = Duration::from_secs_f64(limit.per_seconds.max(0.001));
-        let now = Instant::now();
-        while v.recent.front().is_some_and(|t| now - *t >= window) {
-            v.recent.pop_front();
-        }
-        if v.recent.len() >= limit.requests as usize {
-            let wait = v
-                .recent
-                .front()
-                .map(|t| window - (now - *t))
-                .unwrap_or(window);
-            let mut r = Reject::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
-            r.retry_after = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
-            return Err(r);
-        }
-        v.recent.push_back(now);
-        Ok(())
+        admit(&mut v.recent, Some(limit.requests), window)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -26,6 +26,24 @@ pub fn base64url(data: &[u8]) -> String {
     out
 }
 
+/// Base64url, padded or not, to bytes; `None` for any other character or a bad length.
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut bits, mut n) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    // 2 or 3 characters for the last 1 or 2 bytes; a single one carries no byte.
+    (n < 6).then_some(out)
+}
+
 /// Signs JWT-looking tokens.
 pub struct Signer {
     key: RandomState,
@@ -81,6 +99,13 @@ mod tests {
             assert_eq!(base64url(plain.as_bytes()), encoded);
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        for (plain, encoded) in cases {
+            assert_eq!(base64url_decode(encoded).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(base64url_decode("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(base64url_decode("Zm8=").unwrap(), b"fo");
+        assert_eq!(base64url_decode("Zm9v!"), None);
+        assert_eq!(base64url_decode("Zm9vY"), None);
     }
 
     #[test]

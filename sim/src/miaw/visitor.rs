@@ -58,7 +58,7 @@ fn parse_choice(msg: &Value) -> Result<(String, Vec<String>), Reject> {
 }
 
 impl Miaw {
-    fn check_es_name(&self, visitor: &str, es: Option<&str>) -> Result<(), Reject> {
+    pub(super) fn check_es_name(&self, visitor: &str, es: Option<&str>) -> Result<(), Reject> {
         match es {
             None => Err(Reject::bad("Missing required field esDeveloperName")),
             Some(es) if es != self.visitor_es_name(visitor) => Err(Reject::bad(format!(

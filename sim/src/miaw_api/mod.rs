@@ -16,7 +16,8 @@ use crate::base_url::base_url;
 use crate::chat_api::{DropConnection, LogGuard};
 use crate::faults::MiawFault;
 use crate::ids;
-use crate::miaw::state::{HistoryQuery, Issued, Reject, HISTORY_PAGE_MAX, LIST_MAX};
+use crate::miaw::access::Issued;
+use crate::miaw::state::{HistoryQuery, Reject, HISTORY_PAGE_MAX, LIST_MAX};
 use crate::state::{AppState, RequestLogEntry, State};
 use auth::{bearer, reject};
 use axum::body::Bytes;
@@ -44,6 +45,10 @@ pub fn router(sh: &AppState) -> Router<AppState> {
             post(access_token),
         )
         .route(
+            &format!("{API}/authorization/authenticated/access-token"),
+            post(verified_access_token).delete(revoke),
+        )
+        .route(
             &format!("{API}/authorization/continuation-access-token"),
             get(continuation),
         )
@@ -56,6 +61,7 @@ pub fn router(sh: &AppState) -> Router<AppState> {
         .route(&conv("/{id}/entry"), post(entry))
         .route(&conv("/{id}/acknowledge-entries"), post(acknowledge))
         .route(&conv("/{id}/entries"), get(entries))
+        .route(&conv("/{id}/transcript"), get(transcript))
         .route(SSE_PATH, get(sse::stream))
         // Unknown paths under the API's prefixes and known paths with another method: a JSON
         // 404, never an empty one or a 405 (a router-level fallback would also catch the Live
@@ -154,6 +160,7 @@ fn token_answer(st: &State, i: Issued, with_context: bool) -> Value {
     if with_context {
         v["context"] = json!({
             "deviceId": i.device_id,
+            "endUser": {"subject": i.subject, "role": "EndUser"},
             "configuration": {
                 "embeddedServiceConfig": st.miaw.deployment(i.dep).embedded_service_config(),
             },
@@ -169,6 +176,52 @@ async fn access_token(St(sh): St<AppState>, body: Bytes) -> Response {
         Ok(token_answer(&st, issued, true))
     });
     answer(result, StatusCode::OK)
+}
+
+/// `POST …/authorization/authenticated/access-token`: a verified user's token (User
+/// Verification: the site's identity token in `customerIdentityToken`).
+async fn verified_access_token(St(sh): St<AppState>, body: Bytes) -> Response {
+    let result = json_body(&body).and_then(|b| {
+        let mut st = sh.lock();
+        let issued = st.miaw.issue_verified_token(&b)?;
+        Ok(token_answer(&st, issued, true))
+    });
+    answer(result, StatusCode::OK)
+}
+
+/// `DELETE …/authorization/authenticated/access-token`: revokes the bearer token (a verified
+/// user's logout).
+async fn revoke(St(sh): St<AppState>, headers: HeaderMap) -> Response {
+    let mut st = sh.lock();
+    let result = visitor(&mut st, &headers).and_then(|_| st.miaw.revoke(bearer(&headers)));
+    empty(result, StatusCode::NO_CONTENT)
+}
+
+/// `GET …/conversation/{id}/transcript?esDeveloperName=`: the transcript as a PDF download.
+async fn transcript(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = sh.lock();
+    let es = q.get("esDeveloperName").map(String::as_str);
+    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.transcript_pdf(&v, &id, es));
+    drop(st);
+    match result {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"transcript-{id}.pdf\""),
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(r) => reject(r),
+    }
 }
 
 async fn continuation(St(sh): St<AppState>, headers: HeaderMap) -> Response {
