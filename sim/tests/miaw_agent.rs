@@ -345,15 +345,7 @@ async fn expire_token_makes_the_next_request_401() {
 #[tokio::test]
 async fn the_console_knows_enhanced_chat() {
     let sim = Sim::miaw().await;
-    let page = sim
-        .http
-        .get(sim.url("/agent"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = sim.console_page().await;
     for needle in [
         "miaw",
         "end-session",

@@ -138,13 +138,7 @@ async fn tokens_expire_at_exp() {
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     let r = v.open_stream(Some("0"), Some(DEFAULT_ORG_ID)).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let a = v
-        .call(
-            Method::GET,
-            "/authorization/continuation-access-token",
-            None,
-        )
-        .await;
+    let a = v.continuation().await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -154,13 +148,7 @@ async fn continuation_token_keeps_the_visitor_and_the_expiry() {
     let (v, conv, mut stream) = sim.mchat("Andy L.").await;
     sim.agent(&conv, "message", json!({"text": "Hello"})).await;
     let hello = stream.expect("CONVERSATION_MESSAGE").await;
-    let a = v
-        .call(
-            Method::GET,
-            "/authorization/continuation-access-token",
-            None,
-        )
-        .await;
+    let a = v.continuation().await;
     assert_eq!(a.status, StatusCode::OK);
     let token = a.json["accessToken"].as_str().unwrap().to_string();
     assert_ne!(token, v.token);

@@ -174,13 +174,7 @@ async fn a_good_identity_token_gives_a_verified_token_for_six_hours() {
     assert_eq!(sim.session(&gconv).await["verified"], Value::Null);
 
     // The continuation token of a verified user: same subject, same expiry.
-    let c = v
-        .call(
-            Method::GET,
-            "/authorization/continuation-access-token",
-            None,
-        )
-        .await;
+    let c = v.continuation().await;
     assert_eq!(c.status, StatusCode::OK);
     let next = c.json["accessToken"].as_str().unwrap();
     assert_eq!(jwt_claims(next)["sub"], "v2/iamessage/AUTH/NA/uid:user-42");
@@ -426,13 +420,7 @@ async fn token_requests_are_limited_per_org() {
     let body = verified_body(VERIFIED_ES_DEVELOPER_NAME, &identity("carol"));
     let first = sim.verified_request(&body).await;
     assert_eq!(first.status, StatusCode::OK);
-    let c = guest
-        .call(
-            Method::GET,
-            "/authorization/continuation-access-token",
-            None,
-        )
-        .await;
+    let c = guest.continuation().await;
     assert_eq!(c.status, StatusCode::OK);
     // The fourth, on the deployment allowing 3: 429 with Retry-After; continuation too.
     let limited = sim.verified_request(&body).await;
@@ -448,13 +436,7 @@ async fn token_requests_are_limited_per_org() {
         token: first.json["accessToken"].as_str().unwrap().to_string(),
         ..guest.clone()
     };
-    let c = verified
-        .call(
-            Method::GET,
-            "/authorization/continuation-access-token",
-            None,
-        )
-        .await;
+    let c = verified.continuation().await;
     assert_eq!(c.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(c.headers.contains_key("retry-after"));
     // The demo deployment's own limit (200) is not reached; the other routes are not limited.
@@ -486,16 +468,7 @@ async fn a_revoked_token_is_refused_and_the_others_stay() {
         a.call(Method::DELETE, AUTH_PATH, None).await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(
-        a.call(
-            Method::GET,
-            "/authorization/continuation-access-token",
-            None
-        )
-        .await
-        .status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(a.continuation().await.status, StatusCode::UNAUTHORIZED);
     let r = a.open_stream(None, Some(DEFAULT_ORG_ID)).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // The same user's other token still works, and sees the conversation.
@@ -527,42 +500,6 @@ async fn transcript(v: &MVisitor, conv: &str, es: Option<&str>) -> reqwest::Resp
     .send()
     .await
     .expect("transcript request")
-}
-
-/// Checks a PDF's frame: header, end, and that each xref entry points at its object; its text
-/// (the binary comment of line 2 shown lossily).
-fn check_pdf(pdf: &[u8]) -> String {
-    assert!(pdf.starts_with(b"%PDF-"), "starts with %PDF-");
-    assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"), "ends with %%EOF");
-    let at = |offset: usize, what: &str| pdf[offset..].starts_with(what.as_bytes());
-    let tail = std::str::from_utf8(&pdf[pdf.len() - 40..]).expect("an ASCII tail");
-    let start: usize = tail
-        .rsplit("startxref\n")
-        .next()
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(at(start, "xref\n0 "), "startxref points at the xref table");
-    let table = std::str::from_utf8(&pdf[start..]).expect("an ASCII table");
-    let mut lines = table.lines().skip(1);
-    let count: usize = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(lines.next().unwrap().starts_with("0000000000 65535 f"));
-    for n in 1..count {
-        let entry = lines.next().unwrap();
-        let offset: usize = entry[..10].parse().unwrap();
-        assert!(at(offset, &format!("{n} 0 obj")), "object {n} at {offset}");
-    }
-    String::from_utf8_lossy(pdf).into_owned()
 }
 
 #[tokio::test]
@@ -839,15 +776,7 @@ async fn the_control_api_signs_identity_tokens_with_the_test_key() {
 #[tokio::test]
 async fn the_console_shows_verified_or_guest() {
     let sim = Sim::miaw().await;
-    let page = sim
-        .http
-        .get(sim.url("/agent"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = sim.console_page().await;
     for needle in ["dVerified", "\"Verified: \" + s.verified", "\"Guest\""] {
         assert!(page.contains(needle), "{needle}");
     }

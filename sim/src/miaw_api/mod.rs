@@ -17,7 +17,7 @@ use crate::chat_api::{DropConnection, LogGuard};
 use crate::faults::MiawFault;
 use crate::ids;
 use crate::miaw::access::Issued;
-use crate::miaw::state::{HistoryQuery, Reject, HISTORY_PAGE_MAX, LIST_MAX};
+use crate::miaw::state::{HistoryQuery, Miaw, Reject, HISTORY_PAGE_MAX, LIST_MAX};
 use crate::state::{AppState, RequestLogEntry, State};
 use auth::{bearer, reject};
 use axum::body::Bytes;
@@ -169,24 +169,28 @@ fn token_answer(st: &State, i: Issued, with_context: bool) -> Value {
     v
 }
 
-async fn access_token(St(sh): St<AppState>, body: Bytes) -> Response {
-    let result = json_body(&body).and_then(|b| {
+/// A token request: `issue` (anonymous or verified) on the JSON body; the answer with its context.
+fn token_request(
+    sh: &AppState,
+    body: &Bytes,
+    issue: fn(&mut Miaw, &Value) -> Result<Issued, Reject>,
+) -> Response {
+    let result = json_body(body).and_then(|b| {
         let mut st = sh.lock();
-        let issued = st.miaw.issue_token(&b)?;
+        let issued = issue(&mut st.miaw, &b)?;
         Ok(token_answer(&st, issued, true))
     });
     answer(result, StatusCode::OK)
 }
 
+async fn access_token(St(sh): St<AppState>, body: Bytes) -> Response {
+    token_request(&sh, &body, Miaw::issue_token)
+}
+
 /// `POST …/authorization/authenticated/access-token`: a verified user's token (User
 /// Verification: the site's identity token in `customerIdentityToken`).
 async fn verified_access_token(St(sh): St<AppState>, body: Bytes) -> Response {
-    let result = json_body(&body).and_then(|b| {
-        let mut st = sh.lock();
-        let issued = st.miaw.issue_verified_token(&b)?;
-        Ok(token_answer(&st, issued, true))
-    });
-    answer(result, StatusCode::OK)
+    token_request(&sh, &body, Miaw::issue_verified_token)
 }
 
 /// `DELETE …/authorization/authenticated/access-token`: revokes the bearer token (a verified
@@ -195,33 +199,6 @@ async fn revoke(St(sh): St<AppState>, headers: HeaderMap) -> Response {
     let mut st = sh.lock();
     let result = visitor(&mut st, &headers).and_then(|_| st.miaw.revoke(bearer(&headers)));
     empty(result, StatusCode::NO_CONTENT)
-}
-
-/// `GET …/conversation/{id}/transcript?esDeveloperName=`: the transcript as a PDF download.
-async fn transcript(
-    St(sh): St<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let mut st = sh.lock();
-    let es = q.get("esDeveloperName").map(String::as_str);
-    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.transcript_pdf(&v, &id, es));
-    drop(st);
-    match result {
-        Ok(pdf) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"transcript-{id}.pdf\""),
-                ),
-            ],
-            pdf,
-        )
-            .into_response(),
-        Err(r) => reject(r),
-    }
 }
 
 async fn continuation(St(sh): St<AppState>, headers: HeaderMap) -> Response {
@@ -290,15 +267,30 @@ async fn acknowledge(
     empty(result, StatusCode::ACCEPTED)
 }
 
+/// For the routes naming their deployment in the query (`?esDeveloperName=`): the visitor of a
+/// valid bearer token (401, 429), then `f` with it and the name.
+fn with_es_name<T>(
+    sh: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    f: impl FnOnce(&mut Miaw, &str, Option<&str>) -> Result<T, Reject>,
+) -> Result<T, Reject> {
+    let mut st = sh.lock();
+    let v = visitor(&mut st, headers)?;
+    f(
+        &mut st.miaw,
+        &v,
+        q.get("esDeveloperName").map(String::as_str),
+    )
+}
+
 async fn close(
     St(sh): St<AppState>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let mut st = sh.lock();
-    let es = q.get("esDeveloperName").map(String::as_str);
-    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.visitor_close(&v, &id, es));
+    let result = with_es_name(&sh, &headers, &q, |m, v, es| m.visitor_close(v, &id, es));
     empty(result, StatusCode::NO_CONTENT)
 }
 
@@ -308,10 +300,30 @@ async fn end_session(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let mut st = sh.lock();
-    let es = q.get("esDeveloperName").map(String::as_str);
-    let result = visitor(&mut st, &headers).and_then(|v| st.miaw.visitor_end_session(&v, &id, es));
+    let result = with_es_name(&sh, &headers, &q, |m, v, es| {
+        m.visitor_end_session(v, &id, es)
+    });
     empty(result, StatusCode::NO_CONTENT)
+}
+
+/// `GET …/conversation/{id}/transcript?esDeveloperName=`: the transcript as a PDF download.
+async fn transcript(
+    St(sh): St<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    match with_es_name(&sh, &headers, &q, |m, v, es| m.transcript_pdf(v, &id, es)) {
+        Ok(pdf) => {
+            let disposition = format!("attachment; filename=\"transcript-{id}.pdf\"");
+            let headers = [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ];
+            (headers, pdf).into_response()
+        }
+        Err(r) => reject(r),
+    }
 }
 
 fn number<T: std::str::FromStr>(

@@ -233,6 +233,16 @@ impl MVisitor {
         (a, id)
     }
 
+    /// `GET /authorization/continuation-access-token` with this visitor's token.
+    pub async fn continuation(&self) -> Answer {
+        self.call(
+            Method::GET,
+            "/authorization/continuation-access-token",
+            None,
+        )
+        .await
+    }
+
     pub async fn entries(&self, conv: &str, query: &str) -> Answer {
         self.call(
             Method::GET,
@@ -267,6 +277,37 @@ impl MVisitor {
         }
         rb.send().await.expect("stream request")
     }
+}
+
+/// Checks a PDF's frame: `%PDF-` first, `%%EOF` last, `startxref` pointing at the xref table
+/// and each of its entries at its object (`N 0 obj`); its text (the binary comment of the second
+/// line shown lossily).
+pub fn check_pdf(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"), "starts with %PDF-");
+    assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"), "ends with %%EOF");
+    let at = |offset: usize, what: &str| pdf[offset..].starts_with(what.as_bytes());
+    let tail = std::str::from_utf8(&pdf[pdf.len().saturating_sub(40)..]).expect("an ASCII tail");
+    let start: usize = tail
+        .rsplit("startxref\n")
+        .next()
+        .and_then(|t| t.lines().next())
+        .and_then(|n| n.parse().ok())
+        .expect("startxref and an offset");
+    assert!(at(start, "xref\n0 "), "startxref points at the xref table");
+    let table = std::str::from_utf8(&pdf[start..]).expect("an ASCII table");
+    let mut lines = table.lines().skip(1);
+    let count: usize = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|n| n.parse().ok())
+        .expect("the table's size");
+    assert!(lines.next().unwrap().starts_with("0000000000 65535 f"));
+    for n in 1..count {
+        let entry = lines.next().expect("an xref entry");
+        let offset: usize = entry[..10].parse().expect("an offset");
+        assert!(at(offset, &format!("{n} 0 obj")), "object {n} at {offset}");
+    }
+    String::from_utf8_lossy(pdf).into_owned()
 }
 
 /// One server-sent event.

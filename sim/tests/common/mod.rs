@@ -78,6 +78,18 @@ impl Sim {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// The agent console's page (`/agent`).
+    pub async fn console_page(&self) -> String {
+        let r = self
+            .http
+            .get(self.url("/agent"))
+            .send()
+            .await
+            .expect("GET /agent");
+        assert_eq!(r.status(), StatusCode::OK);
+        r.text().await.expect("the page")
+    }
+
     /// A control POST that must succeed.
     pub async fn agent(&self, id: &str, action: &str, body: Value) -> Value {
         let (status, v) = self
