@@ -6,7 +6,7 @@
 //! deployment and `sub` (made by the first), so every browser and device of one verified user
 //! shares its conversations, event log and streams. Each token keeps its own `deviceId`.
 
-use super::state::{admit, str_field, Miaw, Reject, Visitor};
+use super::state::{admit, str_field, Miaw, Reject, TokenInfo, Visitor};
 use super::verify::verify;
 use crate::config::same_id;
 use crate::ids;
@@ -18,12 +18,6 @@ use tokio::sync::watch;
 
 /// The window of the per-org token rate limit (`tokenRateLimitPerMinute`).
 pub const TOKEN_RATE_WINDOW: Duration = Duration::from_secs(60);
-
-pub(super) struct TokenInfo {
-    pub(super) visitor: String,
-    pub(super) exp_ms: u64,
-    pub(super) device_id: String,
-}
 
 /// The token answer's facts.
 pub struct Issued {

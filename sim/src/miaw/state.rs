@@ -3,7 +3,6 @@
 //! [`crate::state::State`], under the same lock; handlers call its methods (here, in `visitor.rs`
 //! for the visitor's requests and in `agent.rs` for the agent's side) and never touch the fields.
 
-use super::access::TokenInfo;
 use super::files::Files;
 use super::token::Signer;
 use crate::config::{same_id, MiawDeployment, SettingsPatch};
@@ -75,6 +74,13 @@ pub(super) fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     v.get(name)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
+}
+
+/// An issued access token (`access.rs` issues them): its visitor, expiry and device.
+pub(super) struct TokenInfo {
+    pub(super) visitor: String,
+    pub(super) exp_ms: u64,
+    pub(super) device_id: String,
 }
 
 /// One event of a visitor's stream.
