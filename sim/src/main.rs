@@ -121,6 +121,14 @@ async fn run(args: Args) -> Result<(), String> {
             d.es_developer_name,
             d.allowed_origins.join(", ")
         );
+        if let Some(uv) = &d.user_verification {
+            let kids: Vec<&str> = uv.keys.iter().map(|k| k.kid.as_str()).collect();
+            println!(
+                "    verified users: issuer {}  keys {}",
+                uv.issuer,
+                kids.join(", ")
+            );
+        }
     }
     println!(
         "  long poll hold {:?}, idle timeout {:?}",
