@@ -226,15 +226,22 @@ pub struct ChatView {
     pub prechat_fields: Read<Option<Vec<PrechatField>>>,
     /// What the visitor had typed and not sent before the page (re)loaded.
     pub draft: Read<String>,
-    /// Enhanced Chat: the uploads on their way (local id, percent).
+    /// Enhanced Chat: what its rows beyond plain text and the paperclip follow.
     #[cfg(feature = "miaw")]
-    pub progress: Read<Vec<(u64, u8)>>,
-    /// Enhanced Chat: the menus (message ids) that can no longer be answered.
-    #[cfg(feature = "miaw")]
-    pub closed: Read<Vec<String>>,
-    /// Enhanced Chat: the largest file the visitor may send (bytes); `None`: no files.
-    #[cfg(feature = "miaw")]
-    pub uploads: Read<Option<u64>>,
+    pub rich: Read<RichView>,
+}
+
+/// Enhanced Chat's view beyond plain text, one signal (each signal type brings its own code to
+/// the wasm).
+#[cfg(feature = "miaw")]
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RichView {
+    /// The uploads on their way (local id, percent).
+    pub progress: Vec<(u64, u8)>,
+    /// The menus (message ids) that can no longer be answered.
+    pub closed: Vec<String>,
+    /// The largest file the visitor may send (bytes); `None`: no files.
+    pub uploads: Option<u64>,
 }
 
 /// The driver's side of the signals: it alone writes them.
@@ -258,11 +265,7 @@ pub struct ViewWriter {
     prechat_fields: RwSignal<Option<Vec<PrechatField>>>,
     draft: RwSignal<String>,
     #[cfg(feature = "miaw")]
-    progress: RwSignal<Vec<(u64, u8)>>,
-    #[cfg(feature = "miaw")]
-    closed: RwSignal<Vec<String>>,
-    #[cfg(feature = "miaw")]
-    uploads: RwSignal<Option<u64>>,
+    rich: RwSignal<RichView>,
 }
 
 /// The signals: what the components read and what the driver writes.
@@ -286,11 +289,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         prechat_fields: RwSignal::new(None),
         draft: RwSignal::new(String::new()),
         #[cfg(feature = "miaw")]
-        progress: RwSignal::new(Vec::new()),
-        #[cfg(feature = "miaw")]
-        closed: RwSignal::new(Vec::new()),
-        #[cfg(feature = "miaw")]
-        uploads: RwSignal::new(None),
+        rich: RwSignal::new(RichView::default()),
     };
     let view = ChatView {
         state: Read(w.state),
@@ -311,11 +310,7 @@ pub fn view_signals() -> (ChatView, ViewWriter) {
         prechat_fields: Read(w.prechat_fields),
         draft: Read(w.draft),
         #[cfg(feature = "miaw")]
-        progress: Read(w.progress),
-        #[cfg(feature = "miaw")]
-        closed: Read(w.closed),
-        #[cfg(feature = "miaw")]
-        uploads: Read(w.uploads),
+        rich: Read(w.rich),
     };
     (view, w)
 }
@@ -349,11 +344,11 @@ impl ViewWriter {
             ViewChange::RowAdded(item) => self.rows.push(item),
             ViewChange::RowStatus { index, status } => self.rows.set_status(index, status),
             #[cfg(feature = "miaw")]
-            ViewChange::Progress(v) => self.progress.set(v),
+            ViewChange::Progress(v) => self.rich.update(|r| r.progress = v),
             #[cfg(feature = "miaw")]
-            ViewChange::Closed(v) => self.closed.set(v),
+            ViewChange::Closed(v) => self.rich.update(|r| r.closed = v),
             #[cfg(feature = "miaw")]
-            ViewChange::Uploads(v) => self.uploads.set(v),
+            ViewChange::Uploads(v) => self.rich.update(|r| r.uploads = v),
         }
     }
 }

@@ -391,15 +391,15 @@ fn join(parts: &[&str]) -> String {
 /// The visitor's own file, stored in the server's shape so that one reader shows both, with the
 /// driver's `key` for its bytes (a retry while the page lives): [`stored_file`] reads it back.
 pub fn visitor_file(file: &FileInfo) -> String {
-    json!({
+    let v = json!({
         "key": file.key,
         "messageType": STATIC_CONTENT_MESSAGE,
         "staticContent": {
             "formatType": "Attachments",
             "attachments": [{ "name": file.name, "mimeType": file.mime, "contentLength": file.size }],
         },
-    })
-    .to_string()
+    });
+    serde_json::to_string(&v).unwrap_or_default()
 }
 
 /// The visitor's file as [`visitor_file`] stored it; `None` for any other row.

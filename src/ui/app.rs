@@ -3,7 +3,7 @@
 
 use super::chat::{Composer, QueueView, TranscriptView, TypingIndicator};
 use super::ctx::{Ctx, Stage};
-use super::dynamic::{either, flag, maybe, on_click, on_key, part, show, text};
+use super::dynamic::{effect, either, flag, maybe, on_click, on_key, part, show, text};
 use super::ended::{EndConfirm, EndedView, OfflineView};
 use super::prechat::PrechatForm;
 use crate::config::{Config, Dir};
@@ -211,11 +211,11 @@ fn ChatWindow() -> impl IntoView {
             || between(stage.get())
     };
     // The confirm step goes away with the chat.
-    Effect::new(move |_| {
+    effect(Box::new(move || {
         if !can_end() {
             ctx.confirming_end.set(false);
         }
-    });
+    }));
     let subtitle = move || match stage.get() {
         Stage::Chat => view.agent.get().unwrap_or_default(),
         _ => String::new(),

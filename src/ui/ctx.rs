@@ -19,9 +19,6 @@ pub struct Ctx {
     /// The composer's text (kept while the window is minimised; the core keeps it across
     /// reloads).
     pub draft: RwSignal<String>,
-    /// Enhanced Chat: why the last file offered was not sent (under the composer).
-    #[cfg(feature = "miaw")]
-    pub file_problem: RwSignal<Option<String>>,
 }
 
 impl Ctx {
@@ -33,8 +30,6 @@ impl Ctx {
             intents: StoredValue::new_local(intents),
             confirming_end: RwSignal::new(false),
             draft: RwSignal::new(view.draft.get_untracked()),
-            #[cfg(feature = "miaw")]
-            file_problem: RwSignal::new(None),
         }
     }
 

@@ -3,8 +3,30 @@
 //! shape of Leptos view would bring its own rendering code. Texts go in as text nodes, never as
 //! HTML.
 
+use super::dynamic::Handler;
 use crate::links::{pieces, Piece};
+use leptos::ev::MouseEvent;
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
+
+/// `f` with the element once `node` is in the page (one copy of the code for every caller).
+pub fn on_load(node: NodeRef<Div>, f: Box<dyn FnOnce(Element)>) {
+    node.on_load(move |el| f(el.unchecked_into()));
+}
+
+/// An empty `<div>` of `class` that `fill` fills once it is in the page, with `click` for the
+/// clicks in it: the one Leptos view shape of everything built here.
+pub fn slot(
+    class: &'static str,
+    fill: Box<dyn FnOnce(Element)>,
+    click: Handler<MouseEvent>,
+) -> AnyView {
+    let node: NodeRef<Div> = NodeRef::new();
+    on_load(node, fill);
+    view! { <div class=class node_ref=node on:click=click></div> }.into_any()
+}
 
 /// The page's document, to make elements with.
 pub struct Dom(Document);
@@ -97,9 +119,7 @@ impl Dom {
         let mut out = Vec::new();
         if let Ok(list) = el.query_selector_all(selector) {
             for i in 0..list.length() {
-                if let Some(e) = list
-                    .item(i)
-                    .and_then(|n| wasm_bindgen::JsCast::dyn_into(n).ok())
+                if let Some(e) = list.item(i).and_then(|n| n.dyn_into().ok())
                 {
                     out.push(e);
                 }

@@ -68,6 +68,12 @@ fn shown(when: Dyn<bool>, yes: Make, no: Option<Make>) -> impl IntoView {
     }
 }
 
+/// An effect (run again when the signals it read change): one copy of Leptos' effect code for
+/// every effect made here, where each closure given to `Effect::new` would bring its own.
+pub fn effect(f: Box<dyn Fn()>) {
+    Effect::new(move |_| f());
+}
+
 /// An event handler: one copy of the listener code per event type.
 pub type Handler<E> = Box<dyn FnMut(E)>;
 

@@ -3,7 +3,7 @@
 //! becomes the chat request's pre-chat part.
 
 use super::ctx::Ctx;
-use super::dynamic::{either, maybe, on_event, on_submit, part, text};
+use super::dynamic::{effect, either, maybe, on_event, on_submit, part, text};
 use crate::config::{FieldKind, PrechatField};
 use crate::labels::fill;
 use crate::prechat::{build_prechat, check_prechat, FieldProblem};
@@ -42,14 +42,14 @@ fn Form() -> impl IntoView {
     let values: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
     // Answers the site gave (Chasitor.setPrechat) fill the fields.
     let prefill = ctx.view.prefill;
-    Effect::new(move |_| {
+    effect(Box::new(move || {
         let given = prefill.get();
         values.update(|m| {
             for (name, value) in given {
                 m.insert(name, value);
             }
         });
-    });
+    }));
     let problems: RwSignal<Vec<(String, FieldProblem)>> = RwSignal::new(Vec::new());
     let form_ref: NodeRef<leptos::html::Form> = NodeRef::new();
 

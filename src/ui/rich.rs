@@ -13,13 +13,12 @@
 //! configured.
 
 use super::ctx::Ctx;
-use super::dom::Dom;
-use super::dynamic::on_click;
+use super::dom::{slot, Dom};
+use super::dynamic::{effect, on_click};
 use crate::driver::Row;
 use crate::labels::{fill, Labels};
 use crate::miaw::rich::{host, image_allowed, size_text, stored_file, Content, File, Image, Rich};
 use crate::session::{ChatState, Delivery};
-use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -52,16 +51,14 @@ pub enum Body {
 /// visitor's status.
 pub fn body(row: &Row, body: Body) -> AnyView {
     let ctx = expect_context::<Ctx>();
-    let node: NodeRef<Div> = NodeRef::new();
     let local_id = row.item.local_id.unwrap_or_default();
     let status = row.status.clone();
     let class = match body {
         Body::Retry => "row-actions",
         _ => "rich",
     };
-    let fill_in: Box<dyn FnOnce(leptos::web_sys::HtmlDivElement)> = Box::new(move |el| {
+    let fill_in: Box<dyn FnOnce(Element)> = Box::new(move |el| {
         let Some(dom) = Dom::new() else { return };
-        let el: Element = el.unchecked_into();
         let labels = ctx.labels();
         // A relative Salesforce URL (a proxy on the page's own host) is the page's origin.
         let mut endpoint = ctx.config.with_value(|c| c.endpoint.clone());
@@ -95,7 +92,7 @@ pub fn body(row: &Row, body: Body) -> AnyView {
         let update: Box<dyn Fn()> = Box::new(move || {
             let live = !matches!(ctx.view.state.get(), ChatState::Ended(_));
             if let Some((id, chips)) = &menu {
-                let closed = ctx.view.closed.get().contains(id) || !live;
+                let closed = ctx.view.rich.get().closed.contains(id) || !live;
                 for b in Dom::all(&el, "button.choice") {
                     Dom::flag(&b, "disabled", closed);
                 }
@@ -112,8 +109,9 @@ pub fn body(row: &Row, body: Body) -> AnyView {
                 Dom::flag(&p, "hidden", !going);
                 let percent = ctx
                     .view
-                    .progress
+                    .rich
                     .get()
+                    .progress
                     .iter()
                     .find(|(id, _)| *id == local_id)
                     .map_or(0, |(_, p)| *p)
@@ -136,9 +134,8 @@ pub fn body(row: &Row, body: Body) -> AnyView {
                 Dom::flag(&el, "hidden", !failed);
             }
         });
-        Effect::new(move |_| update());
+        effect(update);
     });
-    node.on_load(fill_in);
     let click = on_click(move |ev| {
         let Some(button) = ev
             .target()
@@ -161,7 +158,7 @@ pub fn body(row: &Row, body: Body) -> AnyView {
             _ => {}
         }
     });
-    view! { <div class=class node_ref=node on:click=click></div> }.into_any()
+    slot(class, fill_in, click)
 }
 
 /// A bot's or agent's rich message.

@@ -41,7 +41,8 @@ impl Engine {
                         self.emit(Event::AgentMessage { name, text });
                     }
                     _ => {
-                        let json = message.raw.to_string();
+                        // serde_json's writer, as every request body (`Display` would be a second copy).
+                        let json = serde_json::to_string(&message.raw).unwrap_or_default();
                         let rich = Rich::read(message.raw);
                         if rich.showable() {
                             let text = rich.summary();
