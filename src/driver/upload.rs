@@ -93,29 +93,24 @@ async fn send(
     let mut resolve = None;
     let done = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
     let resolve = resolve.ok_or("no promise")?;
-    // Fires once, after a load, an error or an abort.
-    let on_end = Closure::<dyn FnMut()>::new(move || {
-        let _ = resolve.call0(&JsValue::NULL);
-    });
-    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+    // `loadend` fires once, after a load, an error or an abort: it resolves the promise. The
+    // abort signal calls the request's own `abort` (JavaScript functions, no Rust closures).
+    xhr.set_onloadend(Some(&resolve));
     let on_step = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
         on_progress(e.loaded(), e.total())
     });
     xhr.upload()?
         .set_onprogress(Some(on_step.as_ref().unchecked_ref()));
-    let abort = {
-        let xhr = xhr.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let _ = xhr.abort();
-        })
-    };
+    let abort = super::js::get(&xhr, "abort")
+        .dyn_into::<js_sys::Function>()?
+        .bind0(&xhr);
     if let Some(signal) = signal {
-        signal.add_event_listener_with_callback("abort", abort.as_ref().unchecked_ref())?;
+        signal.add_event_listener_with_callback("abort", &abort)?;
     }
     xhr.send_with_opt_form_data(Some(&form))?;
     JsFuture::from(done).await?;
     if let Some(signal) = signal {
-        let _ = signal.remove_event_listener_with_callback("abort", abort.as_ref().unchecked_ref());
+        let _ = signal.remove_event_listener_with_callback("abort", &abort);
     }
     let status = xhr.status()?;
     Ok(if status == 0 {
