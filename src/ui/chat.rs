@@ -6,8 +6,10 @@ use super::dynamic::{flag, on_click, on_event, on_key, on_submit, part, show, te
 use crate::driver::view::RowChunk;
 use crate::driver::{Author, Note, Row};
 use crate::labels::{fill, Labels};
+#[cfg(not(feature = "miaw"))]
 use crate::links::{pieces, Piece};
 use crate::session::{ChatState, Delivery};
+#[cfg(not(feature = "miaw"))]
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -260,28 +262,17 @@ fn RowView(row: Row) -> impl IntoView {
                 item.name.clone()
             };
             #[cfg(feature = "miaw")]
-            let (kind, body) = match item.rich.as_deref() {
-                Some(json) => {
-                    let rich = crate::miaw::rich::Rich::parse(json);
-                    let kind = super::rich::kind(&rich);
-                    (
-                        Some(kind),
-                        super::rich::body(&row, super::rich::Body::Agent(rich)),
-                    )
-                }
-                None => (
-                    None,
-                    view! { <div class="text" part="text">{message_text(&item.text)}</div> }
-                        .into_any(),
-                ),
-            };
-            #[cfg(not(feature = "miaw"))]
-            let (kind, body): (Option<&str>, _) = (
-                None,
-                view! { <div class="text" part="text">{message_text(&item.text)}</div> },
+            let body = super::rich::body(
+                &row,
+                match item.rich.as_deref() {
+                    Some(json) => super::rich::Body::Agent(crate::miaw::rich::Rich::parse(json)),
+                    None => super::rich::Body::Text(item.text.clone(), None),
+                },
             );
+            #[cfg(not(feature = "miaw"))]
+            let body = view! { <div class="text" part="text">{message_text(&item.text)}</div> };
             view! {
-                <div class="message agent" role="listitem" part="message" data-author="agent" data-kind=kind>
+                <div class="message agent" role="listitem" part="message" data-author="agent">
                     <div class="meta">
                         <span class="who">{name}</span>
                         " "
@@ -295,24 +286,31 @@ fn RowView(row: Row) -> impl IntoView {
         Author::Visitor => {
             let you = labels.you().to_string();
             #[cfg(feature = "miaw")]
-            let (kind, body, retry) = match item.rich.as_deref() {
+            let (body, retry) = match item.rich.as_deref() {
                 Some(json) => (
-                    Some("file"),
                     super::rich::body(&row, super::rich::Body::File(json.to_string())),
-                    None,
+                    super::rich::body(
+                        &row,
+                        super::rich::Body::Retry(
+                            crate::miaw::rich::stored_file(json).map(|f| f.key),
+                        ),
+                    ),
                 ),
                 None => (
-                    item.reply_to.as_ref().map(|_| "choice"),
-                    view! { <div class="text" part="text">{message_text(&item.text)}</div> }
-                        .into_any(),
-                    Some(super::rich::body(&row, super::rich::Body::Retry)),
+                    super::rich::body(
+                        &row,
+                        super::rich::Body::Text(
+                            item.text.clone(),
+                            item.reply_to.as_ref().map(|_| "choice"),
+                        ),
+                    ),
+                    super::rich::body(&row, super::rich::Body::Retry(None)),
                 ),
             };
             #[cfg(not(feature = "miaw"))]
-            let (kind, body, retry): (Option<&str>, _, Option<()>) = (
-                None,
+            let (body, retry) = (
                 view! { <div class="text" part="text">{message_text(&item.text)}</div> },
-                None,
+                (),
             );
             let signal = row.status.clone();
             let status_attr = text(move || {
@@ -335,7 +333,7 @@ fn RowView(row: Row) -> impl IntoView {
                 Delivery::Failed => labels.status_failed().to_string(),
             });
             view! {
-                <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr data-kind=kind>
+                <div class="message visitor" role="listitem" part="message" data-author="visitor" data-status=status_attr>
                     <span class="sr-only">{you} ": "</span>
                     {body}
                     <div class="meta">
@@ -353,6 +351,7 @@ fn RowView(row: Row) -> impl IntoView {
 
 /// A message's text as text nodes, its http(s) addresses as links that open in a new tab
 /// without giving the page they open a handle on this one. One text node when it has none.
+#[cfg(not(feature = "miaw"))]
 fn message_text(text: &str) -> impl IntoView {
     let pieces = pieces(text);
     if let [Piece::Text(text)] = pieces[..] {

@@ -22,10 +22,10 @@ pub fn slot(
     class: &'static str,
     fill: Box<dyn FnOnce(Element)>,
     click: Handler<MouseEvent>,
-) -> AnyView {
+) -> impl IntoView + use<> {
     let node: NodeRef<Div> = NodeRef::new();
     on_load(node, fill);
-    view! { <div class=class node_ref=node on:click=click></div> }.into_any()
+    view! { <div class=class node_ref=node on:click=click></div> }
 }
 
 /// The page's document, to make elements with.

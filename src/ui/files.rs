@@ -66,7 +66,7 @@ fn offer(ctx: Ctx, files: FileList, root: &Element) {
 }
 
 /// The paperclip and its hidden file input, shown while the deployment takes files.
-pub fn attach() -> AnyView {
+pub fn attach() -> impl IntoView + use<> {
     let ctx = expect_context::<Ctx>();
     let fill_in: Box<dyn FnOnce(Element)> = Box::new(move |el| {
         let Some(dom) = Dom::new() else { return };
@@ -106,7 +106,7 @@ pub fn attach() -> AnyView {
 }
 
 /// The line under the composer that says why the last file offered was not sent.
-pub fn problem() -> AnyView {
+pub fn problem() -> impl IntoView + use<> {
     let fill_in: Box<dyn FnOnce(Element)> = Box::new(|el| {
         for (k, v) in [("part", "file-problem"), ("role", "alert"), ("hidden", "")] {
             el.set_attribute(k, v).ok();

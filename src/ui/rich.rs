@@ -17,7 +17,7 @@ use super::dom::{slot, Dom};
 use super::dynamic::{effect, on_click};
 use crate::driver::Row;
 use crate::labels::{fill, Labels};
-use crate::miaw::rich::{host, image_allowed, size_text, stored_file, Content, File, Image, Rich};
+use crate::miaw::rich::{host, image_allowed, size_text, Content, File, Image, Rich};
 use crate::session::{ChatState, Delivery};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -39,26 +39,44 @@ pub fn kind(rich: &Rich) -> &'static str {
     }
 }
 
-/// What a row's body is: an agent's rich message, the visitor's file, or only the Retry of a
-/// visitor's text or answer.
+/// What a row's body is: a plain text (its web addresses as links; a menu's answer is of kind
+/// `choice`), an agent's rich message, the visitor's file, or the Retry under a visitor's row
+/// (a file's, with its key: shown only while the page holds the file).
 pub enum Body {
+    Text(String, Option<&'static str>),
     Agent(Rich),
     File(String),
-    Retry,
+    Retry(Option<u64>),
 }
 
 /// The row's body beyond plain text, filled once the element is in the page; `row` tells the
 /// visitor's status.
-pub fn body(row: &Row, body: Body) -> AnyView {
+pub fn body(row: &Row, body: Body) -> impl IntoView + use<> {
     let ctx = expect_context::<Ctx>();
     let local_id = row.item.local_id.unwrap_or_default();
     let status = row.status.clone();
     let class = match body {
-        Body::Retry => "row-actions",
+        Body::Text(..) => "text",
+        Body::Retry(_) => "row-actions",
         _ => "rich",
     };
     let fill_in: Box<dyn FnOnce(Element)> = Box::new(move |el| {
         let Some(dom) = Dom::new() else { return };
+        // The row's `data-kind`, for the stylesheet and the site's own CSS.
+        let kind = match &body {
+            Body::Text(_, kind) => *kind,
+            Body::Agent(rich) => Some(self::kind(rich)),
+            Body::File(_) => Some("file"),
+            Body::Retry(_) => None,
+        };
+        if let (Some(kind), Some(row)) = (kind, el.parent_element()) {
+            row.set_attribute("data-kind", kind).ok();
+        }
+        if let Body::Text(text, _) = &body {
+            el.set_attribute("part", "text").ok();
+            dom.text_with_links(&el, text);
+            return;
+        }
         let labels = ctx.labels();
         // A relative Salesforce URL (a proxy on the page's own host) is the page's origin.
         let mut endpoint = ctx.config.with_value(|c| c.endpoint.clone());
@@ -77,14 +95,14 @@ pub fn body(row: &Row, body: Body) -> AnyView {
                 visitor_file(&dom, &el, json, &labels);
                 None
             }
-            Body::Retry => None,
+            Body::Text(..) | Body::Retry(_) => None,
         };
-        if !matches!(body, Body::Agent(_)) {
-            let retry = dom.button(&el, "secondary", "retry", labels.retry());
-            retry.set_attribute("data-act", "retry").ok();
-        }
-        let key = match &body {
-            Body::File(json) => stored_file(json).map(|f| f.key),
+        let key = match body {
+            Body::Retry(key) => {
+                let retry = dom.button(&el, "secondary", "retry", labels.retry());
+                retry.set_attribute("data-act", "retry").ok();
+                key
+            }
             _ => None,
         };
         let uploading = labels.uploading().to_string();
@@ -125,12 +143,9 @@ pub fn body(row: &Row, body: Body) -> AnyView {
                     t.set_text_content(Some(&label));
                 }
             }
-            let held = key.is_none_or(crate::driver::upload::holds);
-            let failed = status == Some(Delivery::Failed) && live && held;
-            for b in Dom::all(&el, "[data-act=retry]") {
-                Dom::flag(&b, "hidden", !failed);
-            }
             if class == "row-actions" {
+                let held = key.is_none_or(crate::driver::upload::holds);
+                let failed = status == Some(Delivery::Failed) && live && held;
                 Dom::flag(&el, "hidden", !failed);
             }
         });
