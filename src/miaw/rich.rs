@@ -405,7 +405,7 @@ pub fn visitor_file(file: &FileInfo) -> String {
 /// The visitor's file as [`visitor_file`] stored it; `None` for any other row.
 pub fn stored_file(json: &str) -> Option<FileInfo> {
     let v: Value = serde_json::from_str(json).ok()?;
-    let a = v.pointer("/staticContent/attachments/0")?;
+    let a = crate::miaw::wire::at(&v, &["staticContent", "attachments"])?.get(0)?;
     let text = |key: &str| a.get(key).and_then(Value::as_str).unwrap_or_default();
     Some(FileInfo {
         key: v.get("key")?.as_u64()?,

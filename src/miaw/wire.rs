@@ -322,6 +322,12 @@ pub(super) fn loose<T: Loose + Default>(v: Value) -> T {
     T::loose(v).unwrap_or_default()
 }
 
+/// The value under these object keys (a small stand-in for `Value::pointer`, whose parser the
+/// wasm need not carry).
+pub(crate) fn at<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().try_fold(v, |v, k| v.get(k))
+}
+
 /// A JSON object's fields, taken out one by one. Every read is lenient: an absent field or one
 /// that does not fit is the fallback (`""`, 0, false, `None`, empty), never an error.
 pub(super) struct Fields(pub(super) Map<String, Value>);
@@ -892,10 +898,12 @@ impl MessagePayload {
     /// Whether the message is plain text and nothing more (no citations).
     pub fn plain(&self) -> bool {
         self.text().is_some()
-            && self
-                .raw
-                .pointer("/staticContent/citationContent/citations/0")
-                .is_none()
+            && at(
+                &self.raw,
+                &["staticContent", "citationContent", "citations"],
+            )
+            .and_then(|l| l.get(0))
+            .is_none()
     }
 
     /// The text of a plain-text message (`StaticContentMessage`, format `Text`).
@@ -1056,9 +1064,8 @@ impl ServerEvent {
         let known = EVENT_ENTRY_TYPES.iter().find(|(event, _)| *event == name);
         // An upload's `MessageUpdated` is read by its entry type whatever its event's name (not
         // documented); any other entry of an unknown event stays unknown.
-        let updated = raw
-            .pointer("/conversationEntry/entryType")
-            .is_some_and(|t| t == "MessageUpdated");
+        let updated =
+            at(&raw, &["conversationEntry", "entryType"]).is_some_and(|t| t == "MessageUpdated");
         let (event_type, mut map) = match (known, raw) {
             (Some(&(_, event_type)), Value::Object(map))
                 if map.get("conversationEntry").is_some_and(Value::is_object) =>

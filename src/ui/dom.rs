@@ -114,20 +114,6 @@ impl Dom {
         g
     }
 
-    /// The elements under `el` that match `selector`.
-    pub fn all(el: &Element, selector: &str) -> Vec<Element> {
-        let mut out = Vec::new();
-        if let Ok(list) = el.query_selector_all(selector) {
-            for i in 0..list.length() {
-                if let Some(e) = list.item(i).and_then(|n| n.dyn_into().ok())
-                {
-                    out.push(e);
-                }
-            }
-        }
-        out
-    }
-
     /// Sets or removes the boolean attribute `name`.
     pub fn flag(el: &Element, name: &str, on: bool) {
         if on {
@@ -135,10 +121,5 @@ impl Dom {
         } else {
             el.remove_attribute(name).ok();
         }
-    }
-
-    /// Whether `el` has the attribute `name`.
-    pub fn is(el: &Element, name: &str) -> bool {
-        el.has_attribute(name)
     }
 }

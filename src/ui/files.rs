@@ -119,66 +119,70 @@ pub fn problem() -> impl IntoView + use<> {
 /// listener on the widget's root for all, added once it is in the page).
 pub fn accept_drops(root: NodeRef<leptos::html::Div>) {
     let ctx = expect_context::<Ctx>();
-    on_load(root, Box::new(move |el| {
-        let root = el.clone();
-        let mark = move |on: bool| {
-            if let Some(w) = root.query_selector(".window").ok().flatten() {
-                let _ = w.class_list().toggle_with_force("dropping", on);
-            }
-        };
-        let root = el.clone();
-        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-            let files = match ev.type_().as_str() {
-                "dragover" => {
-                    let files = ev
-                        .unchecked_ref::<DragEvent>()
-                        .data_transfer()
-                        .is_some_and(|d| d.types().includes(&"Files".into(), 0));
-                    if files && open_for_files(ctx) {
-                        ev.prevent_default();
-                        mark(true);
-                    }
-                    return;
-                }
-                "dragleave" => return mark(false),
-                "drop" => {
-                    mark(false);
-                    ev.unchecked_ref::<DragEvent>()
-                        .data_transfer()
-                        .and_then(|d| d.files())
-                }
-                "paste" => ev
-                    .unchecked_ref::<ClipboardEvent>()
-                    .clipboard_data()
-                    .and_then(|d| d.files()),
-                // The paperclip's picker: its files go whatever the window shows.
-                _ => {
-                    let Some(input) = ev
-                        .target()
-                        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-                        .filter(|i| i.class_name() == "file-input")
-                    else {
-                        return;
-                    };
-                    if let Some(files) = input.files() {
-                        offer(ctx, files, &root);
-                    }
-                    // The same file can be chosen again (after a refusal).
-                    input.set_value("");
-                    return;
+    on_load(
+        root,
+        Box::new(move |el| {
+            let root = el.clone();
+            let mark = move |on: bool| {
+                if let Some(w) = root.query_selector(".window").ok().flatten() {
+                    let _ = w.class_list().toggle_with_force("dropping", on);
                 }
             };
-            if let (Some(files), true) = (files, open_for_files(ctx)) {
-                if files.length() > 0 {
-                    ev.prevent_default();
-                    offer(ctx, files, &root);
+            let root = el.clone();
+            let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                let files = match ev.type_().as_str() {
+                    "dragover" => {
+                        let files = ev
+                            .unchecked_ref::<DragEvent>()
+                            .data_transfer()
+                            .is_some_and(|d| d.types().includes(&"Files".into(), 0));
+                        if files && open_for_files(ctx) {
+                            ev.prevent_default();
+                            mark(true);
+                        }
+                        return;
+                    }
+                    "dragleave" => return mark(false),
+                    "drop" => {
+                        mark(false);
+                        ev.unchecked_ref::<DragEvent>()
+                            .data_transfer()
+                            .and_then(|d| d.files())
+                    }
+                    "paste" => ev
+                        .unchecked_ref::<ClipboardEvent>()
+                        .clipboard_data()
+                        .and_then(|d| d.files()),
+                    // The paperclip's picker: its files go whatever the window shows.
+                    _ => {
+                        let Some(input) = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                            .filter(|i| i.class_name() == "file-input")
+                        else {
+                            return;
+                        };
+                        if let Some(files) = input.files() {
+                            offer(ctx, files, &root);
+                        }
+                        // The same file can be chosen again (after a refusal).
+                        input.set_value("");
+                        return;
+                    }
+                };
+                if let (Some(files), true) = (files, open_for_files(ctx)) {
+                    if files.length() > 0 {
+                        ev.prevent_default();
+                        offer(ctx, files, &root);
+                    }
                 }
+            });
+            for name in ["dragover", "dragleave", "drop", "paste", "change"] {
+                let _ =
+                    el.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
             }
-        });
-        for name in ["dragover", "dragleave", "drop", "paste", "change"] {
-            let _ = el.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
-        }
-        // It lives as long as the widget's root (the page's, once mounted).
-        listener.forget();
-    }));
+            // It lives as long as the widget's root (the page's, once mounted).
+            listener.forget();
+        }),
+    );
 }

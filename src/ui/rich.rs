@@ -87,9 +87,15 @@ pub fn body(row: &Row, body: Body) -> impl IntoView + use<> {
             endpoint.insert_str(0, &origin);
         }
         let menu = match &body {
+            // A menu in a fieldset: disabling it disables every option (and hides chips).
+            Body::Agent(rich) if !rich.options().is_empty() => {
+                let set = dom.add(&el, "fieldset", "menu");
+                agent(&dom, &set, rich, &labels, &endpoint);
+                Some((rich.id.clone(), set))
+            }
             Body::Agent(rich) => {
                 agent(&dom, &el, rich, &labels, &endpoint);
-                (!rich.options().is_empty()).then(|| (rich.id.clone(), rich.chips()))
+                None
             }
             Body::File(json) => {
                 visitor_file(&dom, &el, json, &labels);
@@ -109,16 +115,9 @@ pub fn body(row: &Row, body: Body) -> impl IntoView + use<> {
         // What changes: the menu closed, the row's status and its upload's progress.
         let update: Box<dyn Fn()> = Box::new(move || {
             let live = !matches!(ctx.view.state.get(), ChatState::Ended(_));
-            if let Some((id, chips)) = &menu {
+            if let Some((id, set)) = &menu {
                 let closed = ctx.view.rich.get().closed.contains(id) || !live;
-                for b in Dom::all(&el, "button.choice") {
-                    Dom::flag(&b, "disabled", closed);
-                }
-                if *chips {
-                    for g in Dom::all(&el, ".choices") {
-                        Dom::flag(&g, "hidden", closed);
-                    }
-                }
+                Dom::flag(set, "disabled", closed);
                 return;
             }
             let status = status.get();
@@ -135,11 +134,11 @@ pub fn body(row: &Row, body: Body) -> impl IntoView + use<> {
                     .map_or(0, |(_, p)| *p)
                     .to_string();
                 let label = fill(&uploading, &[("percent", &percent)]);
-                for bar in Dom::all(&p, "progress") {
+                if let Some(bar) = p.query_selector("progress").ok().flatten() {
                     bar.set_attribute("value", &percent).ok();
                     bar.set_attribute("aria-label", &label).ok();
                 }
-                for t in Dom::all(&p, ".file-meta") {
+                if let Some(t) = p.query_selector(".file-meta").ok().flatten() {
                     t.set_text_content(Some(&label));
                 }
             }
@@ -161,7 +160,7 @@ pub fn body(row: &Row, body: Body) -> impl IntoView + use<> {
         };
         let get = |name: &str| button.get_attribute(name).unwrap_or_default();
         match get("data-act").as_str() {
-            "choose" if !Dom::is(&button, "disabled") => {
+            "choose" if !matches!(button.closest("[disabled]"), Ok(Some(_))) => {
                 let title = button.text_content().unwrap_or_default();
                 ctx.intents()
                     .choose(get("data-menu"), get("data-option"), title);
@@ -197,11 +196,15 @@ fn agent(dom: &Dom, el: &Element, rich: &Rich, labels: &Labels, endpoint: &str) 
                 dom.link(&li, "link", "link", &link.url, &link.title);
             }
         }
-        Content::Menu { text, chips, .. } => {
+        Content::Menu {
+            text,
+            chips,
+            options,
+        } => {
             bubble(text);
             let class = if *chips { "choices chips" } else { "choices" };
             let group = dom.group(el, class, text);
-            choices(dom, &group, &rich.id, &rich.options());
+            choices(dom, &group, &rich.id, options);
         }
         Content::Carousel { text, cards } => {
             bubble(text);
@@ -224,12 +227,7 @@ fn agent(dom: &Dom, el: &Element, rich: &Rich, labels: &Labels, endpoint: &str) 
                     dom.text(&c, "p", "card-sub", &card.subtitle);
                 }
                 let group = dom.group(&c, "choices", &card.title);
-                choices(
-                    dom,
-                    &group,
-                    &rich.id,
-                    &card.options.iter().collect::<Vec<_>>(),
-                );
+                choices(dom, &group, &rich.id, &card.options);
             }
         }
         Content::Link {
@@ -271,7 +269,7 @@ fn agent(dom: &Dom, el: &Element, rich: &Rich, labels: &Labels, endpoint: &str) 
 }
 
 /// A menu's buttons: each answers the menu `menu` with its option.
-fn choices(dom: &Dom, group: &Element, menu: &str, options: &[&crate::miaw::rich::Choice]) {
+fn choices(dom: &Dom, group: &Element, menu: &str, options: &[crate::miaw::rich::Choice]) {
     for option in options {
         let b = dom.button(group, "choice", "choice", &option.title);
         for (k, v) in [
@@ -328,11 +326,13 @@ fn file_list(dom: &Dom, el: &Element, files: &[File], endpoint: &str) {
                 dom.text(&li, "span", "file-name", &f.name);
             }
         }
-        let meta = [f.mime.clone(), f.size.map(size_text).unwrap_or_default()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let mut meta = f.mime.clone();
+        if let Some(size) = f.size {
+            if !meta.is_empty() {
+                meta.push_str(" · ");
+            }
+            meta.push_str(&size_text(size));
+        }
         dom.text(&li, "span", "file-meta", &meta);
     }
 }
