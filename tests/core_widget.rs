@@ -665,6 +665,7 @@ fn settings() -> Settings {
         miaw: None,
         sneak_peek: true,
         sound: false,
+        persist: false,
         web_locks: true,
         tab_id: "tab-a".into(),
         url: "https://shop.example/".into(),
@@ -1062,6 +1063,7 @@ fn miaw_settings() -> Settings {
         es_developer_name: "Chasitor_Demo".into(),
         language: "en-US".into(),
         retry_budget_ms: 60_000,
+        verified: false,
     });
     s
 }

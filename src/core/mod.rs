@@ -68,6 +68,9 @@ enum Role {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Engine(RequestId),
+    /// Enhanced Chat: the server's PDF transcript, saved by the driver.
+    #[cfg(feature = "miaw")]
+    Transcript,
     #[cfg(feature = "live-agent")]
     Availability(RequestId),
 }
@@ -125,6 +128,12 @@ impl Core {
         let restored = read(KEY_SNAPSHOT)
             .and_then(|json| Saved::from_json(&json))
             .filter(|s| same_chat(s, &settings))
+            .filter(|s| {
+                #[cfg(feature = "miaw")]
+                return !(settings.persist && s.expired(now));
+                #[cfg(not(feature = "miaw"))]
+                true
+            })
             .and_then(|saved| Chat::restore(&settings, saved.chat(), now));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
         let mut effects = Vec::new();
