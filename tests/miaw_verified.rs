@@ -18,7 +18,11 @@ fn b64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -80,7 +84,11 @@ fn signed_in(c: &mut Chat) -> String {
     let tok = access("a1", c.now + 6 * HOUR);
     c.answer(&token, 200, &token_answer(&tok, "0"));
     let list = c.expect(Call::List);
-    c.answer(&list, 200, r#"{"openConversationsFound":0,"conversations":[]}"#);
+    c.answer(
+        &list,
+        200,
+        r#"{"openConversationsFound":0,"conversations":[]}"#,
+    );
     assert_eq!(c.e.state(), &ChatState::Idle);
     tok
 }
@@ -101,7 +109,10 @@ fn nothing_starts_before_the_site_says_who_the_customer_is() {
     let mut c = verified();
     assert_eq!(identities(&c.events()), [Identity::Wanted]);
     c.input(Input::Prepare);
-    assert!(c.requests().is_empty(), "no anonymous token for a verified deployment");
+    assert!(
+        c.requests().is_empty(),
+        "no anonymous token for a verified deployment"
+    );
     // The visitor sends the form anyway: the token waits for the identity.
     c.input(Input::Start(prechat()));
     assert!(c.requests().is_empty());
@@ -154,7 +165,11 @@ fn the_customers_open_conversation_goes_on_with_its_history_on_another_device() 
         .to_string(),
     );
     assert_eq!(c.e.state(), &ChatState::Established);
-    assert_eq!(c.conversation(), CONV, "the newest, as the server's lowercase id");
+    assert_eq!(
+        c.conversation(),
+        CONV,
+        "the newest, as the server's lowercase id"
+    );
     let mut reqs = c.requests();
     reqs.sort_by_key(|r| r.call != Call::Stream);
     assert_eq!(
@@ -184,16 +199,19 @@ fn the_customers_open_conversation_goes_on_with_its_history_on_another_device() 
     c.answer(&ack, 202, "");
     // Both devices write: this one's message goes with this token.
     let post = c.send(1, "And from my phone");
-    assert_eq!(post.path, format!("/iamessage/api/v2/conversation/{CONV}/message"));
+    assert_eq!(
+        post.path,
+        format!("/iamessage/api/v2/conversation/{CONV}/message")
+    );
     assert_eq!(bearer(&post), Some(tok.as_str()));
     // The laptop's next message arrives on the stream as the customer's.
     c.chunk(
         &reqs[0],
         &frame(18, &message(CONV, "e4", ("EndUser", "Ada"), "Laptop again")),
     );
-    assert!(c
-        .events()
-        .contains(&Event::VisitorElsewhere { text: "Laptop again".into() }));
+    assert!(c.events().contains(&Event::VisitorElsewhere {
+        text: "Laptop again".into()
+    }));
 }
 
 #[test]
@@ -224,7 +242,10 @@ fn the_access_token_is_renewed_before_it_expires_with_the_identity_token() {
     c.created();
     c.events();
     let tokens = |c: &mut Chat| -> Vec<Request> {
-        c.requests().into_iter().filter(|r| r.call == Call::Token).collect()
+        c.requests()
+            .into_iter()
+            .filter(|r| r.call == Call::Token)
+            .collect()
     };
     c.now = T0 + 6 * HOUR - RENEW_BEFORE_MS - 1;
     c.input(Input::Tick);
@@ -240,11 +261,21 @@ fn the_access_token_is_renewed_before_it_expires_with_the_identity_token() {
         body(&renew)["customerIdentityToken"],
         identity("cust-1", T0 + 10 * HOUR)
     );
-    assert_eq!(c.e.state(), &ChatState::Queued, "the chat goes on meanwhile");
+    assert_eq!(
+        c.e.state(),
+        &ChatState::Queued,
+        "the chat goes on meanwhile"
+    );
     let tok2 = access("a2", T0 + 12 * HOUR);
     c.answer(&renew, 200, &token_answer(&tok2, "0"));
-    assert!(tokens(&mut c).is_empty(), "no set-up step follows a renewal");
-    assert!(identities(&c.events()).is_empty(), "the visitor is told nothing");
+    assert!(
+        tokens(&mut c).is_empty(),
+        "no set-up step follows a renewal"
+    );
+    assert!(
+        identities(&c.events()).is_empty(),
+        "the visitor is told nothing"
+    );
     let post = c.send(1, "still here");
     assert_eq!(bearer(&post), Some(tok2.as_str()));
     // The next renewal is due before the new token's expiry; by then the identity token (10 h)
@@ -263,7 +294,10 @@ fn an_expired_identity_token_is_asked_of_the_site_before_renewal() {
     // The identity token (1 h) has expired by the time the access token (6 h) needs renewal.
     c.now = T0 + 6 * HOUR - RENEW_BEFORE_MS;
     c.input(Input::Tick);
-    assert!(c.requests().is_empty(), "an expired identity token is not sent");
+    assert!(
+        c.requests().is_empty(),
+        "an expired identity token is not sent"
+    );
     assert_eq!(identities(&c.events()), [Identity::Wanted]);
     // Meanwhile the old access token still serves.
     let post = c.send(1, "hello");
@@ -285,9 +319,16 @@ fn a_refused_identity_asks_the_visitor_to_sign_in_again_and_loses_nothing_typed(
     // The access token is refused: a new one with the identity token, which is refused too.
     let post = c.send(1, "my order number is 42");
     c.answer(&post, 401, r#"{"message":"Unauthorized"}"#);
-    assert_ne!(c.e.state(), &ChatState::Ended(chasitor::session::EndReason::SessionInvalid));
+    assert_ne!(
+        c.e.state(),
+        &ChatState::Ended(chasitor::session::EndReason::SessionInvalid)
+    );
     let renew = c.expect(Call::Token);
-    c.answer(&renew, 401, r#"{"message":"Invalid identity token: expired"}"#);
+    c.answer(
+        &renew,
+        401,
+        r#"{"message":"Invalid identity token: expired"}"#,
+    );
     let events = c.events();
     assert_eq!(identities(&events), [Identity::Refused]);
     assert!(
@@ -314,7 +355,10 @@ fn a_refused_identity_asks_the_visitor_to_sign_in_again_and_loses_nothing_typed(
     assert_eq!(body(&again)["message"]["id"], body(&post)["message"]["id"]);
     c.answer(&again, 202, "{}");
     let next = c.expect(Call::Message);
-    assert_eq!(body(&next)["message"]["staticContent"]["text"], "are you there?");
+    assert_eq!(
+        body(&next)["message"]["staticContent"]["text"],
+        "are you there?"
+    );
     c.answer(&next, 202, "{}");
     let events = c.events();
     assert_eq!(statuses(&events, 1), [Delivery::Sent]);
@@ -396,7 +440,10 @@ fn the_subject_and_the_transcript_flag_survive_a_reload_but_the_identity_does_no
     let snap = c.e.snapshot();
     assert_eq!(snap.subject.as_deref(), Some("cust-1"));
     let text = serde_json::to_string(&snap).unwrap();
-    assert!(!text.contains(&identity("cust-1", T0 + HOUR)), "the identity token is never saved");
+    assert!(
+        !text.contains(&identity("cust-1", T0 + HOUR)),
+        "the identity token is never saved"
+    );
     let mut r = Engine::restore(
         Config {
             verified: true,
@@ -411,7 +458,10 @@ fn the_subject_and_the_transcript_flag_survive_a_reload_but_the_identity_does_no
     assert_eq!(req.call, Call::Transcript);
     assert_eq!(
         req.path,
-        format!("/iamessage/api/v2/conversation/{}/transcript", c.conversation())
+        format!(
+            "/iamessage/api/v2/conversation/{}/transcript",
+            c.conversation()
+        )
     );
     assert_eq!(
         req.query,

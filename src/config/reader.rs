@@ -85,8 +85,7 @@ impl Config {
                 #[cfg(feature = "miaw")]
                 &options::MIAW_SETTINGS,
             ];
-            match known.iter().flat_map(|l| l.iter()).find(|s| **s == norm)
-            {
+            match known.iter().flat_map(|l| l.iter()).find(|s| **s == norm) {
                 Some(setting) => {
                     if !values.iter().any(|(s, _)| s == setting) {
                         values.push((setting, value.as_ref().to_string()));

@@ -40,13 +40,15 @@ impl Core {
             Input::Retry(local_id) => return self.retry(local_id, now, rand),
             Input::Identify(token) => {
                 // Another customer in this browser: the chat of the one before is not theirs.
-                let before = self.engine.miaw().and_then(|e| e.subject().map(str::to_string));
+                let before = self
+                    .engine
+                    .miaw()
+                    .and_then(|e| e.subject().map(str::to_string));
                 let now_sub = crate::miaw::wire::jwt_subject(&token);
                 if before.is_some() && before != now_sub {
                     self.logout(now, rand);
                 }
-                self.engine
-                    .handle(EngineInput::Identify(token), now, rand);
+                self.engine.handle(EngineInput::Identify(token), now, rand);
             }
             Input::Logout => self.logout(now, rand),
             Input::DownloadTranscript => {
@@ -90,11 +92,21 @@ impl Core {
 
     /// The server's transcript was saved (the driver did it), or not: then a row says so.
     pub(super) fn transcript_saved(&mut self, outcome: crate::session::Outcome, now: Millis) {
-        if !matches!(outcome, crate::session::Outcome::Http { status: 200..=299, .. }) {
+        if !matches!(
+            outcome,
+            crate::session::Outcome::Http {
+                status: 200..=299,
+                ..
+            }
+        ) {
             self.effects.push(Effect::Warn(format!(
                 "chasitor: the transcript could not be downloaded: {outcome:?}"
             )));
-            self.view.note(crate::core::transcript::Note::TranscriptFailed, String::new(), now);
+            self.view.note(
+                crate::core::transcript::Note::TranscriptFailed,
+                String::new(),
+                now,
+            );
         }
     }
 

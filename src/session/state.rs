@@ -159,7 +159,9 @@ pub enum Event {
     Identity(Identity),
     /// Enhanced Chat: a message the customer wrote on another device (or tab) of theirs.
     #[cfg(feature = "miaw")]
-    VisitorElsewhere { text: String },
+    VisitorElsewhere {
+        text: String,
+    },
     /// Enhanced Chat: a message beyond plain text from `name`: `json` is its `abstractMessage`
     /// ([`crate::miaw::rich::Rich::parse`] reads it), `text` says it in one line.
     #[cfg(feature = "miaw")]

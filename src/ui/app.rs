@@ -9,9 +9,9 @@ use super::prechat::PrechatForm;
 use crate::config::{Config, Dir};
 use crate::driver::{Banner, ChatView, Connection, Intents};
 use crate::labels::Labels;
-use leptos::prelude::*;
 #[cfg(feature = "miaw")]
 use crate::session::Identity;
+use leptos::prelude::*;
 
 /// What the widget mounts with.
 pub enum Setup {
@@ -225,7 +225,10 @@ fn ChatWindow() -> impl IntoView {
     #[cfg(feature = "miaw")]
     let inactive = ctx.label(|l| l.inactive());
     #[cfg(feature = "miaw")]
-    let (sign_in, refused) = (ctx.label(|l| l.sign_in()), ctx.label(|l| l.identity_refused()));
+    let (sign_in, refused) = (
+        ctx.label(|l| l.sign_in()),
+        ctx.label(|l| l.identity_refused()),
+    );
     let banner = move || {
         // A verified customers' deployment: sign in first; a refused identity, again.
         #[cfg(feature = "miaw")]
