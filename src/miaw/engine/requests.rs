@@ -15,10 +15,9 @@ impl Engine {
         let live = !matches!(self.base, ChatState::Idle);
         let setup_free = self.step.is_none() && self.setup.flight.is_none();
         let due = self.renew_at.is_some_and(|t| t <= now);
-        if self.cfg.verified && live && setup_free && !self.needs_identity {
-            if due || self.token.is_none() {
-                self.renew(now);
-            }
+        let wanted = due || self.token.is_none();
+        if self.cfg.verified && live && setup_free && !self.needs_identity && wanted {
+            self.renew(now);
         }
         if let Some(step) = self.step {
             // The token steps of a verified customer wait for the identity token.
