@@ -125,16 +125,13 @@ impl Core {
     /// there is one for these settings.
     pub fn new(settings: Settings, read: &dyn Fn(&str) -> Option<String>, now: Millis) -> Core {
         let cfg = settings.engine.clone();
-        let restored = read(KEY_SNAPSHOT)
+        let saved = read(KEY_SNAPSHOT)
             .and_then(|json| Saved::from_json(&json))
-            .filter(|s| same_chat(s, &settings))
-            .filter(|s| {
-                #[cfg(feature = "miaw")]
-                return !(settings.persist && s.expired(now));
-                #[cfg(not(feature = "miaw"))]
-                true
-            })
-            .and_then(|saved| Chat::restore(&settings, saved.chat(), now));
+            .filter(|s| same_chat(s, &settings));
+        // A chat kept beyond the tab is not resumed once its token has expired.
+        #[cfg(feature = "miaw")]
+        let saved = saved.filter(|s| !(settings.persist && s.expired(now)));
+        let restored = saved.and_then(|saved| Chat::restore(&settings, saved.chat(), now));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
         let mut effects = Vec::new();
         // A draft goes with the chat it was written in.
