@@ -169,9 +169,11 @@ fn start(
     settings_js: JsValue,
 ) -> Result<web_sys::HtmlElement, JsValue> {
     let store = SessionStore::new(STORAGE_PREFIX);
+    #[cfg(feature = "miaw")]
+    let store = store.local(config.options.persist);
     let core = Core::new(core_settings(&config), &|key| store.get_raw(key), now_ms());
     let (view, writer) = view::view_signals();
-    let shell = Shell::new(core, writer, config.endpoint.clone());
+    let shell = Shell::new(core, writer, config.endpoint.clone(), store);
     let handle = Shell::handle(&shell);
     let queue = site_api::install(&handle, env!("CARGO_PKG_VERSION"));
     let setup = Setup::Ready {
@@ -246,6 +248,7 @@ pub fn core_settings(config: &Config) -> Settings {
         es_developer_name: config.es_developer_name.clone(),
         language: engine.language.clone(),
         retry_budget_ms: engine.retry_budget_ms,
+        verified: config.options.user_verification,
     });
     Settings {
         endpoint: config.endpoint.clone(),
@@ -254,6 +257,8 @@ pub fn core_settings(config: &Config) -> Settings {
         miaw,
         sneak_peek: config.options.sneak_peek,
         sound: config.options.sound,
+        #[cfg(feature = "miaw")]
+        persist: config.options.persist,
         web_locks: lock_manager().is_some(),
         tab_id: random_id(),
         url: window

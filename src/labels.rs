@@ -191,6 +191,15 @@ labels! {
     /// Enhanced Chat: in the transcript when the server took a file, then could not deliver it.
     #[cfg(feature = "miaw")]
     file_refused: "fileRefused" => "The file could not be delivered.",
+    /// Enhanced Chat: in the transcript when the server's transcript could not be downloaded.
+    #[cfg(feature = "miaw")]
+    transcript_failed: "transcriptFailed" => "The transcript could not be downloaded. Try again.",
+    /// Enhanced Chat, verified customers: the window before the site said who the customer is.
+    #[cfg(feature = "miaw")]
+    sign_in: "signIn" => "Sign in to chat with us.",
+    /// Enhanced Chat, verified customers: the server refused the customer's identity.
+    #[cfg(feature = "miaw")]
+    identity_refused: "identityRefused" => "We could not confirm who you are. Please sign in again.",
     /// Enhanced Chat: an upload's progress on its row.
     #[cfg(feature = "miaw")]
     uploading: "uploading" => "Uploading… {percent}%",

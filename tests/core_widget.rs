@@ -665,6 +665,7 @@ fn settings() -> Settings {
         miaw: None,
         sneak_peek: true,
         sound: false,
+        persist: false,
         web_locks: true,
         tab_id: "tab-a".into(),
         url: "https://shop.example/".into(),
@@ -677,10 +678,15 @@ impl Widget {
     }
 
     fn with(settings: Settings, store: HashMap<String, String>) -> Widget {
-        let core = Core::new(settings, &|k| store.get(k).cloned(), T0);
+        Widget::loaded_at(settings, store, T0)
+    }
+
+    /// A page (re)loaded at `now`.
+    fn loaded_at(settings: Settings, store: HashMap<String, String>, now: u64) -> Widget {
+        let core = Core::new(settings, &|k| store.get(k).cloned(), now);
         let mut w = Widget {
             core,
-            now: T0,
+            now,
             store,
             requests: Vec::new(),
             fetches: Vec::new(),
@@ -1062,6 +1068,7 @@ fn miaw_settings() -> Settings {
         es_developer_name: "Chasitor_Demo".into(),
         language: "en-US".into(),
         retry_budget_ms: 60_000,
+        verified: false,
     });
     s
 }
@@ -1476,4 +1483,152 @@ fn an_enhanced_chat_upload_shows_progress_and_a_reload_mid_upload_marks_it_not_s
         ("scan.pdf", Some(Delivery::Failed))
     );
     assert!(r.fetches.iter().all(|f| f.call != Call::Upload));
+}
+
+/// A JWT with these claims (the widget reads claims; it never checks a signature).
+fn test_jwt(claims: serde_json::Value) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let b64 = |data: &[u8]| {
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    };
+    format!(
+        "{}.{}.c2ln",
+        b64(br#"{"alg":"RS256"}"#),
+        b64(claims.to_string().as_bytes())
+    )
+}
+
+/// Issue 27: with `persist` (localStorage) a chat is resumed while its access token lives and
+/// not after (a fresh start, the stored chat removed); kept in the tab only, a reload resumes it
+/// as before whatever the token's age (the server says whether it still serves).
+#[test]
+fn a_chat_kept_beyond_the_tab_resumes_while_its_token_lives_and_not_after() {
+    use chasitor::miaw::engine::Call;
+    const HOUR: u64 = 3_600_000;
+    let persist = || Settings {
+        persist: true,
+        ..miaw_settings()
+    };
+    let token = test_jwt(json!({"sub": "guest", "exp": (T0 + HOUR) / 1000}));
+    let mut w = Widget::with(persist(), HashMap::new());
+    let answer = json!({"accessToken": token, "lastEventId": "0"}).to_string();
+    miaw_joined(&mut w, &answer, ("Agent", "Andy"));
+    w.input(Input::Send("my parcel".into()));
+    let store = w.store.clone();
+    let rows = w.core.view().transcript.items.len();
+    assert!(rows >= 2);
+
+    // The tab closed and opened again half an hour later: the same chat.
+    let mut back = Widget::loaded_at(persist(), store.clone(), T0 + HOUR / 2);
+    assert_eq!(back.core.state(), &ChatState::Established);
+    assert_eq!(back.core.view().transcript.items.len(), rows);
+    let cont = back.fetch(Call::Continuation);
+    assert_eq!(
+        cont.header("Authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
+
+    // Two hours later the token has expired: a fresh start, and the old chat is gone from storage.
+    let late = Widget::loaded_at(persist(), store.clone(), T0 + 2 * HOUR);
+    assert_eq!(late.core.state(), &ChatState::Idle);
+    assert!(late.core.view().transcript.items.is_empty());
+    assert!(
+        !late.store.contains_key("snapshot"),
+        "{:?}",
+        late.store.get("snapshot")
+    );
+
+    // Tab-only storage (the default) keeps today's behaviour: a reload resumes, the server decides.
+    let tab = Widget::loaded_at(miaw_settings(), store, T0 + 2 * HOUR);
+    assert_eq!(tab.core.state(), &ChatState::Established);
+}
+
+fn verified_settings() -> Settings {
+    let mut s = miaw_settings();
+    if let Some(m) = s.miaw.as_mut() {
+        m.verified = true;
+    }
+    s
+}
+
+/// A verified customer's chat: identified, the token in, no open conversation, then the form.
+fn verified_chat(w: &mut Widget, sub: &str) -> chasitor::miaw::engine::Request {
+    use chasitor::miaw::engine::Call;
+    const HOUR: u64 = 3_600_000;
+    w.input(Input::Identify(test_jwt(
+        json!({"sub": sub, "iss": "https://shop.example", "exp": (w.now + HOUR) / 1000}),
+    )));
+    let token = w.fetch(Call::Token);
+    let answer = json!({"accessToken": test_jwt(json!({"sub": sub, "exp": (w.now + 6 * HOUR) / 1000})), "lastEventId": "0"});
+    w.answer_fetch(&token, 200, &answer.to_string());
+    let list = w.fetch(Call::List);
+    w.answer_fetch(&list, 200, r#"{"conversations":[]}"#);
+    w.input(Input::Start(Prechat::default()));
+    let stream = w.fetch(Call::Stream);
+    let create = w.fetch(Call::Create);
+    w.stream_bytes(&stream, "");
+    w.answer_fetch(&create, 201, "{}");
+    w.input(Input::Send(format!("hello from {sub}")));
+    stream
+}
+
+/// Issue 27: logout revokes the token and clears the transcript, the draft and the stored chat;
+/// another customer identified in the same browser clears the one before too; the site is asked
+/// for an identity token (Effect::NeedIdentity) when the engine needs one.
+#[test]
+fn logout_and_another_customer_clear_what_the_one_before_left() {
+    use chasitor::miaw::engine::Call;
+    let mut w = Widget::with(verified_settings(), HashMap::new());
+    assert!(
+        w.effects.iter().any(|e| matches!(e, Effect::NeedIdentity)),
+        "the site is asked who the customer is"
+    );
+    verified_chat(&mut w, "cust-1");
+    w.input(Input::Typed("half a thought".into()));
+    assert!(!w.core.view().transcript.items.is_empty());
+    assert!(w.store["snapshot"].contains("cust-1"));
+    w.input(Input::Logout);
+    let revoke = w.fetch(Call::Revoke);
+    assert!(revoke.header("Authorization").is_some());
+    assert_eq!(w.core.state(), &ChatState::Idle);
+    assert!(w.core.view().transcript.items.is_empty());
+    assert!(!w
+        .store
+        .get("snapshot")
+        .is_some_and(|s| s.contains("cust-1")));
+    assert!(!w
+        .store
+        .get("transcript")
+        .is_some_and(|s| s.contains("hello from")));
+    assert!(!w.store.contains_key("draft"), "{:?}", w.store.get("draft"));
+
+    // Another customer in this browser: cust-2's chat starts clean, then cust-3 replaces it.
+    verified_chat(&mut w, "cust-2");
+    assert!(w.store["transcript"].contains("hello from cust-2"));
+    w.fetches.clear();
+    w.input(Input::Identify(test_jwt(
+        json!({"sub": "cust-3", "exp": (T0 / 1000) + 3600}),
+    )));
+    assert_eq!(
+        w.fetch(Call::Revoke).method,
+        chasitor::session::Method::Delete
+    );
+    assert!(w.core.view().transcript.items.is_empty());
+    assert!(!w
+        .store
+        .get("transcript")
+        .is_some_and(|t| t.contains("cust-2")));
+    assert_eq!(w.fetch(Call::Token).call, Call::Token);
 }

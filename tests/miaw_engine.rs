@@ -1254,6 +1254,8 @@ fn a_snapshot_reads_back_by_hand_exactly() {
         end_requested: true,
         session_form: true,
         uploads_max: Some(5_242_880),
+        subject: Some("customer-42".into()),
+        transcript_pdf: true,
         next_request_id: 42,
         rng: u64::MAX,
     };

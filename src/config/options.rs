@@ -19,6 +19,10 @@ pub const OPTION_SETTINGS: [&str; 11] = [
     "load",
 ];
 
+/// Enhanced Chat's own settings (a Live Agent-only build does not know them).
+#[cfg(feature = "miaw")]
+pub const MIAW_SETTINGS: [&str; 2] = ["user-verification", "persist"];
+
 /// Text direction forced by the site owner (`data-dir`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dir {
@@ -61,6 +65,14 @@ pub struct Options {
     /// When the loader fetches the wasm (`data-load`). The loader acts on it; it is checked here
     /// so that a typo is reported like any other setting.
     pub load: Load,
+    /// Enhanced Chat: the deployment is for verified customers (`data-user-verification`):
+    /// nothing starts before `Chasitor.identify(token)`.
+    #[cfg(feature = "miaw")]
+    pub user_verification: bool,
+    /// Enhanced Chat: the conversation is kept in localStorage for the access token's lifetime
+    /// (`data-persist="browser"`), not in this tab's sessionStorage (`"tab"`, the default).
+    #[cfg(feature = "miaw")]
+    pub persist: bool,
 }
 
 /// When the loader (chasitor.js) fetches the widget's wasm; its launcher shows at once either way.
@@ -88,6 +100,10 @@ impl Default for Options {
             launcher_size: None,
             z_index: None,
             load: Load::Idle,
+            #[cfg(feature = "miaw")]
+            user_verification: false,
+            #[cfg(feature = "miaw")]
+            persist: false,
         }
     }
 }
@@ -228,6 +244,15 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Options, Confi
         launcher_size,
         z_index,
         load,
+        #[cfg(feature = "miaw")]
+        user_verification: boolean("user-verification", get("user-verification"), false)?,
+        #[cfg(feature = "miaw")]
+        persist: keyword(
+            "persist",
+            get("persist"),
+            &[("tab", false), ("browser", true)],
+            false,
+        )?,
     })
 }
 

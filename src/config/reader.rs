@@ -79,11 +79,13 @@ impl Config {
         let mut unknown = Vec::new();
         for (name, value) in pairs {
             let norm = normalize_name(name.as_ref());
-            match SETTINGS
-                .iter()
-                .chain(options::OPTION_SETTINGS.iter())
-                .find(|s| **s == norm)
-            {
+            let known: &[&[&'static str]] = &[
+                &SETTINGS,
+                &options::OPTION_SETTINGS,
+                #[cfg(feature = "miaw")]
+                &options::MIAW_SETTINGS,
+            ];
+            match known.iter().flat_map(|l| l.iter()).find(|s| **s == norm) {
                 Some(setting) => {
                     if !values.iter().any(|(s, _)| s == setting) {
                         values.push((setting, value.as_ref().to_string()));

@@ -207,6 +207,16 @@ impl Chat {
         }
     }
 
+    /// The Enhanced Chat engine, when the chat is one.
+    #[cfg(feature = "miaw")]
+    pub fn miaw(&mut self) -> Option<&mut miaw::Engine> {
+        match self {
+            #[cfg(feature = "live-agent")]
+            Chat::LiveAgent(_) => None,
+            Chat::Miaw(e) => Some(e),
+        }
+    }
+
     /// The visitor message the request `id` uploads, while it is on its way.
     #[cfg(feature = "miaw")]
     pub fn upload_of(&self, id: RequestId) -> Option<u64> {

@@ -37,6 +37,16 @@ pub enum Input {
     /// Enhanced Chat: the visitor sends the failed row with this local id again.
     #[cfg(feature = "miaw")]
     Retry(u64),
+    /// Enhanced Chat: `Chasitor.identify(token)`: the site's identity token for a verified
+    /// customer.
+    #[cfg(feature = "miaw")]
+    Identify(String),
+    /// Enhanced Chat: `Chasitor.logout()`: the access token revoked, the chat forgotten.
+    #[cfg(feature = "miaw")]
+    Logout,
+    /// Enhanced Chat: "Download transcript" where the deployment allows the server's PDF.
+    #[cfg(feature = "miaw")]
+    DownloadTranscript,
     /// Enhanced Chat: `loaded` of `total` bytes of the upload [`Output::Fetch`] `id` went.
     #[cfg(feature = "miaw")]
     Progress {
@@ -128,6 +138,9 @@ pub enum Effect {
     Warn(String),
     /// A console error for the site owner.
     Error(String),
+    /// Enhanced Chat: a fresh identity token is needed from the site (its `refresh` function).
+    #[cfg(feature = "miaw")]
+    NeedIdentity,
 }
 
 /// What the core asks for, in the drain order of [`Core::poll_output`](super::Core::poll_output).

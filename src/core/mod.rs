@@ -68,6 +68,9 @@ enum Role {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Engine(RequestId),
+    /// Enhanced Chat: the server's PDF transcript, saved by the driver.
+    #[cfg(feature = "miaw")]
+    Transcript,
     #[cfg(feature = "live-agent")]
     Availability(RequestId),
 }
@@ -122,10 +125,13 @@ impl Core {
     /// there is one for these settings.
     pub fn new(settings: Settings, read: &dyn Fn(&str) -> Option<String>, now: Millis) -> Core {
         let cfg = settings.engine.clone();
-        let restored = read(KEY_SNAPSHOT)
+        let saved = read(KEY_SNAPSHOT)
             .and_then(|json| Saved::from_json(&json))
-            .filter(|s| same_chat(s, &settings))
-            .and_then(|saved| Chat::restore(&settings, saved.chat(), now));
+            .filter(|s| same_chat(s, &settings));
+        // A chat kept beyond the tab is not resumed once its token has expired.
+        #[cfg(feature = "miaw")]
+        let saved = saved.filter(|s| !(settings.persist && s.expired(now)));
+        let restored = saved.and_then(|saved| Chat::restore(&settings, saved.chat(), now));
         let mut store = TranscriptStore::new(KEY_TRANSCRIPT);
         let mut effects = Vec::new();
         // A draft goes with the chat it was written in.

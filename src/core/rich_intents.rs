@@ -1,5 +1,6 @@
 //! Enhanced Chat's intents beyond text: a menu's answer, a file, its cancel and progress, and
-//! the retry of a failed row (a text, an answer or a file, sent again under the same row).
+//! the retry of a failed row (a text, an answer or a file, sent again under the same row); a
+//! verified customer's identity and logout; the server's transcript.
 
 use super::*;
 
@@ -37,6 +38,29 @@ impl Core {
                     .handle(EngineInput::CancelUpload { local_id }, now, rand);
             }
             Input::Retry(local_id) => return self.retry(local_id, now, rand),
+            Input::Identify(token) => {
+                // Another customer in this browser: the chat of the one before is not theirs.
+                let before = self
+                    .engine
+                    .miaw()
+                    .and_then(|e| e.subject().map(str::to_string));
+                let now_sub = crate::miaw::wire::jwt_subject(&token);
+                if before.is_some() && before != now_sub {
+                    self.logout(now, rand);
+                }
+                self.engine.handle(EngineInput::Identify(token), now, rand);
+            }
+            Input::Logout => self.logout(now, rand),
+            Input::DownloadTranscript => {
+                let Some(mut req) = self.engine.miaw().and_then(|e| e.transcript_request()) else {
+                    return false;
+                };
+                let id = RequestId(self.next_wire);
+                self.next_wire += 1;
+                self.wire.push((id, Source::Transcript));
+                req.id = id;
+                self.requests.push_back(ChatRequest::Miaw(req));
+            }
             Input::Progress { id, loaded, total } => {
                 let upload = self.wire.iter().find_map(|(w, s)| match s {
                     Source::Engine(inner) if *w == id => self.engine.upload_of(*inner),
@@ -55,6 +79,35 @@ impl Core {
             _ => return false,
         }
         true
+    }
+
+    /// Logout: the engine revokes the token and starts over; the transcript, the draft and
+    /// what was stored go.
+    fn logout(&mut self, now: Millis, rand: u32) {
+        self.engine.handle(EngineInput::Logout, now, rand);
+        self.clear_view();
+        self.draft.clear();
+        self.view.push_change(ViewChange::Draft(String::new()));
+    }
+
+    /// The server's transcript was saved (the driver did it), or not: then a row says so.
+    pub(super) fn transcript_saved(&mut self, outcome: crate::session::Outcome, now: Millis) {
+        if !matches!(
+            outcome,
+            crate::session::Outcome::Http {
+                status: 200..=299,
+                ..
+            }
+        ) {
+            self.effects.push(Effect::Warn(format!(
+                "chasitor: the transcript could not be downloaded: {outcome:?}"
+            )));
+            self.view.note(
+                crate::core::transcript::Note::TranscriptFailed,
+                String::new(),
+                now,
+            );
+        }
     }
 
     /// The failed row `local_id` goes again: its text, its answer, or its file (while the page

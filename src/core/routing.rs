@@ -8,13 +8,18 @@ impl Core {
     pub(super) fn new_chat(&mut self) {
         if self.engine.state().is_ended() {
             self.engine = Chat::new(&self.settings);
-            self.view.replace_transcript(Transcript::default());
-            self.view.set_agent(None);
-            self.view.set_agent_typing(false);
-            self.view.set_queue(Default::default());
-            self.view.set_banner(None);
-            self.view.set_state(ChatState::Idle);
+            self.clear_view();
         }
+    }
+
+    /// The view of no chat: an empty transcript, no agent, the pre-chat form.
+    pub(super) fn clear_view(&mut self) {
+        self.view.replace_transcript(Transcript::default());
+        self.view.set_agent(None);
+        self.view.set_agent_typing(false);
+        self.view.set_queue(Default::default());
+        self.view.set_banner(None);
+        self.view.set_state(ChatState::Idle);
     }
 
     /// Enhanced Chat: the messaging session ended, the conversation is open.
@@ -62,6 +67,9 @@ impl Core {
             | Input::SendFile(_)
             | Input::CancelUpload(_)
             | Input::Retry(_)
+            | Input::Identify(_)
+            | Input::Logout
+            | Input::DownloadTranscript
             | Input::Progress { .. } => return self.route_rich(input, now, rand),
             Input::End => {
                 self.stop_typing(now, rand);
@@ -108,6 +116,8 @@ impl Core {
                 }
                 #[cfg(feature = "live-agent")]
                 Some(Source::Availability(inner)) => self.availability.answer(inner, outcome, now),
+                #[cfg(feature = "miaw")]
+                Some(Source::Transcript) => self.transcript_saved(outcome, now),
                 // Aborted, or of a machine that started over: nothing waits for it.
                 None => {}
             },

@@ -62,6 +62,17 @@ impl Saved {
         })
     }
 
+    /// Enhanced Chat: the saved access token has expired (a chat kept beyond the tab is not
+    /// resumed then: a fresh start).
+    #[cfg(feature = "miaw")]
+    pub(super) fn expired(&self, now: Millis) -> bool {
+        self.miaw
+            .as_ref()
+            .and_then(|s| s.token.as_deref())
+            .and_then(crate::miaw::wire::jwt_expiry_secs)
+            .is_some_and(|exp| exp.saturating_mul(1000) <= now)
+    }
+
     pub(super) fn chat(self) -> ChatSnapshot {
         ChatSnapshot {
             #[cfg(feature = "live-agent")]

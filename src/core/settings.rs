@@ -28,6 +28,10 @@ pub struct Settings {
     pub sneak_peek: bool,
     /// The new-message sound is on.
     pub sound: bool,
+    /// Enhanced Chat: the chat is kept beyond the tab (localStorage): a saved chat whose access
+    /// token has expired is not resumed.
+    #[cfg(feature = "miaw")]
+    pub persist: bool,
     /// The browser has Web Locks.
     pub web_locks: bool,
     /// This page's random id among the tabs.

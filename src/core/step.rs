@@ -85,13 +85,24 @@ impl Core {
             self.requests.push_back(req);
         }
         while let Some(event) = self.engine.poll_event() {
+            #[cfg(feature = "miaw")]
+            if let crate::session::Event::Identity(
+                crate::session::Identity::Wanted | crate::session::Identity::Refused,
+            ) = event
+            {
+                self.effects.push(Effect::NeedIdentity);
+            }
             self.view.apply(event, now);
         }
         if let Some(fields) = self.engine.poll_form() {
             self.view.set_prechat_fields(fields);
         }
         #[cfg(feature = "miaw")]
-        self.view.set_uploads(self.engine.uploads_max());
+        {
+            self.view.set_uploads(self.engine.uploads_max());
+            let pdf = self.engine.miaw().is_some_and(|e| e.transcript_pdf());
+            self.view.set_transcript_pdf(pdf);
+        }
     }
 
     /// The coordinator's effects into the outputs and its signals acted on; `true` if there

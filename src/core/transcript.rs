@@ -59,6 +59,9 @@ pub enum Note {
     /// Enhanced Chat: the server took the visitor's file, then could not deliver it.
     #[cfg(feature = "miaw")]
     FileRefused,
+    /// Enhanced Chat: the server's transcript could not be downloaded.
+    #[cfg(feature = "miaw")]
+    TranscriptFailed,
 }
 
 /// One row of the transcript.
@@ -292,6 +295,8 @@ fn note(v: &Value) -> Option<Note> {
         "FileType" => Note::FileType,
         #[cfg(feature = "miaw")]
         "FileRefused" => Note::FileRefused,
+        #[cfg(feature = "miaw")]
+        "TranscriptFailed" => Note::TranscriptFailed,
         _ => return None,
     })
 }

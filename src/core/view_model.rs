@@ -99,6 +99,12 @@ pub enum ViewChange {
     /// Enhanced Chat: the largest file the visitor may send (bytes); `None`: no files.
     #[cfg(feature = "miaw")]
     Uploads(Option<u64>),
+    /// Enhanced Chat: a verified customer's identity as the engine sees it.
+    #[cfg(feature = "miaw")]
+    Identity(crate::session::Identity),
+    /// Enhanced Chat: the server's PDF transcript can be downloaded.
+    #[cfg(feature = "miaw")]
+    TranscriptPdf(bool),
 }
 
 /// An event for the site's `window.Chasitor.on(...)` listeners.
@@ -197,6 +203,8 @@ pub struct ViewModel {
     menus_changed: bool,
     #[cfg(feature = "miaw")]
     uploads: Option<u64>,
+    #[cfg(feature = "miaw")]
+    transcript_pdf: bool,
     changes: Vec<ViewChange>,
     notices: Vec<Notice>,
 }
@@ -233,6 +241,8 @@ impl ViewModel {
             menus_changed: true,
             #[cfg(feature = "miaw")]
             uploads: None,
+            #[cfg(feature = "miaw")]
+            transcript_pdf: false,
             changes: Vec::new(),
             notices: Vec::new(),
         };
@@ -444,7 +454,7 @@ impl ViewModel {
     }
 
     /// Appends a system row (not while replaying a restore: the transcript has it already).
-    fn note(&mut self, note: Note, name: String, now: Millis) {
+    pub(super) fn note(&mut self, note: Note, name: String, now: Millis) {
         if self.replaying {
             return;
         }
@@ -627,6 +637,14 @@ impl ViewModel {
             Event::AgentRich { name, text, json } => self.rich_message(name, text, json, now),
             #[cfg(feature = "miaw")]
             Event::FileFailed { local_id, problem } => self.file_failed(local_id, problem, now),
+            #[cfg(feature = "miaw")]
+            Event::Identity(identity) => self.changes.push(ViewChange::Identity(identity)),
+            #[cfg(feature = "miaw")]
+            Event::VisitorElsewhere { text } => {
+                let mut item = Item::new(Author::Visitor, String::new(), text, now);
+                item.status = Some(Delivery::Sent);
+                self.push_row(item);
+            }
             #[cfg(feature = "miaw")]
             Event::Unshowable { name } => {
                 self.set_agent_typing(false);

@@ -53,7 +53,12 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     js_sys::Reflect::set(&options, &"type".into(), &"text/plain;charset=utf-8".into())?;
     let blob_ctor: js_sys::Function = get(&global, "Blob").dyn_into()?;
     let blob = js_sys::Reflect::construct(&blob_ctor, &js_sys::Array::of2(&parts, &options))?;
-    let url_ctor = get(&global, "URL");
+    save(name, blob)
+}
+
+/// Offers `blob` as a download named `name` (an object URL and a temporary link).
+pub fn save(name: &str, blob: JsValue) -> Result<(), JsValue> {
+    let url_ctor = get(&js_sys::global(), "URL");
     let url = call(&url_ctor, "createObjectURL", &[blob])?;
     let document = web_sys::window()
         .and_then(|w| w.document())

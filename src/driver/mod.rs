@@ -105,6 +105,12 @@ impl Intents {
         self.handle.input(Input::CancelUpload(local_id));
     }
 
+    /// Enhanced Chat: the server's PDF transcript, saved as a download.
+    #[cfg(feature = "miaw")]
+    pub fn download_transcript(&self) {
+        self.handle.input(Input::DownloadTranscript);
+    }
+
     /// Enhanced Chat: the visitor sends the failed row `local_id` again.
     #[cfg(feature = "miaw")]
     pub fn retry(&self, local_id: u64) {

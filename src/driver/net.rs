@@ -114,6 +114,24 @@ pub async fn fetch_miaw(
         Ok(response) => response,
         Err(outcome) => return outcome,
     };
+    // A download (the server's transcript): a 2xx answer's body saved as a file, not read.
+    if let (Some(name), true) = (&req.save_as, response.ok()) {
+        let status = response.status();
+        let raw: web_sys::Response = response.into();
+        let saved = match raw.blob() {
+            Ok(p) => JsFuture::from(p)
+                .await
+                .and_then(|blob| super::download::save(name, blob)),
+            Err(e) => Err(e),
+        };
+        return match saved {
+            Ok(()) => Outcome::Http {
+                status,
+                body: String::new(),
+            },
+            Err(e) => Outcome::Network(format!("the download failed: {e:?}")),
+        };
+    }
     if !req.stream || response.status() != 200 {
         return whole(response).await;
     }

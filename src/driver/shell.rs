@@ -133,7 +133,7 @@ impl Handle {
 impl Shell {
     /// The loop around `core`, writing `view`. Keep the returned `Rc` alive as long as the widget
     /// is (the handles only hold weak references).
-    pub fn new(core: Core, view: ViewWriter, endpoint: String) -> Rc<Shell> {
+    pub fn new(core: Core, view: ViewWriter, endpoint: String, store: SessionStore) -> Rc<Shell> {
         let shell = Rc::new(Shell {
             queue: RefCell::new(VecDeque::new()),
             running: Cell::new(false),
@@ -142,7 +142,7 @@ impl Shell {
         let owner = Owner {
             core,
             view,
-            store: SessionStore::new(STORAGE_PREFIX),
+            store,
             endpoint,
             fetches: Vec::new(),
             timer: None,
@@ -341,6 +341,8 @@ impl Owner {
             Effect::Beep => super::sound::beep(),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
             Effect::Error(text) => web_sys::console::error_1(&text.into()),
+            #[cfg(feature = "miaw")]
+            Effect::NeedIdentity => super::site_api::refresh_identity(handle),
         }
     }
 

@@ -164,6 +164,8 @@ pub fn install(handle: &Handle, version: &str) -> Array {
         })
         .into_js_value(),
     );
+    #[cfg(feature = "miaw")]
+    identity_methods(&api, handle);
     let h = handle.clone();
     define(
         &api,
@@ -234,4 +236,69 @@ pub fn stub_after_destroy(config: JsValue) {
         .into_js_value();
         define(&api, name, stub);
     }
+}
+
+#[cfg(feature = "miaw")]
+thread_local! {
+    /// The site's function for a fresh identity token (`Chasitor.identify(token, refresh)`).
+    static REFRESH: std::cell::RefCell<Option<Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Enhanced Chat's verified customers: `identify(token, refresh)` and `logout()`.
+#[cfg(feature = "miaw")]
+fn identity_methods(api: &JsValue, handle: &Handle) {
+    let h = handle.clone();
+    define(
+        api,
+        "identify",
+        Closure::<dyn Fn(JsValue, JsValue)>::new(move |token: JsValue, refresh: JsValue| {
+            let Some(token) = token.as_string().filter(|t| !t.trim().is_empty()) else {
+                web_sys::console::error_1(
+                    &"chasitor: identify(token, refresh) needs the identity token (a JWT string)"
+                        .into(),
+                );
+                return;
+            };
+            if let Ok(f) = refresh.dyn_into::<Function>() {
+                REFRESH.with(|r| *r.borrow_mut() = Some(f));
+            }
+            h.input(Input::Identify(token.trim().to_string()));
+        })
+        .into_js_value(),
+    );
+    let h = handle.clone();
+    define(
+        api,
+        "logout",
+        Closure::<dyn Fn()>::new(move || {
+            // The next customer's identity comes from the site, not from this one's function.
+            REFRESH.with(|r| r.borrow_mut().take());
+            h.input(Input::Logout);
+        })
+        .into_js_value(),
+    );
+}
+
+/// The engine needs a fresh identity token: the site's `refresh` function is asked (it gives
+/// the token or a Promise of it); without one, the site owner is told in the console.
+#[cfg(feature = "miaw")]
+pub fn refresh_identity(handle: &Handle) {
+    let Some(f) = REFRESH.with(|r| r.borrow().clone()) else {
+        return;
+    };
+    let handle = handle.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let got = match f.call0(&JsValue::NULL) {
+            Ok(v) if v.has_type::<js_sys::Promise>() => {
+                wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(v)).await
+            }
+            other => other,
+        };
+        match got.ok().and_then(|v| v.as_string()).filter(|t| !t.trim().is_empty()) {
+            Some(token) => handle.input(Input::Identify(token.trim().to_string())),
+            None => web_sys::console::error_1(
+                &"chasitor: the identity token's refresh function gave no token: call Chasitor.identify(token)".into(),
+            ),
+        }
+    });
 }

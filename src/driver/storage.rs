@@ -1,5 +1,6 @@
 //! sessionStorage, namespaced and typed: the engine snapshot and the transcript live here so that a
-//! page reload or a navigation resumes the same chat. Storage can be missing or full (private modes,
+//! page reload or a navigation resumes the same chat. An Enhanced Chat site may choose
+//! localStorage instead (`data-persist="browser"`): the chat then outlives the tab. Storage can be missing or full (private modes,
 //! quotas, sandboxed iframes): every call degrades to "nothing stored" instead of failing the widget.
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -32,17 +33,34 @@ impl std::fmt::Display for StorageError {
 #[derive(Debug, Clone)]
 pub struct SessionStore {
     prefix: String,
+    /// Enhanced Chat: localStorage rather than sessionStorage.
+    #[cfg(feature = "miaw")]
+    local: bool,
 }
 
 impl SessionStore {
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),
+            #[cfg(feature = "miaw")]
+            local: false,
         }
     }
 
-    fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.session_storage().ok().flatten()
+    /// The same store in localStorage (`true`): kept beyond the tab.
+    #[cfg(feature = "miaw")]
+    pub fn local(mut self, local: bool) -> Self {
+        self.local = local;
+        self
+    }
+
+    fn storage(&self) -> Option<web_sys::Storage> {
+        let window = web_sys::window()?;
+        #[cfg(feature = "miaw")]
+        if self.local {
+            return window.local_storage().ok().flatten();
+        }
+        window.session_storage().ok().flatten()
     }
 
     fn full_key(&self, key: &str) -> String {
@@ -62,12 +80,12 @@ impl SessionStore {
 
     /// The text stored under `key`.
     pub fn get_raw(&self, key: &str) -> Option<String> {
-        Self::storage()?.get_item(&self.full_key(key)).ok()?
+        self.storage()?.get_item(&self.full_key(key)).ok()?
     }
 
     /// Stores `json` (already encoded) under `key`.
     pub fn set_raw(&self, key: &str, json: &str) -> Result<(), StorageError> {
-        let storage = Self::storage().ok_or(StorageError::Unavailable)?;
+        let storage = self.storage().ok_or(StorageError::Unavailable)?;
         storage
             .set_item(&self.full_key(key), json)
             .map_err(|e| StorageError::Write(format!("{e:?}")))
@@ -75,7 +93,7 @@ impl SessionStore {
 
     /// Forgets `key`.
     pub fn remove(&self, key: &str) {
-        if let Some(storage) = Self::storage() {
+        if let Some(storage) = self.storage() {
             let _ = storage.remove_item(&self.full_key(key));
         }
     }

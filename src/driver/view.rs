@@ -242,6 +242,10 @@ pub struct RichView {
     pub closed: Vec<String>,
     /// The largest file the visitor may send (bytes); `None`: no files.
     pub uploads: Option<u64>,
+    /// A verified customer's identity (`None`: not a verified customers' deployment).
+    pub identity: Option<crate::session::Identity>,
+    /// The server's PDF transcript can be downloaded.
+    pub transcript: bool,
 }
 
 /// The driver's side of the signals: it alone writes them.
@@ -349,6 +353,10 @@ impl ViewWriter {
             ViewChange::Closed(v) => self.rich.update(|r| r.closed = v),
             #[cfg(feature = "miaw")]
             ViewChange::Uploads(v) => self.rich.update(|r| r.uploads = v),
+            #[cfg(feature = "miaw")]
+            ViewChange::Identity(v) => self.rich.update(|r| r.identity = Some(v)),
+            #[cfg(feature = "miaw")]
+            ViewChange::TranscriptPdf(v) => self.rich.update(|r| r.transcript = v),
         }
     }
 }

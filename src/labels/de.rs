@@ -151,6 +151,18 @@ pub const GERMAN: &[(&str, &str)] = &[
     #[cfg(feature = "miaw")]
     ("fileRefused", "Die Datei konnte nicht zugestellt werden."),
     #[cfg(feature = "miaw")]
+    (
+        "transcriptFailed",
+        "Das Protokoll konnte nicht heruntergeladen werden. Bitte erneut versuchen.",
+    ),
+    #[cfg(feature = "miaw")]
+    ("signIn", "Melden Sie sich an, um mit uns zu chatten."),
+    #[cfg(feature = "miaw")]
+    (
+        "identityRefused",
+        "Wir konnten Sie nicht bestätigen. Bitte melden Sie sich erneut an.",
+    ),
+    #[cfg(feature = "miaw")]
     ("uploading", "Wird hochgeladen… {percent} %"),
     #[cfg(feature = "miaw")]
     ("cancel", "Abbrechen"),

@@ -67,6 +67,9 @@ pub struct AccessTokenRequest {
     pub platform: String,
     pub device_id: Option<String>,
     pub context: Option<ClientContext>,
+    /// A verified customer's identity token (a JWT the site signed): the authenticated
+    /// request's `customerIdentityToken`, with `authorizationType: "JWT"`.
+    pub identity: Option<String>,
 }
 
 impl AccessTokenRequest {
@@ -79,6 +82,7 @@ impl AccessTokenRequest {
             platform: "Web".to_string(),
             device_id: None,
             context: None,
+            identity: None,
         }
     }
 
@@ -90,6 +94,10 @@ impl AccessTokenRequest {
         b.text("capabilitiesVersion", &self.capabilities_version);
         b.text("platform", &self.platform);
         b.text_if("deviceId", &self.device_id);
+        if let Some(identity) = &self.identity {
+            b.text("authorizationType", "JWT");
+            b.text("customerIdentityToken", identity);
+        }
         if let Some(context) = &self.context {
             let mut c = Body::default();
             c.text("appName", &context.app_name);
@@ -457,6 +465,8 @@ pub struct EmbeddedServiceConfig {
     /// `attachments`: the largest file the visitor may send, in bytes, when the deployment lets
     /// them send files (`endUserToAgent`); `None` when it does not.
     pub uploads: Option<u64>,
+    /// `transcript.allowTranscriptDownload`: the server's PDF transcript may be downloaded.
+    pub transcript: bool,
 }
 
 impl EmbeddedServiceConfig {
@@ -468,8 +478,12 @@ impl EmbeddedServiceConfig {
             a.flag("endUserToAgent")
                 .then(|| super::files::max_bytes(a.take("maxFileSize")))
         });
+        let transcript = f
+            .object("transcript")
+            .is_some_and(|mut t| t.flag("allowTranscriptDownload"));
         EmbeddedServiceConfig {
             uploads,
+            transcript,
             name: f.string("name"),
             forms: f.list("forms", Form::read),
             choice_lists: choice_lists.unwrap_or_default(),
@@ -1107,12 +1121,22 @@ impl ServerEvent {
 /// The `exp` claim (seconds since the epoch) of a JWT such as the access token: the payload is
 /// read without checking the signature. `None` when the token is not a JWT or has no `exp`.
 pub fn jwt_expiry_secs(token: &str) -> Option<u64> {
+    let exp = i64::loose(jwt_claim(token, "exp")?)?;
+    u64::try_from(exp).ok()
+}
+
+/// The `sub` claim of a JWT (the customer's id in a site's identity token), unchecked.
+pub fn jwt_subject(token: &str) -> Option<String> {
+    String::loose(jwt_claim(token, "sub")?).filter(|s| !s.is_empty())
+}
+
+/// A claim of a JWT's payload, read without checking the signature.
+fn jwt_claim(token: &str, name: &str) -> Option<Value> {
     let (_, rest) = token.split_once('.')?;
     let payload = rest.split_once('.').map_or(rest, |(payload, _)| payload);
     let payload = base64url_decode(payload)?;
-    let claims: Value = serde_json::from_str(std::str::from_utf8(&payload).ok()?).ok()?;
-    let exp = i64::loose(claims.get("exp")?.clone())?;
-    u64::try_from(exp).ok()
+    let mut claims: Value = serde_json::from_str(std::str::from_utf8(&payload).ok()?).ok()?;
+    Some(claims.get_mut(name)?.take())
 }
 
 /// Base64url (RFC 4648 §5) without padding; trailing '=' are accepted.

@@ -67,6 +67,13 @@ pub enum Input {
     /// Enhanced Chat: the visitor cancels the upload `local_id`.
     #[cfg(feature = "miaw")]
     CancelUpload { local_id: u64 },
+    /// Enhanced Chat: the site's identity token for a verified customer (a JWT).
+    #[cfg(feature = "miaw")]
+    Identify(String),
+    /// Enhanced Chat: the verified customer logs out: the access token is revoked and the chat
+    /// forgotten.
+    #[cfg(feature = "miaw")]
+    Logout,
     /// The visitor started (`true`) or stopped (`false`) typing.
     Typing(bool),
     /// What the visitor is typing right now (sent only when the agent has sneak peek enabled).

@@ -22,4 +22,4 @@ pub use input::{header, Input, Method, Millis, Outcome, RequestId, REQUEST_TIMEO
 pub use retry::{backoff_delay, Retry, BACKOFF_BASE_MS, BACKOFF_CAP_MS};
 pub use state::{ChatState, Delivery, EndReason, EngineError, Event};
 #[cfg(feature = "miaw")]
-pub use state::{Ender, FileProblem};
+pub use state::{Ender, FileProblem, Identity};

@@ -153,6 +153,15 @@ pub enum Event {
     Unshowable {
         name: String,
     },
+    /// Enhanced Chat: a verified customer's identity: wanted from the site, refused by the
+    /// server, or given.
+    #[cfg(feature = "miaw")]
+    Identity(Identity),
+    /// Enhanced Chat: a message the customer wrote on another device (or tab) of theirs.
+    #[cfg(feature = "miaw")]
+    VisitorElsewhere {
+        text: String,
+    },
     /// Enhanced Chat: a message beyond plain text from `name`: `json` is its `abstractMessage`
     /// ([`crate::miaw::rich::Rich::parse`] reads it), `text` says it in one line.
     #[cfg(feature = "miaw")]
@@ -168,6 +177,19 @@ pub enum Event {
         local_id: u64,
         problem: FileProblem,
     },
+}
+
+/// A verified customer's identity, as the engine sees it.
+#[cfg(feature = "miaw")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Identity {
+    /// The site has not given an identity token yet, or the one it gave has expired: the site
+    /// is asked for one (nothing waits on it before the chat: the window says to sign in).
+    Wanted,
+    /// The server refused the identity token: the visitor is asked to sign in again.
+    Refused,
+    /// The site gave one.
+    Given,
 }
 
 /// Why a visitor's file did not go.

@@ -1,4 +1,5 @@
-//! After the chat: the transcript download and the post-chat link.
+//! After the chat: the transcript download (Enhanced Chat: the server's PDF where the
+//! deployment allows it) and the post-chat link.
 
 use super::ctx::Ctx;
 use super::dynamic::{on_click, part, show};
@@ -13,6 +14,11 @@ pub fn AfterChat() -> impl IntoView {
     let download_label = labels.download().to_string();
     let post_label = labels.post_chat().to_string();
     let on_download = move || {
+        #[cfg(feature = "miaw")]
+        if ctx.view.rich.get_untracked().transcript {
+            ctx.intents().download_transcript();
+            return;
+        }
         let items: Vec<Item> = ctx.view.rows.items();
         let l = &labels;
         let text = download::transcript_text(

@@ -9,6 +9,8 @@ use super::prechat::PrechatForm;
 use crate::config::{Config, Dir};
 use crate::driver::{Banner, ChatView, Connection, Intents};
 use crate::labels::Labels;
+#[cfg(feature = "miaw")]
+use crate::session::Identity;
 use leptos::prelude::*;
 
 /// What the widget mounts with.
@@ -222,7 +224,21 @@ fn ChatWindow() -> impl IntoView {
     };
     #[cfg(feature = "miaw")]
     let inactive = ctx.label(|l| l.inactive());
+    #[cfg(feature = "miaw")]
+    let (sign_in, refused) = (
+        ctx.label(|l| l.sign_in()),
+        ctx.label(|l| l.identity_refused()),
+    );
     let banner = move || {
+        // A verified customers' deployment: sign in first; a refused identity, again.
+        #[cfg(feature = "miaw")]
+        match view.rich.get().identity {
+            Some(Identity::Refused) => return Some(refused.clone()),
+            Some(Identity::Wanted) if stage.get() == Stage::Prechat => {
+                return Some(sign_in.clone())
+            }
+            _ => {}
+        }
         view.banner.get().map(|b| match b {
             Banner::IdleWarning => idle.clone(),
             #[cfg(feature = "miaw")]
@@ -280,7 +296,7 @@ fn ChatWindow() -> impl IntoView {
                 banner().map(|text| view! { <p class="banner" role="status">{text}</p> }.into_any())
             })}
             <div class="body">
-                {show(move || stage.get() == Stage::Prechat, || view! { <PrechatForm /> }.into_any())}
+                {show(move || stage.get() == Stage::Prechat && !signing_in(view), || view! { <PrechatForm /> }.into_any())}
                 {show(
                     move || matches!(stage.get(), Stage::Connecting | Stage::Queued),
                     || view! { <QueueView /> }.into_any(),
@@ -401,4 +417,19 @@ fn ConnectionStatus(
             .into_any()
         })
     })
+}
+
+/// A verified customers' deployment waits for the site to say who the customer is (or to say
+/// it again): no pre-chat form meanwhile.
+fn signing_in(view: ChatView) -> bool {
+    #[cfg(feature = "miaw")]
+    return matches!(
+        view.rich.get().identity,
+        Some(Identity::Wanted | Identity::Refused)
+    );
+    #[cfg(not(feature = "miaw"))]
+    {
+        let _ = view;
+        false
+    }
 }

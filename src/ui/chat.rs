@@ -93,6 +93,8 @@ pub fn note_text(l: &Labels, note: Note, name: &str) -> String {
         Note::FileType => l.file_refused_type().to_string(),
         #[cfg(feature = "miaw")]
         Note::FileRefused => l.file_refused().to_string(),
+        #[cfg(feature = "miaw")]
+        Note::TranscriptFailed => l.transcript_failed().to_string(),
     }
 }
 

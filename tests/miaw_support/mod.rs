@@ -16,6 +16,7 @@ pub fn cfg() -> Config {
         es_developer_name: "Chasitor_Demo".into(),
         language: "en-US".into(),
         retry_budget_ms: 60_000,
+        verified: false,
     }
 }
 

@@ -100,6 +100,14 @@ impl ViewModel {
         }
     }
 
+    /// Whether the server's PDF transcript can be downloaded, told to the view when it changed.
+    pub fn set_transcript_pdf(&mut self, on: bool) {
+        if self.transcript_pdf != on {
+            self.transcript_pdf = on;
+            self.changes.push(ViewChange::TranscriptPdf(on));
+        }
+    }
+
     /// The menus that can no longer be answered, told to the view when they changed.
     pub(super) fn flush_menus(&mut self) {
         if !std::mem::take(&mut self.menus_changed) {

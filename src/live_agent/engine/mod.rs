@@ -159,7 +159,11 @@ impl Engine {
             Input::Chunk { .. } | Input::Prepare => {}
             // Menus and files are Enhanced Chat's.
             #[cfg(feature = "miaw")]
-            Input::Choose { .. } | Input::SendFile { .. } | Input::CancelUpload { .. } => {}
+            Input::Choose { .. }
+            | Input::SendFile { .. }
+            | Input::CancelUpload { .. }
+            | Input::Identify(_)
+            | Input::Logout => {}
         }
         self.pump(now);
     }

@@ -50,6 +50,16 @@ impl Engine {
                 }
                 Ok(body)
             }
+            // A verified customer's token is renewed (what waits goes after); an anonymous
+            // conversation cannot go on without its token.
+            Outcome::Http { status: 401, .. } if self.cfg.verified => {
+                let step = match which {
+                    Which::Setup => self.step,
+                    _ => None,
+                };
+                self.reauthorise(step);
+                Err(None)
+            }
             Outcome::Http { status: 401, .. } => {
                 self.finish(EndReason::SessionInvalid);
                 Err(None)
@@ -89,10 +99,27 @@ impl Engine {
         let Some(step) = self.step else {
             return;
         };
+        let refused = match &outcome {
+            Outcome::Http { status, body } if matches!(status, 400 | 401 | 403) => {
+                Some((*status, body.clone()))
+            }
+            _ => None,
+        };
+        if let (true, Step::Token | Step::Renew, Some((status, body))) =
+            (self.cfg.verified, step, refused)
+        {
+            self.identity_refused(step, status, body);
+            return;
+        }
         if self.base == ChatState::Idle {
-            // The token before the form: a failure costs nothing (the chat's start asks again).
+            // The token before the form (a failure costs nothing: the chat's start asks again),
+            // then a verified customer's open conversation.
             self.step = None;
-            self.prepared(outcome);
+            if step == Step::Find {
+                self.found(outcome, now);
+            } else {
+                self.prepared(outcome);
+            }
             return;
         }
         let body = match self.classify(Which::Setup, outcome, now, rand) {
@@ -110,6 +137,15 @@ impl Engine {
             }
         };
         match step {
+            Step::Renew => match AccessTokenAnswer::from_json(&body) {
+                Ok(a) if !a.access_token.is_empty() => {
+                    self.token = Some(a.access_token);
+                    self.token_taken();
+                    self.step = self.resume.take();
+                }
+                Ok(_) => self.give_up_on(step, "no accessToken".into()),
+                Err(e) => self.give_up_on(step, e.to_string()),
+            },
             Step::Token | Step::Continuation => {
                 match AccessTokenAnswer::from_json(&body) {
                     Ok(a) if !a.access_token.is_empty() => {
@@ -117,6 +153,7 @@ impl Engine {
                             self.take_form(&a);
                         }
                         self.token = Some(a.access_token);
+                        self.token_taken();
                         if self.last_event_id.is_none() && !a.last_event_id.is_empty() {
                             self.last_event_id = Some(a.last_event_id);
                         }
@@ -162,6 +199,8 @@ impl Engine {
                     }
                 }
             }
+            // Only before the form (answered above).
+            Step::Find => self.step = None,
             Step::History => {
                 self.step = None;
                 match EntriesAnswer::from_json(&body) {
@@ -191,8 +230,13 @@ impl Engine {
             Ok(a) if !a.access_token.is_empty() => {
                 self.take_form(&a);
                 self.token = Some(a.access_token);
+                self.token_taken();
                 if !a.last_event_id.is_empty() {
                     self.last_event_id = Some(a.last_event_id);
+                }
+                // A verified customer: their open conversation, if any, goes on here.
+                if self.cfg.verified {
+                    self.step = Some(Step::Find);
                 }
             }
             Ok(_) => self.bad_answer(Call::Token, "no accessToken".into()),
@@ -208,6 +252,7 @@ impl Engine {
         self.session_form =
             self.form.is_some() && config.prechat_form().is_some_and(|f| f.every_session());
         self.uploads_max = config.uploads;
+        self.transcript_pdf = config.transcript;
     }
 
     pub(super) fn give_up_on(&mut self, step: Step, detail: String) {
@@ -346,5 +391,7 @@ pub(super) fn step_call(step: Step) -> Call {
         Step::List => Call::List,
         Step::History => Call::History,
         Step::Create => Call::Create,
+        Step::Find => Call::List,
+        Step::Renew => Call::Token,
     }
 }

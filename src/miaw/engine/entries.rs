@@ -24,6 +24,15 @@ impl Engine {
                 let id = message.abstract_message.id.as_str();
                 if let Some(local_id) = self.sent_local_id(id) {
                     self.set_delivery(local_id, Delivery::Sent);
+                } else if self.cfg.verified {
+                    // A verified customer wrote it on another device: shown as theirs.
+                    let text = match message.text() {
+                        Some(text) => text.to_string(),
+                        None => Rich::read(message.raw).summary(),
+                    };
+                    if !text.is_empty() {
+                        self.emit(Event::VisitorElsewhere { text });
+                    }
                 }
             }
             EntryPayload::Message(message) => {

@@ -23,11 +23,13 @@
 
 mod answers;
 mod entries;
+mod identity;
 mod requests;
 mod snapshot;
 mod types;
 mod uploads;
 
+pub use identity::RENEW_BEFORE_MS;
 pub use snapshot::Snapshot;
 pub use types::{Call, Config, Outgoing, Request, Sent};
 use types::{Channel, Flight, Step, Upload};
@@ -127,6 +129,16 @@ pub struct Engine {
     /// holds no message up.
     uploads: VecDeque<Upload>,
     upload: Channel,
+    /// Verified customers: the site's identity token (never saved), the customer it names
+    /// (saved: another customer's identity clears the chat), whether the site was asked for a
+    /// new one, when to renew the access token, the set-up step a refused token interrupted.
+    identity: Option<String>,
+    subject: Option<String>,
+    needs_identity: bool,
+    renew_at: Option<Millis>,
+    resume: Option<Step>,
+    /// The deployment lets the visitor download the server's PDF transcript.
+    transcript_pdf: bool,
     next_id: u64,
     requests: VecDeque<Request>,
     aborts: VecDeque<RequestId>,
@@ -136,7 +148,8 @@ pub struct Engine {
 impl Engine {
     /// A new engine, idle until [`Input::Start`].
     pub fn new(cfg: Config) -> Engine {
-        Engine {
+        let verified = cfg.verified;
+        let mut e = Engine {
             cfg,
             base: ChatState::Idle,
             token: None,
@@ -173,11 +186,22 @@ impl Engine {
             uploads_max: None,
             uploads: VecDeque::new(),
             upload: Channel::default(),
+            identity: None,
+            subject: None,
+            needs_identity: false,
+            renew_at: None,
+            resume: None,
+            transcript_pdf: false,
             next_id: 1,
             requests: VecDeque::new(),
             aborts: VecDeque::new(),
             events: VecDeque::new(),
+        };
+        if verified {
+            // Nothing starts before the site says who the customer is.
+            e.want_identity(crate::session::Identity::Wanted);
         }
+        e
     }
 
     /// Something happened at `now`; `rand` is a random number (backoff jitter, and the
@@ -195,6 +219,8 @@ impl Engine {
             } => self.send_message(local_id, String::new(), Some((reply_to, option))),
             Input::SendFile { local_id, file } => self.send_file(local_id, file),
             Input::CancelUpload { local_id } => self.cancel_upload(local_id),
+            Input::Identify(token) => self.identify(token),
+            Input::Logout => self.logout(),
             Input::Typing(typing) => self.set_typing(typing, now),
             Input::End => self.end(),
             Input::Online(online) => self.set_paused(!online, self.frozen, now),
@@ -247,6 +273,7 @@ impl Engine {
             self.post.retry_at,
             self.agent_typing_until,
             self.typing_refresh_at,
+            self.renew_at,
         ]
         .into_iter()
         .flatten()

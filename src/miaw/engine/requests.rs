@@ -9,8 +9,22 @@ impl Engine {
         if self.base.is_ended() || self.suspended() {
             return;
         }
+        // A verified customer's chat without a token: a new one (with the identity token, or
+        // once the site gives one).
+        // The access token's renewal is due (also when the page comes back after a while).
+        let live = !matches!(self.base, ChatState::Idle);
+        let setup_free = self.step.is_none() && self.setup.flight.is_none();
+        let due = self.renew_at.is_some_and(|t| t <= now);
+        let wanted = due || self.token.is_none();
+        if self.cfg.verified && live && setup_free && !self.needs_identity && wanted {
+            self.renew(now);
+        }
         if let Some(step) = self.step {
-            if self.setup.due(now) {
+            // The token steps of a verified customer wait for the identity token.
+            let waits = self.cfg.verified
+                && self.identity.is_none()
+                && matches!(step, Step::Token | Step::Renew);
+            if self.setup.due(now) && !waits {
                 self.send_step(step, now);
             }
         }
@@ -79,6 +93,7 @@ impl Engine {
             timeout_ms,
             stream,
             file: None,
+            save_as: None,
         });
         Flight {
             id,
@@ -100,18 +115,9 @@ impl Engine {
 
     pub(super) fn send_step(&mut self, step: Step, now: Millis) {
         let (call, method, path, query, body) = match step {
-            Step::Token => {
-                let req = crate::miaw::wire::AccessTokenRequest::web(
-                    &self.cfg.org_id,
-                    &self.cfg.es_developer_name,
-                );
-                (
-                    Call::Token,
-                    Method::Post,
-                    format!("{API}/authorization/unauthenticated/access-token"),
-                    Vec::new(),
-                    Some(req.to_json()),
-                )
+            Step::Token | Step::Renew => {
+                let (path, body) = self.token_request();
+                (Call::Token, Method::Post, path, Vec::new(), Some(body))
             }
             Step::Continuation => (
                 Call::Continuation,
@@ -120,7 +126,7 @@ impl Engine {
                 Vec::new(),
                 None,
             ),
-            Step::List => (
+            Step::List | Step::Find => (
                 Call::List,
                 Method::Get,
                 format!("{API}/conversation/list"),

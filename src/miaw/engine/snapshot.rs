@@ -32,6 +32,12 @@ pub struct Snapshot {
     /// The largest file the visitor may send, when the deployment lets them (bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploads_max: Option<u64>,
+    /// A verified customer's id (the identity token's `sub`; the token itself is never saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The deployment lets the visitor download the server's PDF transcript.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transcript_pdf: bool,
     pub next_request_id: u64,
     pub rng: u64,
 }
@@ -59,6 +65,8 @@ impl Snapshot {
             // Absent in a snapshot from before it existed.
             session_form: opt(o, "session_form", flag)?.unwrap_or(false),
             uploads_max: opt(o, "uploads_max", uint)?,
+            subject: opt(o, "subject", text)?,
+            transcript_pdf: opt(o, "transcript_pdf", flag)?.unwrap_or(false),
             next_request_id: req(o, "next_request_id", uint)?,
             rng: req(o, "rng", uint)?,
         })
@@ -119,6 +127,8 @@ impl Engine {
             end_requested: self.end_requested,
             session_form: self.session_form,
             uploads_max: self.uploads_max,
+            subject: self.subject.clone(),
+            transcript_pdf: self.transcript_pdf,
             next_request_id: self.next_id,
             rng: self.rng,
         }
@@ -144,6 +154,9 @@ impl Engine {
         e.end_requested = snap.end_requested;
         e.session_form = snap.session_form;
         e.uploads_max = snap.uploads_max;
+        e.subject = snap.subject;
+        e.transcript_pdf = snap.transcript_pdf;
+        e.token_taken();
         e.base = match snap.state {
             ChatState::Reconnecting => ChatState::Established,
             other => other,

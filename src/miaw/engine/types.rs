@@ -14,6 +14,9 @@ pub struct Config {
     pub language: String,
     /// Retries give up after this long since the first failure of a run of failures.
     pub retry_budget_ms: u64,
+    /// The deployment is for verified customers: the engine waits for the site's identity token
+    /// ([`Input::Identify`](crate::session::Input)) and asks for authenticated access tokens.
+    pub verified: bool,
 }
 
 /// Which endpoint a request is for.
@@ -32,6 +35,10 @@ pub enum Call {
     /// A visitor's file: `multipart/form-data` of the JSON `body` (part `messageEntry`) and the
     /// file [`Request::file`] names (part `fileData`).
     Upload,
+    /// A verified customer's access token revoked (logout).
+    Revoke,
+    /// The server's PDF transcript, saved as [`Request::save_as`].
+    Transcript,
 }
 
 /// A request for the driver: `path` after the SCRT2 URL, `query` not yet percent-encoded, JSON
@@ -54,6 +61,8 @@ pub struct Request {
     /// An upload's file (the driver holds its bytes under the key); its progress comes back
     /// through the core.
     pub file: Option<FileInfo>,
+    /// A file download: a 2xx answer's body is saved under this name (not read as text).
+    pub save_as: Option<String>,
 }
 
 impl Request {
@@ -100,6 +109,11 @@ pub(super) enum Step {
     List,
     History,
     Create,
+    /// Verified customers, before the form: their open conversation, if any.
+    Find,
+    /// Verified customers: a new access token with the identity token, the conversation as it
+    /// is (before the old one expires, or after it was refused).
+    Renew,
 }
 
 /// A request on its way and when it is given up.

@@ -71,6 +71,11 @@ impl Engine {
                 self.set_delivery(local_id, Delivery::Sent);
                 return;
             }
+            // A verified customer's file goes again with a new token.
+            Outcome::Http { status: 401, .. } if self.cfg.verified => {
+                self.reauthorise(None);
+                return;
+            }
             Outcome::Http { status: 401, .. } => {
                 self.finish(EndReason::SessionInvalid);
                 return;
