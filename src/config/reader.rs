@@ -79,13 +79,11 @@ impl Config {
         let mut unknown = Vec::new();
         for (name, value) in pairs {
             let norm = normalize_name(name.as_ref());
-            let known: &[&[&'static str]] = &[
-                &SETTINGS,
-                &options::OPTION_SETTINGS,
-                #[cfg(feature = "miaw")]
-                &options::MIAW_SETTINGS,
-            ];
-            match known.iter().flat_map(|l| l.iter()).find(|s| **s == norm) {
+            let known = SETTINGS.iter().chain(options::OPTION_SETTINGS.iter());
+            #[cfg(feature = "miaw")]
+            let known = known.chain(options::MIAW_SETTINGS.iter());
+            let mut known = known;
+            match known.find(|s| **s == norm) {
                 Some(setting) => {
                     if !values.iter().any(|(s, _)| s == setting) {
                         values.push((setting, value.as_ref().to_string()));

@@ -53,12 +53,7 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     js_sys::Reflect::set(&options, &"type".into(), &"text/plain;charset=utf-8".into())?;
     let blob_ctor: js_sys::Function = get(&global, "Blob").dyn_into()?;
     let blob = js_sys::Reflect::construct(&blob_ctor, &js_sys::Array::of2(&parts, &options))?;
-    save(name, blob)
-}
-
-/// Offers `blob` as a download named `name` (an object URL and a temporary link).
-pub fn save(name: &str, blob: JsValue) -> Result<(), JsValue> {
-    let url_ctor = get(&js_sys::global(), "URL");
+    let url_ctor = get(&global, "URL");
     let url = call(&url_ctor, "createObjectURL", &[blob])?;
     let document = web_sys::window()
         .and_then(|w| w.document())
@@ -78,6 +73,26 @@ pub fn save(name: &str, blob: JsValue) -> Result<(), JsValue> {
     let _ = set_timeout_with_handle(
         move || {
             let _ = call(&url_ctor, "revokeObjectURL", &[url]);
+        },
+        Duration::from_millis(10_000),
+    );
+    Ok(())
+}
+
+/// Enhanced Chat: offers `blob` (the server's transcript) as a download named `name`.
+#[cfg(feature = "miaw")]
+pub fn save(name: &str, blob: &web_sys::Blob) -> Result<(), JsValue> {
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let a: web_sys::HtmlElement = document.create_element("a")?.unchecked_into();
+    a.set_attribute("href", &url)?;
+    a.set_attribute("download", name)?;
+    a.click();
+    let _ = set_timeout_with_handle(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
         },
         Duration::from_millis(10_000),
     );

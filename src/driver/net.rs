@@ -121,7 +121,7 @@ pub async fn fetch_miaw(
         let saved = match raw.blob() {
             Ok(p) => JsFuture::from(p)
                 .await
-                .and_then(|blob| super::download::save(name, blob)),
+                .and_then(|blob| super::download::save(name, blob.unchecked_ref())),
             Err(e) => Err(e),
         };
         return match saved {

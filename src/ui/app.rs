@@ -246,6 +246,10 @@ fn ChatWindow() -> impl IntoView {
         })
     };
 
+    #[cfg(feature = "miaw")]
+    let prechat_shown = move || stage.get() == Stage::Prechat && !signing_in(view);
+    #[cfg(not(feature = "miaw"))]
+    let prechat_shown = move || stage.get() == Stage::Prechat;
     view! {
         <section
             class="window"
@@ -296,7 +300,7 @@ fn ChatWindow() -> impl IntoView {
                 banner().map(|text| view! { <p class="banner" role="status">{text}</p> }.into_any())
             })}
             <div class="body">
-                {show(move || stage.get() == Stage::Prechat && !signing_in(view), || view! { <PrechatForm /> }.into_any())}
+                {show(prechat_shown, || view! { <PrechatForm /> }.into_any())}
                 {show(
                     move || matches!(stage.get(), Stage::Connecting | Stage::Queued),
                     || view! { <QueueView /> }.into_any(),
@@ -421,15 +425,10 @@ fn ConnectionStatus(
 
 /// A verified customers' deployment waits for the site to say who the customer is (or to say
 /// it again): no pre-chat form meanwhile.
+#[cfg(feature = "miaw")]
 fn signing_in(view: ChatView) -> bool {
-    #[cfg(feature = "miaw")]
-    return matches!(
+    matches!(
         view.rich.get().identity,
         Some(Identity::Wanted | Identity::Refused)
-    );
-    #[cfg(not(feature = "miaw"))]
-    {
-        let _ = view;
-        false
-    }
+    )
 }
