@@ -193,6 +193,7 @@ describe('The customer\'s own conversation', () => {
       assert.equal(served[0].status, 200);
     });
     // A deployment that does not allow it: the widget's own text transcript.
+    await site.client.reset();
     await site.client.request('POST', '/_sim/enhanced-chat/settings', { esDeveloperName: 'Chasitor_Demo', allowTranscriptDownload: false });
     await withPage(browser, 'transcript text', async (w) => {
       const { ui, id } = await accepted(site, url, w);
