@@ -9,11 +9,14 @@
 //! - [`site_events`]: the site's listeners and the events they get;
 //! - [`sound`], [`download`]: the new-message beep and the transcript download;
 //! - [`js`]: helpers for browser APIs without web-sys bindings;
+//! - `identity` (Enhanced Chat): the site's function for a fresh identity token;
 //! - `upload` (Enhanced Chat): the visitor's files, held while the page lives and uploaded with
 //!   their progress;
 //! - [`panic`]: the last line of defence, a panic hook that shows "chat unavailable".
 
 pub mod download;
+#[cfg(feature = "miaw")]
+pub mod identity;
 pub mod js;
 pub mod net;
 pub mod panic;

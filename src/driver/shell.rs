@@ -342,7 +342,12 @@ impl Owner {
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
             Effect::Error(text) => web_sys::console::error_1(&text.into()),
             #[cfg(feature = "miaw")]
-            Effect::NeedIdentity => super::site_api::refresh_identity(handle),
+            Effect::NeedIdentity => {
+                let handle = handle.clone();
+                super::identity::refresh(Box::new(move |token| {
+                    handle.input(Input::Identify(token))
+                }));
+            }
         }
     }
 

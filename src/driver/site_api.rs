@@ -1,6 +1,7 @@
 //! The site owner's API on `window.Chasitor`: `open()`, `close()`, `toggle()`, `endChat()`,
 //! `sendCustomEvent(type, data)`, `setPrechat({...})`, `on(event, fn)`, `off(event, fn)` and
-//! `destroy()`.
+//! `destroy()`; on Enhanced Chat also `identify(token, refresh)` and `logout()` (verified
+//! customers; not in the loader's stubs: queue them in `Chasitor.q` before the widget is here).
 //!
 //! The loader defines the same methods first, as stubs that push `[method, arguments]` onto
 //! `window.Chasitor.q`; [`install`] replaces them with the real ones (each sends a command to the
@@ -238,12 +239,6 @@ pub fn stub_after_destroy(config: JsValue) {
     }
 }
 
-#[cfg(feature = "miaw")]
-thread_local! {
-    /// The site's function for a fresh identity token (`Chasitor.identify(token, refresh)`).
-    static REFRESH: std::cell::RefCell<Option<Function>> = const { std::cell::RefCell::new(None) };
-}
-
 /// Enhanced Chat's verified customers: `identify(token, refresh)` and `logout()`.
 #[cfg(feature = "miaw")]
 fn identity_methods(api: &JsValue, handle: &Handle) {
@@ -260,7 +255,7 @@ fn identity_methods(api: &JsValue, handle: &Handle) {
                 return;
             };
             if let Ok(f) = refresh.dyn_into::<Function>() {
-                REFRESH.with(|r| *r.borrow_mut() = Some(f));
+                super::identity::keep(Some(f));
             }
             h.input(Input::Identify(token.trim().to_string()));
         })
@@ -272,33 +267,9 @@ fn identity_methods(api: &JsValue, handle: &Handle) {
         "logout",
         Closure::<dyn Fn()>::new(move || {
             // The next customer's identity comes from the site, not from this one's function.
-            REFRESH.with(|r| r.borrow_mut().take());
+            super::identity::keep(None);
             h.input(Input::Logout);
         })
         .into_js_value(),
     );
-}
-
-/// The engine needs a fresh identity token: the site's `refresh` function is asked (it gives
-/// the token or a Promise of it); without one, the site owner is told in the console.
-#[cfg(feature = "miaw")]
-pub fn refresh_identity(handle: &Handle) {
-    let Some(f) = REFRESH.with(|r| r.borrow().clone()) else {
-        return;
-    };
-    let handle = handle.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let got = match f.call0(&JsValue::NULL) {
-            Ok(v) if v.has_type::<js_sys::Promise>() => {
-                wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(v)).await
-            }
-            other => other,
-        };
-        match got.ok().and_then(|v| v.as_string()).filter(|t| !t.trim().is_empty()) {
-            Some(token) => handle.input(Input::Identify(token.trim().to_string())),
-            None => web_sys::console::error_1(
-                &"chasitor: the identity token's refresh function gave no token: call Chasitor.identify(token)".into(),
-            ),
-        }
-    });
 }
