@@ -159,6 +159,15 @@ describe('The customer\'s own conversation', () => {
           assert.deepEqual(await received(site, id), ['Before closing the tab', 'Back again']);
           const keys = await w.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('chasitor:')));
           assert.ok(keys.length > 0, 'kept in localStorage');
+          // A second tab open at the same time: one stream between them, the other tab says so.
+          const second = await w.context.newPage();
+          await second.goto(url);
+          await widgetReady(second);
+          await second.evaluate(() => window.Chasitor.open());
+          await second.locator('[part~=other-tab]').waitFor({ state: 'visible' });
+          const s = await site.client.session(id);
+          assert.equal(s.maxOpenStreams, 1, 'never two streams');
+          await second.close();
         } else {
           await again.prechat.waitFor({ state: 'visible' });
           assert.equal(await again.messages.count(), 0);
