@@ -49,8 +49,8 @@ pub enum Body {
     Retry(Option<u64>),
 }
 
-/// The row's body beyond plain text, filled once the element is in the page; `row` tells the
-/// visitor's status.
+/// The row's body (its text, or what goes beyond plain text), filled once the element is in the
+/// page; `row` tells the visitor's status.
 pub fn body(row: &Row, body: Body) -> impl IntoView + use<> {
     let ctx = expect_context::<Ctx>();
     let local_id = row.item.local_id.unwrap_or_default();
