@@ -1,7 +1,9 @@
 //! Enhanced Chat's messages beyond plain text, as the visitor sees them: menus (stacked buttons,
 //! quick-reply chips, a carousel of cards), a link card, files (an image as a thumbnail), a web
 //! view's button, a bot's error, cited sources, a form's title; the visitor's own file with its
-//! upload's progress and Cancel; Retry under a failed row of the visitor's.
+//! upload's progress and Cancel; Retry under a failed row of the visitor's. Enhanced Chat builds
+//! show plain texts this way too (their web addresses as links), so they carry no second view
+//! for a row's text.
 //!
 //! Built straight into the DOM ([`super::dom`]) inside one shape of Leptos view per row (an
 //! empty element), with one click handler per row for its buttons and one effect per row for
