@@ -99,17 +99,16 @@ impl Engine {
         let Some(step) = self.step else {
             return;
         };
-        let refused = match &outcome {
-            Outcome::Http { status, body } if matches!(status, 400 | 401 | 403) => {
-                Some((*status, body.clone()))
+        // A verified customer's token refused: the identity token was.
+        if self.cfg.verified && matches!(step, Step::Token | Step::Renew) {
+            if let Outcome::Http {
+                status: status @ (400 | 401 | 403),
+                body,
+            } = outcome
+            {
+                self.identity_refused(step, status, body);
+                return;
             }
-            _ => None,
-        };
-        if let (true, Step::Token | Step::Renew, Some((status, body))) =
-            (self.cfg.verified, step, refused)
-        {
-            self.identity_refused(step, status, body);
-            return;
         }
         if self.base == ChatState::Idle {
             // The token before the form (a failure costs nothing: the chat's start asks again),

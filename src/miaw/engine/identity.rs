@@ -164,24 +164,8 @@ impl Engine {
                 0,
             );
         }
-        for flight in [
-            self.setup.flight,
-            self.stream.flight,
-            self.post.flight,
-            self.upload.flight,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            self.aborts.push_back(flight.id);
-        }
-        let requests = std::mem::take(&mut self.requests);
-        let aborts = std::mem::take(&mut self.aborts);
-        let (next_id, rng) = (self.next_id, self.rng);
-        *self = Engine::new(self.cfg.clone());
-        (self.next_id, self.rng) = (next_id, rng);
-        self.requests = requests;
-        self.aborts = aborts;
+        self.abort_flights();
+        self.start_over();
         self.emit(Event::State(ChatState::Idle));
     }
 

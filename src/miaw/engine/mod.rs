@@ -371,12 +371,7 @@ impl Engine {
                 self.set_state(ChatState::SessionEnded { by, form: false });
                 return;
             }
-            ChatState::Ended(_) => {
-                let (next_id, rng) = (self.next_id, self.rng);
-                *self = Engine::new(self.cfg.clone());
-                self.next_id = next_id;
-                self.rng = rng;
-            }
+            ChatState::Ended(_) => self.start_over(),
             _ => return,
         }
         self.attributes = answers(prechat);
@@ -562,17 +557,7 @@ impl Engine {
         if self.base.is_ended() {
             return;
         }
-        for flight in [
-            self.setup.flight.take(),
-            self.stream.flight.take(),
-            self.post.flight.take(),
-            self.upload.flight.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            self.aborts.push_back(flight.id);
-        }
+        self.abort_flights();
         self.uploads.clear();
         self.setup = Channel::default();
         self.stream = Channel::default();
@@ -585,6 +570,33 @@ impl Engine {
         self.stop_agent_typing();
         self.base = ChatState::Ended(reason.clone());
         self.emit(Event::State(ChatState::Ended(reason)));
+    }
+
+    /// Every request on its way is aborted (the driver is told).
+    fn abort_flights(&mut self) {
+        for flight in [
+            self.setup.flight.take(),
+            self.stream.flight.take(),
+            self.post.flight.take(),
+            self.upload.flight.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.aborts.push_back(flight.id);
+        }
+    }
+
+    /// The engine as new, for a new chat or customer: its request ids and randomness go on, and
+    /// the requests and aborts not yet taken by the driver stay.
+    fn start_over(&mut self) {
+        let requests = std::mem::take(&mut self.requests);
+        let aborts = std::mem::take(&mut self.aborts);
+        let (next_id, rng) = (self.next_id, self.rng);
+        *self = Engine::new(self.cfg.clone());
+        (self.next_id, self.rng) = (next_id, rng);
+        self.requests = requests;
+        self.aborts = aborts;
     }
 
     /// A random lowercase UUID (version 4).
