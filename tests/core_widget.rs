@@ -15,6 +15,9 @@ use chasitor::live_agent::wire::Resource;
 use chasitor::prechat::Prechat;
 use chasitor::session::{ChatState, Delivery, EndReason, Event, Outcome};
 use serde_json::json;
+
+mod miaw_support;
+use miaw_support::jwt;
 use std::collections::HashMap;
 
 const T0: Millis = 1_700_000_000_000;
@@ -1485,31 +1488,6 @@ fn an_enhanced_chat_upload_shows_progress_and_a_reload_mid_upload_marks_it_not_s
     assert!(r.fetches.iter().all(|f| f.call != Call::Upload));
 }
 
-/// A JWT with these claims (the widget reads claims; it never checks a signature).
-fn test_jwt(claims: serde_json::Value) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let b64 = |data: &[u8]| {
-        let mut out = String::new();
-        for chunk in data.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            for i in 0..=chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            }
-        }
-        out
-    };
-    format!(
-        "{}.{}.c2ln",
-        b64(br#"{"alg":"RS256"}"#),
-        b64(claims.to_string().as_bytes())
-    )
-}
-
 /// Issue 27: with `persist` (localStorage) a chat is resumed while its access token lives and
 /// not after (a fresh start, the stored chat removed); kept in the tab only, a reload resumes it
 /// as before whatever the token's age (the server says whether it still serves).
@@ -1521,7 +1499,7 @@ fn a_chat_kept_beyond_the_tab_resumes_while_its_token_lives_and_not_after() {
         persist: true,
         ..miaw_settings()
     };
-    let token = test_jwt(json!({"sub": "guest", "exp": (T0 + HOUR) / 1000}));
+    let token = jwt(json!({"sub": "guest", "exp": (T0 + HOUR) / 1000}));
     let mut w = Widget::with(persist(), HashMap::new());
     let answer = json!({"accessToken": token, "lastEventId": "0"}).to_string();
     miaw_joined(&mut w, &answer, ("Agent", "Andy"));
@@ -1567,11 +1545,11 @@ fn verified_settings() -> Settings {
 fn verified_chat(w: &mut Widget, sub: &str) -> chasitor::miaw::engine::Request {
     use chasitor::miaw::engine::Call;
     const HOUR: u64 = 3_600_000;
-    w.input(Input::Identify(test_jwt(
+    w.input(Input::Identify(jwt(
         json!({"sub": sub, "iss": "https://shop.example", "exp": (w.now + HOUR) / 1000}),
     )));
     let token = w.fetch(Call::Token);
-    let answer = json!({"accessToken": test_jwt(json!({"sub": sub, "exp": (w.now + 6 * HOUR) / 1000})), "lastEventId": "0"});
+    let answer = json!({"accessToken": jwt(json!({"sub": sub, "exp": (w.now + 6 * HOUR) / 1000})), "lastEventId": "0"});
     w.answer_fetch(&token, 200, &answer.to_string());
     let list = w.fetch(Call::List);
     w.answer_fetch(&list, 200, r#"{"conversations":[]}"#);
@@ -1618,7 +1596,7 @@ fn logout_and_another_customer_clear_what_the_one_before_left() {
     verified_chat(&mut w, "cust-2");
     assert!(w.store["transcript"].contains("hello from cust-2"));
     w.fetches.clear();
-    w.input(Input::Identify(test_jwt(
+    w.input(Input::Identify(jwt(
         json!({"sub": "cust-3", "exp": (T0 / 1000) + 3600}),
     )));
     assert_eq!(

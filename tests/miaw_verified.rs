@@ -14,32 +14,6 @@ use serde_json::{json, Value};
 
 const CONV: &str = "0a1b2c3d-0000-4000-8000-00000000000c";
 
-fn b64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// A JWT with these claims (the engine reads claims, it never checks a signature).
-fn jwt(claims: Value) -> String {
-    format!(
-        "{}.{}.c2ln",
-        b64(br#"{"alg":"RS256","kid":"k1"}"#),
-        b64(claims.to_string().as_bytes())
-    )
-}
-
 /// The site's identity token for `sub`, valid until `exp_ms`.
 fn identity(sub: &str, exp_ms: u64) -> String {
     jwt(json!({"iss": "https://shop.example", "sub": sub, "iat": 1, "exp": exp_ms / 1000}))

@@ -6,6 +6,9 @@ use chasitor::lenient::ProtocolError;
 use chasitor::miaw::wire::*;
 use serde_json::{json, Map, Value};
 
+mod miaw_support;
+use miaw_support::base64url;
+
 const CONV: &str = "5a8f2c3e-1b4d-4e6f-9a7b-0c1d2e3f4a5b";
 const AGENT_MESSAGE_ID: &str = "1d6e5c4b-3a2f-4e1d-8c9b-7a6f5e4d3c2b";
 const VISITOR_MESSAGE_ID: &str = "9f8e7d6c-5b4a-4f3e-8d2c-1b0a9f8e7d6c";
@@ -630,22 +633,6 @@ fn only_static_text_messages_have_text() {
 
 fn jwt(claims: &str) -> String {
     format!("eyJhbGciOiJub25lIn0.{}.sig", base64url(claims.as_bytes()))
-}
-
-/// Base64url without padding, for the tests' tokens.
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 #[test]

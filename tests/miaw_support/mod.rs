@@ -277,3 +277,30 @@ pub fn statuses(events: &[Event], id: u64) -> Vec<Delivery> {
         })
         .collect()
 }
+
+/// Base64url without padding, for the tests' tokens.
+pub fn base64url(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A JWT with these claims (the widget reads claims; it never checks a signature).
+pub fn jwt(claims: Value) -> String {
+    format!(
+        "{}.{}.c2ln",
+        base64url(br#"{"alg":"RS256","kid":"k1"}"#),
+        base64url(claims.to_string().as_bytes())
+    )
+}
