@@ -764,25 +764,9 @@ async fn uploads_are_refused_in_order() {
     }
     // A fileId already taken.
     let taken = uuid();
-    let a = v
-        .upload(
-            &conv,
-            &upload_entry(&uuid(), &taken, None),
-            "a.png",
-            "image/png",
-            b"1",
-        )
-        .await;
+    let a = v.upload_png(&conv, &taken, b"1").await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
-    let a = v
-        .upload(
-            &conv,
-            &upload_entry(&uuid(), &taken, None),
-            "a.png",
-            "image/png",
-            b"2",
-        )
-        .await;
+    let a = v.upload_png(&conv, &taken, b"2").await;
     assert_eq!(status(&a), StatusCode::BAD_REQUEST);
 
     // Auth and the conversation as for /message.
@@ -899,15 +883,7 @@ async fn an_upload_after_the_sessions_end_is_417_or_starts_a_new_session() {
     sim.agent(&conv, "end", json!({})).await;
     stream.expect_all(SESSION_ENDED).await;
     let file_id = uuid();
-    let a = v
-        .upload(
-            &conv,
-            &upload_entry(&uuid(), &file_id, None),
-            "a.png",
-            "image/png",
-            b"1",
-        )
-        .await;
+    let a = v.upload_png(&conv, &file_id, b"1").await;
     assert_eq!(a.status, StatusCode::EXPECTATION_FAILED);
     let r = get(&sim, &sim.url(&format!("/_sim/files/{file_id}"))).await;
     assert_eq!(
@@ -988,15 +964,7 @@ async fn faults_drop_or_slow_the_upload_route() {
     // A plain prefix matches every conversation route, the upload included.
     sim.fault(json!({"kind": "server_error", "path": "/iamessage/api/v2/conversation"}))
         .await;
-    let a = v
-        .upload(
-            &conv,
-            &upload_entry(&uuid(), &uuid(), None),
-            "a.png",
-            "image/png",
-            b"1",
-        )
-        .await;
+    let a = v.upload_png(&conv, &uuid(), b"1").await;
     assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
 }
 
@@ -1139,15 +1107,7 @@ async fn the_scripted_bot_greets_answers_and_hands_over() {
     let buttons = agent_message(&buttons, "Chatbot");
 
     // An upload gets no answer from the bot.
-    let a = v
-        .upload(
-            &conv,
-            &upload_entry(&uuid(), &uuid(), None),
-            "a.png",
-            "image/png",
-            b"1",
-        )
-        .await;
+    let a = v.upload_png(&conv, &uuid(), b"1").await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
     stream
         .expect_all(&["CONVERSATION_MESSAGE", "CONVERSATION_MESSAGE"])

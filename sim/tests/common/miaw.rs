@@ -518,6 +518,12 @@ impl MVisitor {
         MVisitor::send(rb).await
     }
 
+    /// Uploads `data` as the PNG `a.png`, a new message with the file id `file_id`.
+    pub async fn upload_png(&self, conv: &str, file_id: &str, data: &[u8]) -> Answer {
+        let entry = upload_entry(&uuid(), file_id, None);
+        self.upload(conv, &entry, "a.png", "image/png", data).await
+    }
+
     /// Uploads `data` as `name` (`content_type`) with this `messageEntry`.
     pub async fn upload(
         &self,
