@@ -351,17 +351,9 @@ async fn a_message_as_given_a_carousel_count_and_refusals() {
 #[tokio::test]
 async fn a_bot_sends_rich_messages_as_chatbot() {
     let sim = Sim::miaw().await;
-    let v = sim.mvisitor().await;
-    let conv = v.create().await;
-    let mut stream = v.stream(Some("0")).await;
-    stream.expect_all(QUEUED).await;
-    sim.agent(
-        &conv,
-        "accept",
-        json!({"agentName": "Einstein", "role": "Chatbot"}),
-    )
-    .await;
-    stream.expect_all(ACCEPTED).await;
+    let (_v, conv, mut stream) = sim
+        .mchat_with(json!({"agentName": "Einstein", "role": "Chatbot"}))
+        .await;
     sim.agent(&conv, "rich", json!({"kind": "quick-replies"}))
         .await;
     let e = stream.expect("CONVERSATION_MESSAGE").await;

@@ -391,17 +391,9 @@ async fn a_bot_accepts_talks_transfers_to_the_queue_and_an_agent_takes_over() {
 #[tokio::test]
 async fn a_bot_transfers_to_a_named_agent_and_a_bots_end_is_by_chatbot() {
     let sim = Sim::miaw().await;
-    let v = sim.mvisitor().await;
-    let conv = v.create().await;
-    let mut stream = v.stream(Some("0")).await;
-    stream.expect_all(QUEUED).await;
-    sim.agent(
-        &conv,
-        "accept",
-        json!({"agentName": "Bot", "role": "Chatbot"}),
-    )
-    .await;
-    stream.expect_all(ACCEPTED).await;
+    let (_v, conv, mut stream) = sim
+        .mchat_with(json!({"agentName": "Bot", "role": "Chatbot"}))
+        .await;
     sim.agent(&conv, "transfer", json!({"agentName": "Andy L."}))
         .await;
     let r = stream.expect("CONVERSATION_ROUTING_RESULT").await;

@@ -105,12 +105,16 @@ impl Sim {
 
     /// A visitor whose new conversation an agent accepted, with a stream reading from the start.
     pub async fn mchat(&self, agent: &str) -> (MVisitor, String, SseReader) {
+        self.mchat_with(json!({"agentName": agent})).await
+    }
+
+    /// [`Sim::mchat`] with this `accept` body (a bot: `{"agentName", "role": "Chatbot"}`).
+    pub async fn mchat_with(&self, accept: Value) -> (MVisitor, String, SseReader) {
         let v = self.mvisitor().await;
         let conv = v.create().await;
         let mut stream = v.stream(Some("0")).await;
         stream.expect_all(QUEUED).await;
-        self.agent(&conv, "accept", json!({"agentName": agent}))
-            .await;
+        self.agent(&conv, "accept", accept).await;
         stream.expect_all(ACCEPTED).await;
         (v, conv, stream)
     }
