@@ -197,16 +197,6 @@ impl Chat {
         }
     }
 
-    /// The largest file the visitor may send (bytes), when the deployment lets them.
-    pub fn uploads_max(&self) -> Option<u64> {
-        match self {
-            #[cfg(feature = "live-agent")]
-            Chat::LiveAgent(_) => None,
-            #[cfg(feature = "miaw")]
-            Chat::Miaw(e) => e.uploads_max(),
-        }
-    }
-
     /// The Enhanced Chat engine, when the chat is one.
     #[cfg(feature = "miaw")]
     pub fn miaw(&mut self) -> Option<&mut miaw::Engine> {
@@ -214,16 +204,6 @@ impl Chat {
             #[cfg(feature = "live-agent")]
             Chat::LiveAgent(_) => None,
             Chat::Miaw(e) => Some(e),
-        }
-    }
-
-    /// The visitor message the request `id` uploads, while it is on its way.
-    #[cfg(feature = "miaw")]
-    pub fn upload_of(&self, id: RequestId) -> Option<u64> {
-        match self {
-            #[cfg(feature = "live-agent")]
-            Chat::LiveAgent(_) => None,
-            Chat::Miaw(e) => e.upload_of(id),
         }
     }
 

@@ -63,7 +63,7 @@ impl Core {
             }
             Input::Progress { id, loaded, total } => {
                 let upload = self.wire.iter().find_map(|(w, s)| match s {
-                    Source::Engine(inner) if *w == id => self.engine.upload_of(*inner),
+                    Source::Engine(inner) if *w == id => self.engine.miaw()?.upload_of(*inner),
                     _ => None,
                 });
                 let Some(local_id) = upload else {

@@ -99,8 +99,11 @@ impl Core {
         }
         #[cfg(feature = "miaw")]
         {
-            self.view.set_uploads(self.engine.uploads_max());
-            let pdf = self.engine.miaw().is_some_and(|e| e.transcript_pdf());
+            let (uploads, pdf) = self
+                .engine
+                .miaw()
+                .map_or((None, false), |e| (e.uploads_max(), e.transcript_pdf()));
+            self.view.set_uploads(uploads);
             self.view.set_transcript_pdf(pdf);
         }
     }
