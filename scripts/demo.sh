@@ -21,6 +21,8 @@ cat <<MSG
                                 http://127.0.0.1:$port/?api=miaw   (Enhanced Chat)
                                 http://127.0.0.1:$port/?api=miaw-bot  (Enhanced Chat, a scripted
                                 bot first: menus, a link, a file, then a person)
+                                http://127.0.0.1:$port/?api=miaw-verified  (Enhanced Chat,
+                                verified customers: "Sign in as Ada", "Log out")
     agent console (answer it):  http://127.0.0.1:$port/agent
     simulator control API:      http://127.0.0.1:$port/_sim/sessions
     Enhanced Chat API:          http://127.0.0.1:$port/iamessage/api/v2  (org 00D000000000001,
